@@ -1,0 +1,66 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { DateTimeOutput, ListResponse, Uuid } from './common.js';
+import { StringEnum } from './helpers.js';
+
+/** Scopes an API token can carry. `video` grants the `/api/video` API. */
+export const API_TOKEN_SCOPES = ['video'] as const;
+export const ApiTokenScope = StringEnum(API_TOKEN_SCOPES);
+export type ApiTokenScope = Static<typeof ApiTokenScope>;
+
+export const Project = Type.Object(
+  {
+    id: Uuid,
+    name: Type.String(),
+    created_at: DateTimeOutput,
+  },
+  { title: 'Project', additionalProperties: false },
+);
+export type Project = Static<typeof Project>;
+
+export const CreateProjectRequest = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 200 }) },
+  { title: 'CreateProjectRequest', additionalProperties: true },
+);
+export type CreateProjectRequest = Static<typeof CreateProjectRequest>;
+
+export const ApiToken = Type.Object(
+  {
+    id: Uuid,
+    project_id: Uuid,
+    name: Type.String(),
+    prefix: Type.String({ description: 'The first characters of the token, to recognise it' }),
+    scopes: Type.Array(ApiTokenScope),
+    created_at: DateTimeOutput,
+  },
+  { title: 'ApiToken', additionalProperties: false },
+);
+export type ApiToken = Static<typeof ApiToken>;
+
+/** Returned once, at creation: the only time the secret is shown. */
+export const CreatedApiToken = Type.Object(
+  {
+    id: Uuid,
+    project_id: Uuid,
+    name: Type.String(),
+    prefix: Type.String(),
+    scopes: Type.Array(ApiTokenScope),
+    created_at: DateTimeOutput,
+    token: Type.String({ description: '`PT` followed by 48 lowercase hex digits; shown once' }),
+  },
+  { title: 'CreatedApiToken', additionalProperties: false },
+);
+export type CreatedApiToken = Static<typeof CreatedApiToken>;
+
+export const CreateApiTokenRequest = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    scopes: Type.Optional(Type.Array(ApiTokenScope, { uniqueItems: true, default: ['video'] })),
+  },
+  { title: 'CreateApiTokenRequest', additionalProperties: true },
+);
+export type CreateApiTokenRequest = Static<typeof CreateApiTokenRequest>;
+
+export const ListProjectsResponse = ListResponse(Project, 'ListProjectsResponse');
+export type ListProjectsResponse = Static<typeof ListProjectsResponse>;
+export const ListApiTokensResponse = ListResponse(ApiToken, 'ListApiTokensResponse');
+export type ListApiTokensResponse = Static<typeof ListApiTokensResponse>;

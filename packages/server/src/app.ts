@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { adminRoutes } from './admin/admin-routes.js';
+import { basicAuth } from './auth/basic-auth.js';
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import { registerDocsRoutes, registerOpenApi } from './docs/openapi.js';
+import { installErrorHandling } from './http/error-handler.js';
+import { HttpError } from './http/errors.js';
+import { requireObjectBody } from './http/object-body.js';
+import { createValidatorCompiler } from './http/validation.js';
+import { conferenceTokensRoutes } from './routes/video/conference-tokens/conference-tokens-routes.js';
+import { conferencesRoutes } from './routes/video/conferences/conferences-routes.js';
+import { healthRoutes } from './routes/health-routes.js';
+import type { Store } from './store/store.js';
+
+export const BODY_LIMIT = 1024 * 1024;
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+export interface BuildAppOptions {
+  store: Store;
+  config: Pick<Config, 'publicUrl' | 'adminToken' | 'rateLimitPerMinute'>;
+  logger?: FastifyServerOptions['logger'];
+  now?: () => number;
+}
+
+/** The whole HTTP application as one Fastify instance; `main.ts` only boots it. */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const ctx: AppContext = {
+    store: options.store,
+    config: options.config,
+    now: options.now ?? Date.now,
+  };
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT,
+    // D3: keep the caller's request id when it is sane, otherwise mint one.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    forceCloseConnections: 'idle',
+    return503OnClosing: false,
+    routerOptions: { maxParamLength: 500 },
+  });
+  app.setValidatorCompiler(createValidatorCompiler());
+  installErrorHandling(app, ctx.config);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  // D4: a body is JSON whatever its Content-Type says, and no body at all is always accepted.
+  const parseJson = app.getDefaultJsonParser('error', 'remove');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    if ((body as string).trim() === '') return done(null, undefined);
+    parseJson(request, body as string, (error, value) => {
+      done(error ? new HttpError(400) : null, value);
+    });
+  });
+
+  if (ctx.config.rateLimitPerMinute > 0) {
+    await app.register(rateLimit, {
+      max: ctx.config.rateLimitPerMinute,
+      timeWindow: 60_000,
+      errorResponseBuilder: () => new HttpError(429),
+    });
+  }
+
+  await registerOpenApi(app);
+  await app.register(healthRoutes, ctx);
+
+  await app.register(
+    async (video) => {
+      video.addHook('onRequest', basicAuth(ctx.store));
+      video.addHook('preValidation', requireObjectBody);
+      await conferencesRoutes(video, ctx);
+      await conferenceTokensRoutes(video, ctx);
+    },
+    { prefix: '/api/video' },
+  );
+
+  await app.register(
+    async (admin) => {
+      admin.addHook('preValidation', requireObjectBody);
+      await adminRoutes(admin, ctx);
+    },
+    { prefix: '/admin/v1' },
+  );
+
+  await registerDocsRoutes(app);
+  return app;
+}

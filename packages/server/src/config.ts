@@ -1,0 +1,46 @@
+/** D19: configuration by environment. */
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  publicUrl: string;
+  projectId: string | undefined;
+  apiToken: string | undefined;
+  adminToken: string | undefined;
+  logLevel: string;
+  /** Requests per minute per client address; 0 turns the limit off. */
+  rateLimitPerMinute: number;
+  /** Most simultaneous connections the HTTP server accepts. */
+  maxConnections: number;
+  sqliteSynchronous: 'NORMAL' | 'FULL';
+}
+
+function integer(name: string, value: string | undefined, fallback: number, min = 0): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = integer('PORT', env.PORT, 8080);
+  const host = env.HOST || '127.0.0.1';
+  const synchronous = (env.CONCLAVE_SQLITE_SYNCHRONOUS || 'NORMAL').toUpperCase();
+  if (synchronous !== 'NORMAL' && synchronous !== 'FULL') {
+    throw new Error('CONCLAVE_SQLITE_SYNCHRONOUS must be NORMAL or FULL');
+  }
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    port,
+    host,
+    databaseUrl: env.DATABASE_URL || './data/conclave.sqlite',
+    publicUrl: (env.CONCLAVE_PUBLIC_URL || `http://${urlHost}:${port}`).replace(/\/+$/, ''),
+    projectId: env.CONCLAVE_PROJECT_ID || undefined,
+    apiToken: env.CONCLAVE_API_TOKEN || undefined,
+    adminToken: env.CONCLAVE_ADMIN_TOKEN || undefined,
+    logLevel: env.LOG_LEVEL || 'info',
+    rateLimitPerMinute: integer('CONCLAVE_RATE_LIMIT', env.CONCLAVE_RATE_LIMIT, 60000),
+    maxConnections: integer('CONCLAVE_MAX_CONNECTIONS', env.CONCLAVE_MAX_CONNECTIONS, 10000, 1),
+    sqliteSynchronous: synchronous,
+  };
+}

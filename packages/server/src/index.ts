@@ -1,0 +1,6 @@
+export { buildApp, type BuildAppOptions } from './app.js';
+export { bootstrap } from './bootstrap.js';
+export { loadConfig, type Config } from './config.js';
+export { startServer, type RunningServer } from './server.js';
+export { openStore } from './store/open-store.js';
+export type { Store } from './store/store.js';

@@ -1,0 +1,80 @@
+import type { PaginationLinks } from '@conclave/schema';
+import { problem, ValidationFailed } from '../http/errors.js';
+import type { Page, PageRequest } from '../store/store.js';
+import { decodePageToken, encodePageToken } from './page-token.js';
+
+export interface PageQuery {
+  page_number?: number;
+  page_size?: number;
+  page_token?: string;
+}
+
+export interface PageParams {
+  pageNumber: number;
+  pageSize: number;
+  pageToken: string | undefined;
+  request: PageRequest;
+}
+
+export const DEFAULT_PAGE_SIZE = 50;
+
+/** Reads and checks the paging parameters (D14); Ajv has already checked their ranges. */
+export function readPageParams(query: PageQuery): PageParams {
+  const pageNumber = query.page_number ?? 0;
+  const pageSize = query.page_size ?? DEFAULT_PAGE_SIZE;
+  const pageToken = query.page_token === '' ? undefined : query.page_token;
+  if (pageToken === undefined) {
+    if (pageNumber > 0) throw new ValidationFailed([problem('page_token_required', 'page_token')]);
+    return { pageNumber, pageSize, pageToken, request: { limit: pageSize } };
+  }
+  const decoded = decodePageToken(pageToken);
+  if (!decoded) throw new ValidationFailed([problem('page_token_is_invalid', 'page_token')]);
+  const request: PageRequest =
+    decoded.direction === 'after'
+      ? { after: decoded.cursor, limit: pageSize }
+      : { before: decoded.cursor, limit: pageSize };
+  return { pageNumber, pageSize, pageToken, request };
+}
+
+/**
+ * The `links` of a page (D15): absolute, query keys in alphabetical order, every filter and
+ * `page_size` carried, so the query string alone reproduces the page on the original path.
+ */
+export function buildLinks(
+  base: string,
+  filters: Record<string, string | undefined>,
+  params: PageParams,
+  page: Page<unknown>,
+): PaginationLinks {
+  const url = (extra: Record<string, string | number | undefined>) => {
+    const entries: [string, string][] = [];
+    for (const [k, v] of Object.entries({ ...filters, ...extra })) {
+      if (v !== undefined) entries.push([k, String(v)]);
+    }
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `${base}?${new URLSearchParams(entries).toString()}`;
+  };
+  const links: PaginationLinks = {
+    self: url({
+      page_number: params.pageNumber,
+      page_size: params.pageSize,
+      page_token: params.pageToken,
+    }),
+    first: url({ page_size: params.pageSize }),
+  };
+  if (page.hasNext && page.lastKey) {
+    links.next = url({
+      page_number: params.pageNumber + 1,
+      page_size: params.pageSize,
+      page_token: encodePageToken('after', page.lastKey),
+    });
+  }
+  if (params.pageNumber > 0 && page.firstKey) {
+    links.prev = url({
+      page_number: params.pageNumber - 1,
+      page_size: params.pageSize,
+      page_token: encodePageToken('before', page.firstKey),
+    });
+  }
+  return links;
+}

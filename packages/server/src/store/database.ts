@@ -1,0 +1,94 @@
+/**
+ * Table shapes shared by both engines. Types are chosen to mean the same on SQLite and PostgreSQL:
+ * text ids (lowercase UUIDs), integer times (Unix ms for ordering columns, Unix s for the join
+ * windows), integer 0/1 flags and JSON kept as text.
+ */
+export interface Database {
+  projects: ProjectsTable;
+  api_tokens: ApiTokensTable;
+  conferences: ConferencesTable;
+  conference_tokens: ConferenceTokensTable;
+  room_sessions: RoomSessionsTable;
+}
+
+export interface ProjectsTable {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  project_id: string;
+  name: string;
+  prefix: string;
+  token_hash: string;
+  scopes: string;
+  created_at: number;
+}
+
+export interface ConferencesTable {
+  id: string;
+  project_id: string;
+  name: string;
+  display_name: string | null;
+  description: string | null;
+  join_from: number | null;
+  join_until: number | null;
+  quality: string;
+  layout: string;
+  size: string | null;
+  record_on_start: number;
+  tone_on_entry_and_exit: number;
+  user_join_video_off: number;
+  room_join_video_off: number;
+  enable_chat: number;
+  enable_room_previews: number | null;
+  dark_primary: string | null;
+  dark_background: string | null;
+  dark_foreground: string | null;
+  dark_success: string | null;
+  dark_negative: string | null;
+  light_primary: string | null;
+  light_background: string | null;
+  light_foreground: string | null;
+  light_success: string | null;
+  light_negative: string | null;
+  meta: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ConferenceTokensTable {
+  id: string;
+  project_id: string;
+  conference_id: string;
+  name: string | null;
+  token: string;
+  scopes: string;
+  created_at: number;
+}
+
+export interface RoomSessionsTable {
+  id: string;
+  project_id: string;
+  conference_id: string | null;
+  room_id: string | null;
+  name: string;
+  display_name: string | null;
+  status: string;
+  layout: string | null;
+  quality: string | null;
+  fps: number | null;
+  max_members: number | null;
+  join_from: number | null;
+  join_until: number | null;
+  remove_at: number | null;
+  remove_after_seconds_elapsed: number | null;
+  record_on_start: number;
+  enable_room_previews: number;
+  audio_video_sync: number;
+  start_time: number;
+  end_time: number | null;
+  created_at: number;
+}

@@ -1,0 +1,25 @@
+import type { Store } from './store.js';
+import { createSqliteStore, sqliteFilename } from './sqlite/sqlite-store.js';
+
+export interface OpenStoreOptions {
+  /** D19: a file path or `sqlite:` URL (SQLite), or `postgres://…` (PostgreSQL). */
+  databaseUrl: string;
+  sqliteSynchronous?: 'NORMAL' | 'FULL';
+}
+
+/** Opens the store named by a database URL and applies pending migrations. */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const url = options.databaseUrl;
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const { createPostgresStore } = await import('./postgres/postgres-store.js');
+    const store = createPostgresStore({ connectionString: url });
+    await store.migrate();
+    return store;
+  }
+  const store = createSqliteStore({
+    filename: sqliteFilename(url),
+    ...(options.sqliteSynchronous ? { synchronous: options.sqliteSynchronous } : {}),
+  });
+  await store.migrate();
+  return store;
+}
