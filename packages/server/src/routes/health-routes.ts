@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import { HttpError } from '../http/errors.js';
+import { errorResponses } from '../http/responses.js';
 
 const Status = Type.Object({ status: Type.String() });
 
@@ -14,7 +15,7 @@ export async function healthRoutes(app: FastifyInstance, ctx: AppContext): Promi
         tags: ['Health'],
         security: [],
         summary: 'Process is up',
-        response: { 200: Status },
+        response: { 200: Status, ...errorResponses() },
       },
     },
     async () => ({ status: 'ok' }),
@@ -26,7 +27,7 @@ export async function healthRoutes(app: FastifyInstance, ctx: AppContext): Promi
         tags: ['Health'],
         security: [],
         summary: 'Database is reachable',
-        response: { 200: Status, 503: Type.Object({ error: Type.String() }) },
+        response: { 200: Status, ...errorResponses() },
       },
     },
     async (request) => {
