@@ -53,6 +53,34 @@ describe('starting the server (D19)', () => {
     }
   });
 
+  it('logs JSON lines carrying the request id and never a credential', async () => {
+    const id = randomUUID();
+    const token = newApiToken();
+    const auth = basicAuth(id, token);
+    const server = await spawnServer({
+      DATABASE_URL: join(dir, 'logs.sqlite'),
+      CONCLAVE_PROJECT_ID: id,
+      CONCLAVE_API_TOKEN: token,
+      LOG_LEVEL: 'trace',
+    });
+    for (const authorization of [auth, basicAuth(id, token + 'x')]) {
+      await fetch(`${server.url}/api/video/conferences?page_size=1`, {
+        headers: { authorization, 'x-request-id': 'trace-me-123' },
+      });
+    }
+    server.child.kill('SIGTERM');
+    await server.exited;
+    const lines = server.stdout().trim().split('\n');
+    const ours = lines
+      .map((l) => JSON.parse(l) as { reqId?: string })
+      .filter((l) => l.reqId === 'trace-me-123');
+    assert.ok(ours.length >= 4, 'request lines carry the request id');
+    const everything = server.stdout() + server.stderr();
+    for (const secret of [token, auth.slice('Basic '.length), token + 'x']) {
+      assert.ok(!everything.includes(secret), 'a credential reached the log');
+    }
+  });
+
   it('refuses to start with a malformed CONCLAVE_API_TOKEN', async () => {
     await assert.rejects(
       spawnServer({

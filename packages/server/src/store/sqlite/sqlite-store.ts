@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database } from '../database.js';
 import { KyselyStore } from '../kysely-store.js';
 
@@ -23,6 +23,29 @@ export function sqliteFilename(url: string): string {
   return url;
 }
 
+/**
+ * Kysely prepares every query afresh; the server runs the same few dozen statements all day, so
+ * prepared statements are kept and reused (bounded, least recently used out first). Safe because
+ * the SQLite dialect runs one query at a time on its single connection.
+ */
+function withStatementCache(database: SQLite.Database, limit = 256): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (statement) {
+        cache.delete(sql);
+      } else {
+        statement = database.prepare(sql);
+        if (cache.size >= limit) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+  };
+}
+
 export function createSqliteStore(options: SqliteOptions): KyselyStore {
   if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
   const database = new SQLite(options.filename);
@@ -31,7 +54,9 @@ export function createSqliteStore(options: SqliteOptions): KyselyStore {
   database.pragma('busy_timeout = 5000');
   database.pragma('cache_size = -65536');
   database.pragma('temp_store = MEMORY');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(database) }),
+  });
   return new KyselyStore(db, {
     engine: 'sqlite',
     isUniqueViolation: (error) =>
