@@ -14,6 +14,8 @@ export const VALIDATION_CODES = {
   not_unique_within_project: 'Value must be unique within project.',
   page_token_required: 'A page token is required if the page_number value is greater than 0.',
   page_token_is_invalid: 'The provided page token is not valid.',
+  exceeds_platform_stream_limit:
+    'Adding an additional stream would exceed the allowed number of streams per room.',
 } as const;
 export type ValidationCode = keyof typeof VALIDATION_CODES;
 

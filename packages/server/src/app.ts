@@ -12,6 +12,9 @@ import { requireObjectBody } from './http/object-body.js';
 import { createValidatorCompiler } from './http/validation.js';
 import { conferenceTokensRoutes } from './routes/video/conference-tokens/conference-tokens-routes.js';
 import { conferencesRoutes } from './routes/video/conferences/conferences-routes.js';
+import { roomTokensRoutes } from './routes/video/room-tokens/room-tokens-routes.js';
+import { roomsRoutes } from './routes/video/rooms/rooms-routes.js';
+import { streamsRoutes } from './routes/video/streams/streams-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import type { Store } from './store/store.js';
 
@@ -79,6 +82,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       video.addHook('preValidation', requireObjectBody);
       await conferencesRoutes(video, ctx);
       await conferenceTokensRoutes(video, ctx);
+      await roomsRoutes(video, ctx);
+      await roomTokensRoutes(video, ctx);
+      await streamsRoutes(video, ctx);
     },
     { prefix: '/api/video' },
   );

@@ -4,3 +4,11 @@ export { loadConfig, type Config } from './config.js';
 export { startServer, type RunningServer } from './server.js';
 export { openStore } from './store/open-store.js';
 export type { Store } from './store/store.js';
+export { exportData, type ExportOptions } from './transfer/export-data.js';
+export {
+  importData,
+  type ImportOptions,
+  type ImportProgress,
+  type ImportResult,
+} from './transfer/import-data.js';
+export { TransferError, type TableCounts } from './transfer/transfer-format.js';

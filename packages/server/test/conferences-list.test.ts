@@ -410,6 +410,8 @@ describe('include_active_session', () => {
     );
     assert.deepEqual(byId.get(live.id)!.active_session, {
       id: sessionId,
+      // A conference's backing room has the conference's id (docs/decisions.md, E18).
+      room_id: live.id,
       name: live.name,
       display_name: 'live',
       status: 'in-progress',

@@ -37,6 +37,19 @@ describe('GET /api/openapi.json', () => {
       'list_conference_tokens',
       'get_conference_token',
       'reset_conference_token',
+      'list_rooms',
+      'create_room',
+      'get_room',
+      'update_room',
+      'delete_room',
+      'create_room_token',
+      'list_conference_streams',
+      'create_conference_stream',
+      'list_room_streams',
+      'create_room_stream',
+      'get_stream',
+      'update_stream',
+      'delete_stream',
     ]) {
       assert.ok(operations.includes(id), id);
     }

@@ -7,6 +7,7 @@ import {
   ListPageQuery,
   ListProjectsResponse,
   Project,
+  RoomTokenKeyRotation,
   type CreateApiTokenRequest as CreateTokenBody,
   type CreateProjectRequest as CreateProjectBody,
   type IdParams as IdParamsT,
@@ -14,12 +15,14 @@ import {
 } from '@conclave/schema';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { rotateRoomTokenKey, ROOM_TOKEN_KEY_GRACE_MS } from '../auth/room-tokens.js';
 import { hashSecret, newApiToken, secretsEqual, tokenPrefix } from '../auth/secrets.js';
 import type { AppContext } from '../context.js';
 import { HttpError } from '../http/errors.js';
 import { requireUuid } from '../http/path-id.js';
 import { errorResponses } from '../http/responses.js';
 import { newId } from '../lib/ids.js';
+import { formatMillis } from '../lib/time.js';
 import { buildLinks, readPageParams } from '../pagination/pagination.js';
 
 const tags = ['Admin'];
@@ -177,6 +180,41 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
       const tokenId = requireUuid(request.params.tokenId);
       if (!(await store.revokeApiToken(projectId, tokenId))) throw new HttpError(404);
       return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Params: IdParamsT }>(
+    '/projects/:id/room_token_secret/rotate',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Rotate the project's room-token signing key",
+        description:
+          'Retires the current key and makes a new one current; the secret is never shown. ' +
+          `Tokens signed with the retired key stay valid for ${ROOM_TOKEN_KEY_GRACE_MS / 3_600_000} ` +
+          'hours, then are refused.',
+        params: IdParams,
+        response: { 200: RoomTokenKeyRotation, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const projectId = requireUuid(request.params.id);
+      if (!(await store.getProject(projectId))) throw new HttpError(404);
+      const { current, retired } = await rotateRoomTokenKey(store, projectId, ctx.now());
+      return {
+        kid: current.kid,
+        created_at: formatMillis(current.createdAt),
+        retired: retired
+          ? {
+              kid: retired.kid,
+              retired_at: formatMillis(retired.retiredAt ?? current.createdAt),
+              verifiable_until: formatMillis(
+                (retired.retiredAt ?? current.createdAt) + ROOM_TOKEN_KEY_GRACE_MS,
+              ),
+            }
+          : null,
+      };
     },
   );
 }

@@ -131,6 +131,14 @@ function describe(error: ErrorObject, attribute: string | null): ValidationProbl
         attribute,
         `${name} must be less than or equal to ${String(params.limit)}`,
       );
+    case 'exclusiveMinimum':
+      return problem(
+        'invalid_parameter',
+        attribute,
+        `${name} must be greater than ${String(params.limit)}`,
+      );
+    case 'uniqueItems':
+      return problem('invalid_parameter', attribute, `${name} must not repeat an item`);
     default:
       return problem('invalid_parameter', attribute, `${name} ${error.message ?? 'is invalid'}`);
   }

@@ -9,6 +9,9 @@ export interface Database {
   conferences: ConferencesTable;
   conference_tokens: ConferenceTokensTable;
   room_sessions: RoomSessionsTable;
+  rooms: RoomsTable;
+  streams: StreamsTable;
+  room_token_keys: RoomTokenKeysTable;
 }
 
 export interface ProjectsTable {
@@ -91,4 +94,53 @@ export interface RoomSessionsTable {
   start_time: number;
   end_time: number | null;
   created_at: number;
+}
+
+export interface RoomsTable {
+  id: string;
+  project_id: string;
+  name: string;
+  display_name: string | null;
+  description: string | null;
+  max_members: number;
+  quality: string;
+  fps: number;
+  join_from: number | null;
+  join_until: number | null;
+  remove_at: number | null;
+  remove_after_seconds_elapsed: number | null;
+  layout: string;
+  record_on_start: number;
+  tone_on_entry_and_exit: number;
+  room_join_video_off: number;
+  user_join_video_off: number;
+  enable_room_previews: number | null;
+  sync_audio_video: number | null;
+  meta: string | null;
+  prioritize_handraise: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** `room_id` is a room's id or a conference's (the id of its backing room). */
+export interface StreamsTable {
+  id: string;
+  project_id: string;
+  room_id: string;
+  url: string;
+  stream_type: string;
+  width: number | null;
+  height: number | null;
+  fps: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Room-token signing keys (HS512 secrets, base64url), one current per project. */
+export interface RoomTokenKeysTable {
+  kid: string;
+  project_id: string;
+  secret: string;
+  created_at: number;
+  retired_at: number | null;
 }

@@ -1,4 +1,4 @@
-import type { ActiveSession, ApiTokenScope, Conference } from '@conclave/schema';
+import type { ActiveSession, ApiTokenScope, Conference, Room, Stream } from '@conclave/schema';
 import { Migrator, sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Database } from './database.js';
 import { migrations, type Engine } from './migrations/index.js';
@@ -10,6 +10,11 @@ import {
   rowToConferenceRecord,
   rowToConferenceToken,
   rowToProject,
+  roomFieldsToRow,
+  rowToRoom,
+  rowToRoomRecord,
+  rowToRoomTokenKey,
+  rowToStream,
 } from './rows.js';
 import {
   NameTakenError,
@@ -20,10 +25,24 @@ import {
   type ConferenceRecord,
   type Cursor,
   type NewConference,
+  type NewRoom,
   type NewRoomSession,
+  type NewRoomTokenKey,
+  type NewStream,
   type Page,
   type PageRequest,
+  type RoomFields,
+  type RoomFilters,
+  type RoomRecord,
+  type RoomTokenKey,
+  type OwnedTable,
+  type RowBatch,
+  type ScannedTable,
   type Store,
+  type TableName,
+  type TableRow,
+  StreamLimitError,
+  type StreamOwner,
 } from './store.js';
 
 /** What differs between the engines beyond SQL text: error classification and lifecycle. */
@@ -33,6 +52,15 @@ export interface EngineHooks {
   isConnectionError(error: unknown): boolean;
   /** Runs the migrations, under whatever lock the engine needs. */
   withMigrationLock(db: Kysely<Database>, run: () => Promise<void>): Promise<void>;
+  /**
+   * A separate connection for migrations, without the per-statement timeouts requests have (an
+   * index build on a big table may take minutes); closed once they are done.
+   */
+  migrationDb?(): Kysely<Database>;
+  /** The schema holding Kysely's migration tables, where the engine has schemas. */
+  migrationSchema?(db: Kysely<Database>): Promise<string>;
+  /** Brings the planner's statistics up to date after a bulk load. */
+  analyze?(db: Kysely<Database>, tables: readonly TableName[]): Promise<void>;
 }
 
 // Keyset queries work on any table with (created_at, id); Kysely cannot express that generically.
@@ -44,23 +72,41 @@ interface Keyed {
 }
 
 /**
+ * Rows by the ids a key query selects, in the given order: the key query walks the index alone
+ * (it may read past many rows a filter rejects), then only the page's rows are fetched.
+ */
+type FetchByIds = (ids: AnySelect) => AnySelect;
+
+/**
  * One page of a list ordered by `created_at DESC, id DESC`. Forward pages fetch one extra row to
  * learn whether a next page exists; backward pages read ascending and then check for older rows.
- * Both are a single index range scan whatever the depth (D14).
+ * Both are a single index range scan whatever the depth (D14). With `byIds`, the scan reads ids
+ * only, so filters on columns the index carries are checked without visiting the table.
  */
 async function keysetPage<Row extends Keyed>(
   query: AnySelect,
   page: PageRequest,
+  byIds?: FetchByIds,
 ): Promise<Page<Row>> {
   const key = sql.raw('(created_at, id)');
+  const fetch = async (q: AnySelect, direction: 'asc' | 'desc', limit: number) => {
+    const keys = q.orderBy('created_at', direction).orderBy('id', direction).limit(limit);
+    const rows = byIds
+      ? byIds(keys.clearSelect().select('id'))
+          .orderBy('created_at', direction)
+          .orderBy('id', direction)
+      : keys;
+    return (await rows.execute()) as Row[];
+  };
   if (page.before) {
     const b = page.before;
-    const rows = (await query
-      .where(({ eb }) => eb(key, b.inclusive ? '>=' : '>', eb.tuple(b.createdAt, b.id)) as never)
-      .orderBy('created_at', 'asc')
-      .orderBy('id', 'asc')
-      .limit(page.limit)
-      .execute()) as Row[];
+    const rows = await fetch(
+      query.where(
+        ({ eb }) => eb(key, b.inclusive ? '>=' : '>', eb.tuple(b.createdAt, b.id)) as never,
+      ),
+      'asc',
+      page.limit,
+    );
     rows.reverse();
     const last = rows.at(-1);
     const older: Cursor = last
@@ -91,11 +137,7 @@ async function keysetPage<Row extends Keyed>(
       ({ eb }) => eb(key, a.inclusive ? '<=' : '<', eb.tuple(a.createdAt, a.id)) as never,
     );
   }
-  const rows = (await q
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(page.limit + 1)
-    .execute()) as Row[];
+  const rows = await fetch(q, 'desc', page.limit + 1);
   const hasNext = rows.length > page.limit;
   if (hasNext) rows.length = page.limit;
   const first = rows[0];
@@ -110,6 +152,22 @@ async function keysetPage<Row extends Keyed>(
     lastKey: last ? { createdAt: last.created_at, id: last.id } : undefined,
   };
 }
+
+/** Parent tables before the rows that point at them. */
+const TABLES_IN_WRITE_ORDER: readonly TableName[] = [
+  'projects',
+  'api_tokens',
+  'conferences',
+  'conference_tokens',
+  'rooms',
+  'streams',
+  'room_sessions',
+  'room_token_keys',
+];
+/** Each table's primary key; the list key's tiebreaker where the table is walked in list order. */
+const primaryKey = (table: TableName) => (table === 'room_token_keys' ? 'kid' : 'id');
+// Bound parameters per INSERT: under SQLite's 32 766 and PostgreSQL's 65 535.
+const PARAMETERS_PER_INSERT = 16_000;
 
 function mapPage<Row, T>(page: Page<Row>, map: (row: Row) => T): Page<T> {
   return { ...page, items: page.items.map(map) };
@@ -137,14 +195,21 @@ export class KyselyStore implements Store {
   }
 
   async migrate(): Promise<void> {
-    const migrator = new Migrator({
-      db: this.db,
-      provider: { getMigrations: async () => migrations(this.engine) },
-    });
-    await this.hooks.withMigrationLock(this.db, async () => {
-      const { error } = await migrator.migrateToLatest();
-      if (error) throw error;
-    });
+    const db = this.hooks.migrationDb?.() ?? this.db;
+    try {
+      const schema = await this.hooks.migrationSchema?.(db);
+      const migrator = new Migrator({
+        db,
+        provider: { getMigrations: async () => migrations(this.engine) },
+        ...(schema ? { migrationTableSchema: schema } : {}),
+      });
+      await this.hooks.withMigrationLock(db, async () => {
+        const { error } = await migrator.migrateToLatest();
+        if (error) throw error;
+      });
+    } finally {
+      if (db !== this.db) await db.destroy();
+    }
   }
 
   async ping(): Promise<void> {
@@ -159,7 +224,15 @@ export class KyselyStore implements Store {
 
   async createProject(input: { id: string; name: string; createdAt: number }) {
     const row = { id: input.id, name: input.name, created_at: input.createdAt };
-    await this.run(() => this.db.insertInto('projects').values(row).execute());
+    try {
+      await this.run(() => this.db.insertInto('projects').values(row).execute());
+    } catch (error) {
+      // Processes starting together ensure the same bootstrap project (D19): the first one's
+      // insert wins and the others find it there. Ids are otherwise minted fresh, never reused.
+      const existing = this.hooks.isUniqueViolation(error) && (await this.getProject(input.id));
+      if (existing) return existing;
+      throw error;
+    }
     return rowToProject(row);
   }
 
@@ -195,6 +268,9 @@ export class KyselyStore implements Store {
           'conferences',
           'room_sessions',
           'api_tokens',
+          'streams',
+          'rooms',
+          'room_token_keys',
         ] as const) {
           await trx.deleteFrom(table).where('project_id', '=', id).execute();
         }
@@ -222,7 +298,22 @@ export class KyselyStore implements Store {
       scopes: JSON.stringify(input.scopes),
       created_at: input.createdAt,
     };
-    await this.run(() => this.db.insertInto('api_tokens').values(row).execute());
+    try {
+      await this.run(() => this.db.insertInto('api_tokens').values(row).execute());
+    } catch (error) {
+      // As for projects: the same token ensured by several processes at once is stored once.
+      if (!this.hooks.isUniqueViolation(error)) throw error;
+      const existing = await this.run(() =>
+        this.db
+          .selectFrom('api_tokens')
+          .selectAll()
+          .where('token_hash', '=', input.tokenHash)
+          .where('project_id', '=', input.projectId)
+          .executeTakeFirst(),
+      );
+      if (!existing) throw error;
+      return rowToApiToken(existing);
+    }
     return rowToApiToken(row);
   }
 
@@ -350,6 +441,12 @@ export class KyselyStore implements Store {
           .where('project_id', '=', projectId)
           .where('conference_id', '=', id)
           .execute();
+        // Its streams belong to its backing room, whose id is the conference's.
+        await trx
+          .deleteFrom('streams')
+          .where('project_id', '=', projectId)
+          .where('room_id', '=', id)
+          .execute();
         return true;
       }),
     );
@@ -367,7 +464,17 @@ export class KyselyStore implements Store {
     if (filters.endsBefore !== undefined) {
       query = query.where('join_until', '<=', filters.endsBefore);
     }
-    const rows = await this.run(() => keysetPage<Database['conferences'] & Keyed>(query, page));
+    // A filter may reject most rows of the walk: check it in the index, which carries the join
+    // window, and read only the page's rows from the table.
+    const filtered = filters.startsAfter !== undefined || filters.endsBefore !== undefined;
+    const byIds: FetchByIds = (ids) =>
+      this.db
+        .selectFrom('conferences')
+        .selectAll()
+        .where('id', 'in', ids as never) as AnySelect;
+    const rows = await this.run(() =>
+      keysetPage<Database['conferences'] & Keyed>(query, page, filtered ? byIds : undefined),
+    );
     return mapPage(rows, rowToConference);
   }
 
@@ -441,7 +548,8 @@ export class KyselyStore implements Store {
           id: input.id,
           project_id: input.projectId,
           conference_id: input.conferenceId ?? null,
-          room_id: input.roomId ?? null,
+          // A conference's backing room has the conference's id (docs/decisions.md, Rooms).
+          room_id: input.roomId ?? input.conferenceId ?? null,
           name: input.name,
           display_name: input.displayName ?? null,
           status: 'in-progress',
@@ -475,5 +583,381 @@ export class KyselyStore implements Store {
         .executeTakeFirst(),
     );
     return result.numUpdatedRows > 0n;
+  }
+
+  // ---- rooms (issue 5) ---------------------------------------------------------------------
+
+  async createRoom(projectId: string, input: NewRoom): Promise<RoomRecord> {
+    const row = {
+      id: input.id,
+      project_id: projectId,
+      name: input.name,
+      ...roomFieldsToRow(input),
+      fps: input.fps,
+      created_at: input.createdAt,
+      updated_at: input.createdAt,
+    };
+    try {
+      await this.run(() => this.db.insertInto('rooms').values(row).execute());
+    } catch (error) {
+      if (this.hooks.isUniqueViolation(error)) throw new NameTakenError();
+      throw error;
+    }
+    return rowToRoomRecord(row);
+  }
+
+  async getRoom(projectId: string, id: string) {
+    const row = await this.run(() =>
+      this.db
+        .selectFrom('rooms')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('id', '=', id)
+        .executeTakeFirst(),
+    );
+    return row && rowToRoomRecord(row);
+  }
+
+  async getRoomByName(projectId: string, name: string) {
+    const row = await this.run(() =>
+      this.db
+        .selectFrom('rooms')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('name', '=', name)
+        .executeTakeFirst(),
+    );
+    return row && rowToRoomRecord(row);
+  }
+
+  async updateRoom(projectId: string, id: string, fields: RoomFields, updatedAt: number) {
+    const row = await this.run(() =>
+      this.db
+        .updateTable('rooms')
+        .set({ ...roomFieldsToRow(fields), updated_at: updatedAt })
+        .where('project_id', '=', projectId)
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst(),
+    );
+    return row && rowToRoomRecord(row);
+  }
+
+  async deleteRoom(projectId: string, id: string) {
+    return this.run(() =>
+      this.db.transaction().execute(async (trx) => {
+        const result = await trx
+          .deleteFrom('rooms')
+          .where('project_id', '=', projectId)
+          .where('id', '=', id)
+          .executeTakeFirst();
+        if (result.numDeletedRows === 0n) return false;
+        await trx
+          .deleteFrom('streams')
+          .where('project_id', '=', projectId)
+          .where('room_id', '=', id)
+          .execute();
+        return true;
+      }),
+    );
+  }
+
+  async listRooms(projectId: string, filters: RoomFilters, page: PageRequest): Promise<Page<Room>> {
+    let query = this.db.selectFrom('rooms').selectAll().where('project_id', '=', projectId);
+    if (filters.startsAfter !== undefined) {
+      query = query.where('join_from', '>=', filters.startsAfter);
+    }
+    if (filters.endsBefore !== undefined) {
+      query = query.where('join_until', '<=', filters.endsBefore);
+    }
+    // As for conferences: the index carries the join window, so a filter is checked there.
+    const filtered = filters.startsAfter !== undefined || filters.endsBefore !== undefined;
+    const byIds: FetchByIds = (ids) =>
+      this.db
+        .selectFrom('rooms')
+        .selectAll()
+        .where('id', 'in', ids as never) as AnySelect;
+    const rows = await this.run(() =>
+      keysetPage<Database['rooms'] & Keyed>(query, page, filtered ? byIds : undefined),
+    );
+    return mapPage(rows, rowToRoom);
+  }
+
+  async activeRoomSessions(projectId: string, roomIds: readonly string[]) {
+    const out = new Map<string, ActiveSession>();
+    if (roomIds.length === 0) return out;
+    const rows = await this.run(() =>
+      this.db
+        .selectFrom('room_sessions')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('status', '=', 'in-progress')
+        .where('room_id', 'in', roomIds)
+        .execute(),
+    );
+    for (const row of rows) {
+      if (row.room_id !== null) out.set(row.room_id, rowToActiveSession(row));
+    }
+    return out;
+  }
+
+  // ---- streams (issue 5) -------------------------------------------------------------------
+
+  async createStream(
+    projectId: string,
+    owner: StreamOwner,
+    input: NewStream,
+    limit: number,
+  ): Promise<Stream | undefined> {
+    return this.run(() =>
+      this.db.transaction().execute(async (trx) => {
+        // A no-op write on the owner's row proves it exists and serialises the creates of one
+        // owner (a row lock on PostgreSQL, the write lock on SQLite), so the count below holds.
+        const table = owner.kind === 'room' ? 'rooms' : 'conferences';
+        const touched = await trx
+          .updateTable(table as 'rooms')
+          .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+          .where('project_id', '=', projectId)
+          .where('id', '=', owner.id)
+          .executeTakeFirst();
+        if (touched.numUpdatedRows === 0n) return undefined;
+        const { n } = await trx
+          .selectFrom('streams')
+          .select((eb) => eb.fn.countAll<number | string>().as('n'))
+          .where('project_id', '=', projectId)
+          .where('room_id', '=', owner.id)
+          .executeTakeFirstOrThrow();
+        if (Number(n) >= limit) throw new StreamLimitError(limit);
+        const row = {
+          id: input.id,
+          project_id: projectId,
+          room_id: owner.id,
+          url: input.url,
+          stream_type: input.streamType,
+          width: null,
+          height: null,
+          fps: null,
+          created_at: input.createdAt,
+          updated_at: input.createdAt,
+        };
+        await trx.insertInto('streams').values(row).execute();
+        return rowToStream(row);
+      }),
+    );
+  }
+
+  async listStreams(projectId: string, roomId: string, page: PageRequest) {
+    const rows = await this.run(() =>
+      keysetPage<Database['streams'] & Keyed>(
+        this.db
+          .selectFrom('streams')
+          .selectAll()
+          .where('project_id', '=', projectId)
+          .where('room_id', '=', roomId),
+        page,
+      ),
+    );
+    return mapPage(rows, rowToStream);
+  }
+
+  async getStream(projectId: string, id: string) {
+    const row = await this.run(() =>
+      this.db
+        .selectFrom('streams')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('id', '=', id)
+        .executeTakeFirst(),
+    );
+    return row && rowToStream(row);
+  }
+
+  async updateStream(
+    projectId: string,
+    id: string,
+    change: { url: string; streamType: string },
+    updatedAt: number,
+  ) {
+    const row = await this.run(() =>
+      this.db
+        .updateTable('streams')
+        .set({ url: change.url, stream_type: change.streamType, updated_at: updatedAt })
+        .where('project_id', '=', projectId)
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst(),
+    );
+    return row && rowToStream(row);
+  }
+
+  async deleteStream(projectId: string, id: string) {
+    const result = await this.run(() =>
+      this.db
+        .deleteFrom('streams')
+        .where('project_id', '=', projectId)
+        .where('id', '=', id)
+        .executeTakeFirst(),
+    );
+    return result.numDeletedRows > 0n;
+  }
+
+  // ---- room-token signing keys (issue 5) ---------------------------------------------------
+
+  async ensureRoomTokenKey(projectId: string, candidate: NewRoomTokenKey): Promise<RoomTokenKey> {
+    const current = () =>
+      this.db
+        .selectFrom('room_token_keys')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('retired_at', 'is', null)
+        .executeTakeFirst();
+    const found = await this.run(current);
+    if (found) return rowToRoomTokenKey(found);
+    const row = {
+      kid: candidate.kid,
+      project_id: projectId,
+      secret: candidate.secret,
+      created_at: candidate.createdAt,
+      retired_at: null,
+    };
+    try {
+      await this.run(() => this.db.insertInto('room_token_keys').values(row).execute());
+    } catch (error) {
+      // Two first uses at once: one current key per project (a unique index), the other wins.
+      if (!this.hooks.isUniqueViolation(error)) throw error;
+      const winner = await this.run(current);
+      if (!winner) throw error;
+      return rowToRoomTokenKey(winner);
+    }
+    return rowToRoomTokenKey(row);
+  }
+
+  async getRoomTokenKey(kid: string) {
+    const row = await this.run(() =>
+      this.db.selectFrom('room_token_keys').selectAll().where('kid', '=', kid).executeTakeFirst(),
+    );
+    return row && rowToRoomTokenKey(row);
+  }
+
+  async rotateRoomTokenKey(projectId: string, next: NewRoomTokenKey, pruneRetiredBefore: number) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.run(() =>
+          this.db.transaction().execute(async (trx) => {
+            const retired = await trx
+              .updateTable('room_token_keys')
+              .set({ retired_at: next.createdAt })
+              .where('project_id', '=', projectId)
+              .where('retired_at', 'is', null)
+              .returningAll()
+              .executeTakeFirst();
+            await trx
+              .deleteFrom('room_token_keys')
+              .where('project_id', '=', projectId)
+              .where('retired_at', '<', pruneRetiredBefore)
+              .execute();
+            const row = {
+              kid: next.kid,
+              project_id: projectId,
+              secret: next.secret,
+              created_at: next.createdAt,
+              retired_at: null,
+            };
+            await trx.insertInto('room_token_keys').values(row).execute();
+            return {
+              current: rowToRoomTokenKey(row),
+              retired: retired && rowToRoomTokenKey(retired),
+            };
+          }),
+        );
+      } catch (error) {
+        // Two rotations at once: the one whose new key lost the unique index tries again.
+        if (attempt < 2 && this.hooks.isUniqueViolation(error)) continue;
+        throw error;
+      }
+    }
+  }
+
+  // ---- bulk transfer ---------------------------------------------------------------------------
+
+  async scanRows<T extends ScannedTable>(
+    table: T,
+    projectId: string | undefined,
+    after: Cursor | undefined,
+    limit: number,
+  ): Promise<TableRow<T>[]> {
+    const key = primaryKey(table);
+    let query = this.db.selectFrom(table as ScannedTable).selectAll() as AnySelect;
+    if (projectId !== undefined) {
+      query = query.where(table === 'projects' ? 'id' : 'project_id', '=', projectId);
+    }
+    if (after) {
+      query = query.where(
+        ({ eb }) =>
+          eb(sql.raw(`(created_at, ${key})`), '<', eb.tuple(after.createdAt, after.id)) as never,
+      );
+    }
+    const rows = await this.run(() =>
+      query.orderBy('created_at', 'desc').orderBy(key, 'desc').limit(limit).execute(),
+    );
+    return rows as TableRow<T>[];
+  }
+
+  async ownedRowsOf<T extends OwnedTable>(
+    table: T,
+    projectId: string,
+    ownerIds: readonly string[],
+  ): Promise<TableRow<T>[]> {
+    if (ownerIds.length === 0) return [];
+    const owner = table === 'conference_tokens' ? 'conference_id' : 'room_id';
+    const rows = await this.run(() =>
+      (this.db.selectFrom(table as OwnedTable).selectAll() as AnySelect)
+        .where('project_id', '=', projectId)
+        .where(owner, 'in', ownerIds)
+        .orderBy(owner)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .execute(),
+    );
+    return rows as TableRow<T>[];
+  }
+
+  async insertRows(batch: RowBatch, options: { skipExisting?: boolean } = {}) {
+    await this.run(() =>
+      this.db.transaction().execute(async (trx) => {
+        for (const table of TABLES_IN_WRITE_ORDER) {
+          const rows = batch[table];
+          if (!rows || rows.length === 0) continue;
+          const perInsert = Math.max(
+            1,
+            Math.floor(PARAMETERS_PER_INSERT / Object.keys(rows[0]!).length),
+          );
+          for (let i = 0; i < rows.length; i += perInsert) {
+            const insert = trx.insertInto(table).values(rows.slice(i, i + perInsert) as never);
+            await (
+              options.skipExisting
+                ? insert.onConflict((oc) => oc.column(primaryKey(table)).doNothing())
+                : insert
+            ).execute();
+          }
+        }
+      }),
+    );
+  }
+
+  async refreshStatistics() {
+    const analyze = this.hooks.analyze;
+    if (analyze) await this.run(() => analyze(this.db, TABLES_IN_WRITE_ORDER));
+  }
+
+  async countRows(table: TableName, projectId?: string) {
+    let query = this.db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as('n')) as AnySelect;
+    if (projectId !== undefined) {
+      query = query.where(table === 'projects' ? 'id' : 'project_id', '=', projectId);
+    }
+    const row = (await this.run(() => query.executeTakeFirstOrThrow())) as { n: number | string };
+    return Number(row.n);
   }
 }

@@ -5,6 +5,8 @@ import type {
   Conference,
   ConferenceToken,
   Project,
+  Room,
+  Stream,
 } from '@conclave/schema';
 import type { Selectable } from 'kysely';
 import { formatMillis, formatSeconds } from '../lib/time.js';
@@ -14,8 +16,17 @@ import type {
   ConferenceTokensTable,
   ProjectsTable,
   RoomSessionsTable,
+  RoomsTable,
+  RoomTokenKeysTable,
+  StreamsTable,
 } from './database.js';
-import type { ConferenceFields, ConferenceRecord } from './store.js';
+import type {
+  ConferenceFields,
+  ConferenceRecord,
+  RoomFields,
+  RoomRecord,
+  RoomTokenKey,
+} from './store.js';
 
 /** Row ↔ wire mappers: the one place that knows how each engine-neutral column reads. */
 
@@ -176,4 +187,115 @@ export function rowToActiveSession(row: Selectable<RoomSessionsTable>): ActiveSe
     session.duration = Math.round((row.end_time - row.start_time) / 1000);
   }
   return session;
+}
+
+// ---- rooms, streams and room-token keys ----------------------------------------------------
+
+type RoomRow = Selectable<RoomsTable>;
+
+const json = (text: string | null) =>
+  text === null ? null : (JSON.parse(text) as Record<string, unknown>);
+const optionalFlag = (value: boolean | null) => (value === null ? null : int(value));
+
+/** The wire form, in the spec's field order. */
+export function rowToRoom(row: RoomRow): Room {
+  return {
+    id: row.id,
+    name: row.name,
+    display_name: row.display_name,
+    description: row.description,
+    max_members: row.max_members,
+    quality: row.quality as Room['quality'],
+    fps: row.fps,
+    join_from: optionalSeconds(row.join_from),
+    join_until: optionalSeconds(row.join_until),
+    remove_at: optionalSeconds(row.remove_at),
+    remove_after_seconds_elapsed: row.remove_after_seconds_elapsed,
+    layout: row.layout as Room['layout'],
+    record_on_start: row.record_on_start !== 0,
+    tone_on_entry_and_exit: row.tone_on_entry_and_exit !== 0,
+    room_join_video_off: row.room_join_video_off !== 0,
+    user_join_video_off: row.user_join_video_off !== 0,
+    enable_room_previews: flag(row.enable_room_previews),
+    sync_audio_video: flag(row.sync_audio_video),
+    meta: json(row.meta),
+    prioritize_handraise: row.prioritize_handraise !== 0,
+    created_at: formatMillis(row.created_at),
+    updated_at: formatMillis(row.updated_at),
+  };
+}
+
+export function rowToRoomFields(row: RoomRow): RoomFields {
+  return {
+    display_name: row.display_name,
+    description: row.description,
+    max_members: row.max_members,
+    quality: row.quality,
+    join_from: row.join_from,
+    join_until: row.join_until,
+    remove_at: row.remove_at,
+    remove_after_seconds_elapsed: row.remove_after_seconds_elapsed,
+    layout: row.layout,
+    record_on_start: row.record_on_start !== 0,
+    tone_on_entry_and_exit: row.tone_on_entry_and_exit !== 0,
+    room_join_video_off: row.room_join_video_off !== 0,
+    user_join_video_off: row.user_join_video_off !== 0,
+    enable_room_previews: flag(row.enable_room_previews),
+    sync_audio_video: flag(row.sync_audio_video),
+    meta: json(row.meta),
+    prioritize_handraise: row.prioritize_handraise !== 0,
+  };
+}
+
+export function rowToRoomRecord(row: RoomRow): RoomRecord {
+  return {
+    wire: rowToRoom(row),
+    fields: rowToRoomFields(row),
+    key: { createdAt: row.created_at, id: row.id },
+  };
+}
+
+export function roomFieldsToRow(fields: RoomFields) {
+  return {
+    display_name: fields.display_name,
+    description: fields.description,
+    max_members: fields.max_members,
+    quality: fields.quality,
+    join_from: fields.join_from,
+    join_until: fields.join_until,
+    remove_at: fields.remove_at,
+    remove_after_seconds_elapsed: fields.remove_after_seconds_elapsed,
+    layout: fields.layout,
+    record_on_start: int(fields.record_on_start),
+    tone_on_entry_and_exit: int(fields.tone_on_entry_and_exit),
+    room_join_video_off: int(fields.room_join_video_off),
+    user_join_video_off: int(fields.user_join_video_off),
+    enable_room_previews: optionalFlag(fields.enable_room_previews),
+    sync_audio_video: optionalFlag(fields.sync_audio_video),
+    meta: fields.meta === null ? null : JSON.stringify(fields.meta),
+    prioritize_handraise: int(fields.prioritize_handraise),
+  };
+}
+
+export function rowToStream(row: Selectable<StreamsTable>): Stream {
+  return {
+    id: row.id,
+    url: row.url,
+    stream_type: row.stream_type,
+    width: row.width,
+    height: row.height,
+    fps: row.fps,
+    created_at: formatMillis(row.created_at),
+    updated_at: formatMillis(row.updated_at),
+  };
+}
+
+export function rowToRoomTokenKey(row: Selectable<RoomTokenKeysTable>): RoomTokenKey {
+  return {
+    kid: row.kid,
+    projectId: row.project_id,
+    secret: row.secret,
+    createdAt: Number(row.created_at),
+    retiredAt: row.retired_at === null ? null : Number(row.retired_at),
+  };
 }

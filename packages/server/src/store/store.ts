@@ -5,7 +5,11 @@ import type {
   Conference,
   ConferenceToken,
   Project,
+  Room,
+  Stream,
 } from '@conclave/schema';
+import type { Selectable } from 'kysely';
+import type { Database } from './database.js';
 import type { Engine } from './migrations/index.js';
 
 /** A position in a list ordered by `created_at DESC, id DESC` (D13). */
@@ -108,6 +112,16 @@ export interface AuthenticatedToken {
   scopes: ApiTokenScope[];
 }
 
+/** The tables, row for row as stored: what moves between databases (see `transfer/`). */
+export type TableName = keyof Database;
+export type TableRow<T extends TableName> = Selectable<Database[T]>;
+/** Tables read with the row that owns them: a conference's tokens, a room's or conference's streams. */
+export type OwnedTable = 'conference_tokens' | 'streams';
+/** Tables read page by page in list order (`created_at`, then the primary key). */
+export type ScannedTable = Exclude<TableName, OwnedTable>;
+/** Rows to write in one transaction, by table. */
+export type RowBatch = { [T in TableName]?: TableRow<T>[] };
+
 /** Thrown by writes that would break `UNIQUE(project_id, name)`. */
 export class NameTakenError extends Error {
   constructor() {
@@ -188,4 +202,168 @@ export interface Store {
   /** Written by the live-session engine. */
   startRoomSession(input: NewRoomSession): Promise<void>;
   endRoomSession(projectId: string, id: string, endTime: number): Promise<boolean>;
+
+  // Rooms, streams and room-token keys (issue 5).
+
+  createRoom(projectId: string, input: NewRoom): Promise<RoomRecord>;
+  getRoom(projectId: string, id: string): Promise<RoomRecord | undefined>;
+  getRoomByName(projectId: string, name: string): Promise<RoomRecord | undefined>;
+  updateRoom(
+    projectId: string,
+    id: string,
+    fields: RoomFields,
+    updatedAt: number,
+  ): Promise<RoomRecord | undefined>;
+  /** Deletes the room and its streams. */
+  deleteRoom(projectId: string, id: string): Promise<boolean>;
+  listRooms(projectId: string, filters: RoomFilters, page: PageRequest): Promise<Page<Room>>;
+  /** The in-progress session of each given room that has one (sessions with that `room_id`). */
+  activeRoomSessions(
+    projectId: string,
+    roomIds: readonly string[],
+  ): Promise<Map<string, ActiveSession>>;
+
+  /**
+   * Adds a stream to a room or conference, at most `limit` per owner (StreamLimitError beyond).
+   * Undefined when the owner does not exist in the project.
+   */
+  createStream(
+    projectId: string,
+    owner: StreamOwner,
+    input: NewStream,
+    limit: number,
+  ): Promise<Stream | undefined>;
+  /** The streams of a room, or of a conference (its id is its backing room's). */
+  listStreams(projectId: string, roomId: string, page: PageRequest): Promise<Page<Stream>>;
+  getStream(projectId: string, id: string): Promise<Stream | undefined>;
+  updateStream(
+    projectId: string,
+    id: string,
+    change: { url: string; streamType: string },
+    updatedAt: number,
+  ): Promise<Stream | undefined>;
+  deleteStream(projectId: string, id: string): Promise<boolean>;
+
+  /** The project's current signing key; `candidate` is stored first when it has none. */
+  ensureRoomTokenKey(projectId: string, candidate: NewRoomTokenKey): Promise<RoomTokenKey>;
+  /** A signing key by id, current or retired, whatever its project (for verification). */
+  getRoomTokenKey(kid: string): Promise<RoomTokenKey | undefined>;
+  /**
+   * Retires the current key at `next.createdAt` and makes `next` current; keys retired before
+   * `pruneRetiredBefore` are deleted. Returns the new key and the one retired, if any.
+   */
+  rotateRoomTokenKey(
+    projectId: string,
+    next: NewRoomTokenKey,
+    pruneRetiredBefore: number,
+  ): Promise<{ current: RoomTokenKey; retired: RoomTokenKey | undefined }>;
+
+  // Bulk access for moving data between databases (export / import), row for row as stored.
+
+  /**
+   * Up to `limit` rows of `table` in list order (`created_at DESC, id DESC`) after `after`: the
+   * rows of one project, or of every project when `projectId` is undefined.
+   */
+  scanRows<T extends ScannedTable>(
+    table: T,
+    projectId: string | undefined,
+    after: Cursor | undefined,
+    limit: number,
+  ): Promise<TableRow<T>[]>;
+  /**
+   * The rows owned by the given conferences (`conference_tokens`) or rooms and conferences
+   * (`streams`), grouped by owner, each group in list order.
+   */
+  ownedRowsOf<T extends OwnedTable>(
+    table: T,
+    projectId: string,
+    ownerIds: readonly string[],
+  ): Promise<TableRow<T>[]>;
+  /**
+   * Writes every row of `batch` in one transaction. With `skipExisting`, a row whose primary key is
+   * already stored is left as it is (to resume an interrupted import); any other conflict fails.
+   */
+  insertRows(batch: RowBatch, options?: { skipExisting?: boolean }): Promise<void>;
+  /**
+   * After a bulk load: lets the query planner see the new rows (PostgreSQL's ANALYZE; until
+   * autovacuum gets to it, a freshly filled table can be planned as if empty, a list page turning
+   * from an index walk into a full sort). Nothing to do on SQLite.
+   */
+  refreshStatistics(): Promise<void>;
+  /** Rows of `table` belonging to one project (for `projects`: 0 or 1), or in all. */
+  countRows(table: TableName, projectId?: string): Promise<number>;
+}
+
+// ---- rooms, streams and room-token keys (issue 5) -------------------------------------------
+
+/** Room fields as stored (times in Unix seconds, flags as booleans, meta parsed). */
+export interface RoomFields {
+  display_name: string | null;
+  description: string | null;
+  max_members: number;
+  quality: string;
+  join_from: number | null;
+  join_until: number | null;
+  remove_at: number | null;
+  remove_after_seconds_elapsed: number | null;
+  layout: string;
+  record_on_start: boolean;
+  tone_on_entry_and_exit: boolean;
+  room_join_video_off: boolean;
+  user_join_video_off: boolean;
+  enable_room_previews: boolean | null;
+  sync_audio_video: boolean | null;
+  meta: Record<string, unknown> | null;
+  prioritize_handraise: boolean;
+}
+
+export interface NewRoom extends RoomFields {
+  id: string;
+  name: string;
+  fps: number;
+  createdAt: number;
+}
+
+export interface RoomRecord {
+  wire: Room;
+  fields: RoomFields;
+  key: Cursor;
+}
+
+/** The same join-window filters as conferences (D16). */
+export type RoomFilters = ConferenceFilters;
+
+/** Whose streams: a room's, or a conference's (whose backing room has the conference's id). */
+export interface StreamOwner {
+  kind: 'room' | 'conference';
+  id: string;
+}
+
+export interface NewStream {
+  id: string;
+  url: string;
+  streamType: string;
+  createdAt: number;
+}
+
+/** Thrown by createStream when the owner already has its maximum number of streams. */
+export class StreamLimitError extends Error {
+  constructor(readonly limit: number) {
+    super(`at most ${limit} streams per room`);
+    this.name = 'StreamLimitError';
+  }
+}
+
+export interface NewRoomTokenKey {
+  kid: string;
+  /** The HMAC key, base64url. */
+  secret: string;
+  /** Unix ms. */
+  createdAt: number;
+}
+
+export interface RoomTokenKey extends NewRoomTokenKey {
+  projectId: string;
+  /** Unix ms; null for the current key. */
+  retiredAt: number | null;
 }

@@ -1,13 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { hashSecret, newApiToken, tokenPrefix } from '../../src/auth/secrets.js';
 import { newId } from '../../src/lib/ids.js';
+import { createPostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Engine } from '../../src/store/migrations/index.js';
 import type { Store } from '../../src/store/store.js';
+import { assertOfficial } from './official-spec.js';
+import { createTestDatabase, testEngine } from './test-database.js';
+
+export { testEngine };
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -38,6 +42,8 @@ export interface ApiInit {
   project?: TestProject;
   /** Send no Authorization header. */
   anonymous?: boolean;
+  /** Skip the official-schema check (for requests outside the spec, e.g. wrong methods). */
+  skipSpec?: boolean;
 }
 
 export interface ApiResponse {
@@ -48,20 +54,42 @@ export interface ApiResponse {
   body: any;
 }
 
+/** `/api/video/conferences/<id>/…` → `/api/video/conferences/{id}/…`, as the spec names paths. */
+export function specTemplate(pathname: string): string {
+  const parts = pathname.split('/');
+  if (parts.length > 4) parts[4] = '{id}';
+  return parts.join('/');
+}
+
 export function basicAuth(projectId: string, token: string): string {
   return 'Basic ' + Buffer.from(`${projectId}:${token}`).toString('base64');
 }
 
-/** A store on a fresh database of the engine under test (SQLite file by default). */
-export async function createTestStore(): Promise<{ store: Store; cleanup: () => Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'conclave-test-'));
-  const store = createSqliteStore({ filename: join(dir, 'test.sqlite') });
-  await store.migrate();
+/**
+ * A store on a fresh database of the engine under test: a SQLite file by default, a schema of its
+ * own in `DATABASE_URL_TEST` with `CONCLAVE_TEST_ENGINE=postgres` (or `engine`, to pick one).
+ * `cleanup` drops it.
+ */
+export async function createTestStore(
+  engine: Engine = testEngine(),
+): Promise<{ store: Store; cleanup: () => Promise<void> }> {
+  const database = await createTestDatabase(engine);
+  const store =
+    database.engine === 'postgres'
+      ? createPostgresStore({ connectionString: database.url, max: 4 })
+      : createSqliteStore({ filename: database.url });
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close();
+    await database.drop();
+    throw error;
+  }
   return {
     store,
     cleanup: async () => {
       await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      await database.drop();
     },
   };
 }
@@ -96,6 +124,15 @@ export async function startTestServer(
     rateLimitPerMinute: options.rateLimitPerMinute ?? 0,
   };
   const app = await buildApp({ store, config, ...(options.now ? { now: options.now } : {}) });
+  // Every route declares each status it may answer with (for its schema and the OpenAPI
+  // document); a test fails when a route answers with one it did not declare.
+  const undeclared: string[] = [];
+  app.addHook('onSend', async (request, reply) => {
+    const responses = request.routeOptions.schema?.response as Record<string, unknown> | undefined;
+    if (responses && !(String(reply.statusCode) in responses)) {
+      undeclared.push(`${request.method} ${request.routeOptions.url} → ${reply.statusCode}`);
+    }
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   config.publicUrl = url;
@@ -125,6 +162,10 @@ export async function startTestServer(
         parsed = undefined;
       }
     }
+    const pathname = new URL(path, url).pathname;
+    if (!init.skipSpec && pathname.startsWith('/api/video/')) {
+      assertOfficial(init.method ?? 'GET', specTemplate(pathname), response.status, parsed);
+    }
     return { status: response.status, headers: response.headers, text, body: parsed };
   }
 
@@ -138,6 +179,7 @@ export async function startTestServer(
     async close() {
       await app.close();
       await cleanup();
+      assert.deepEqual(undeclared, [], 'routes answered with statuses they do not declare');
     },
   };
 }

@@ -8,12 +8,15 @@ export type Engine = 'sqlite' | 'postgres';
  * Append new migrations; never edit one that has shipped.
  */
 export function migrations(engine: Engine): Record<string, Migration> {
+  // Ids are the keyset tiebreaker (D13): PostgreSQL compares them bytewise, as SQLite does,
+  // whatever the database's collation, so both engines order a list the same way.
+  const idType = engine === 'postgres' ? sql`text collate "C"` : 'text';
   return {
     '0001_foundation': {
       async up(db: Kysely<unknown>) {
         await db.schema
           .createTable('projects')
-          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('id', idType, (c) => c.primaryKey())
           .addColumn('name', 'text', (c) => c.notNull())
           .addColumn('created_at', 'bigint', (c) => c.notNull())
           .execute();
@@ -25,7 +28,7 @@ export function migrations(engine: Engine): Record<string, Migration> {
 
         await db.schema
           .createTable('api_tokens')
-          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('id', idType, (c) => c.primaryKey())
           .addColumn('project_id', 'text', (c) => c.notNull())
           .addColumn('name', 'text', (c) => c.notNull())
           .addColumn('prefix', 'text', (c) => c.notNull())
@@ -41,7 +44,7 @@ export function migrations(engine: Engine): Record<string, Migration> {
 
         await db.schema
           .createTable('conferences')
-          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('id', idType, (c) => c.primaryKey())
           .addColumn('project_id', 'text', (c) => c.notNull())
           .addColumn('name', 'text', (c) => c.notNull())
           .addColumn('display_name', 'text')
@@ -86,7 +89,7 @@ export function migrations(engine: Engine): Record<string, Migration> {
 
         await db.schema
           .createTable('conference_tokens')
-          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('id', idType, (c) => c.primaryKey())
           .addColumn('project_id', 'text', (c) => c.notNull())
           .addColumn('conference_id', 'text', (c) => c.notNull())
           .addColumn('name', 'text')
@@ -102,7 +105,7 @@ export function migrations(engine: Engine): Record<string, Migration> {
 
         await db.schema
           .createTable('room_sessions')
-          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('id', idType, (c) => c.primaryKey())
           .addColumn('project_id', 'text', (c) => c.notNull())
           .addColumn('conference_id', 'text')
           .addColumn('room_id', 'text')
@@ -134,6 +137,93 @@ export function migrations(engine: Engine): Record<string, Migration> {
           .createIndex('room_sessions_order')
           .on('room_sessions')
           .expression(sql`project_id, created_at desc, id desc`)
+          .execute();
+      },
+    },
+    '0002_rooms_streams': {
+      async up(db: Kysely<unknown>) {
+        // Rooms (issue 5). A conference's backing room is not a row here: its id is the
+        // conference id (docs/decisions.md, Rooms).
+        await db.schema
+          .createTable('rooms')
+          .addColumn('id', idType, (c) => c.primaryKey())
+          .addColumn('project_id', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('display_name', 'text')
+          .addColumn('description', 'text')
+          .addColumn('max_members', 'integer', (c) => c.notNull())
+          .addColumn('quality', 'text', (c) => c.notNull())
+          .addColumn('fps', 'integer', (c) => c.notNull())
+          .addColumn('join_from', 'bigint')
+          .addColumn('join_until', 'bigint')
+          .addColumn('remove_at', 'bigint')
+          .addColumn('remove_after_seconds_elapsed', 'integer')
+          .addColumn('layout', 'text', (c) => c.notNull())
+          .addColumn('record_on_start', 'integer', (c) => c.notNull())
+          .addColumn('tone_on_entry_and_exit', 'integer', (c) => c.notNull())
+          .addColumn('room_join_video_off', 'integer', (c) => c.notNull())
+          .addColumn('user_join_video_off', 'integer', (c) => c.notNull())
+          .addColumn('enable_room_previews', 'integer')
+          .addColumn('sync_audio_video', 'integer')
+          .addColumn('meta', 'text')
+          .addColumn('prioritize_handraise', 'integer', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addUniqueConstraint('rooms_project_name', ['project_id', 'name'])
+          .execute();
+        await db.schema
+          .createIndex('rooms_order')
+          .on('rooms')
+          .expression(
+            engine === 'postgres'
+              ? sql`project_id, created_at desc, id desc) include (join_from, join_until`
+              : sql`project_id, created_at desc, id desc, join_from, join_until`,
+          )
+          .execute();
+        await db.schema
+          .createIndex('room_sessions_active_room')
+          .on('room_sessions')
+          .columns(['room_id'])
+          .where(sql.ref('status'), '=', 'in-progress')
+          .execute();
+
+        // Streams of a room or a conference: `room_id` is the room's id or the conference's
+        // (its backing room). Configuration only; width/height/fps stay null until media is sent.
+        await db.schema
+          .createTable('streams')
+          .addColumn('id', idType, (c) => c.primaryKey())
+          .addColumn('project_id', 'text', (c) => c.notNull())
+          .addColumn('room_id', 'text', (c) => c.notNull())
+          .addColumn('url', 'text', (c) => c.notNull())
+          .addColumn('stream_type', 'text', (c) => c.notNull())
+          .addColumn('width', 'integer')
+          .addColumn('height', 'integer')
+          .addColumn('fps', 'integer')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('streams_order')
+          .on('streams')
+          .expression(sql`project_id, room_id, created_at desc, id desc`)
+          .execute();
+
+        // Room-token signing keys: one current key per project (retired_at null), retired keys
+        // kept for a grace period. The secret never leaves the server.
+        await db.schema
+          .createTable('room_token_keys')
+          .addColumn('kid', idType, (c) => c.primaryKey())
+          .addColumn('project_id', 'text', (c) => c.notNull())
+          .addColumn('secret', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('retired_at', 'bigint')
+          .execute();
+        await db.schema
+          .createIndex('room_token_keys_current')
+          .on('room_token_keys')
+          .column('project_id')
+          .unique()
+          .where(sql.ref('retired_at'), 'is', null)
           .execute();
       },
     },
