@@ -1,6 +1,7 @@
 import type { AdminClient, PagePromise, RestClient } from '@conclave/sdk';
 import { InvalidArgumentError, type Command } from 'commander';
 import { adminClient, resolveSettings, restClient, type GlobalFlags } from './config/settings.js';
+import { UsageError } from './errors.js';
 import { outputMode, printList, type OutputFlags } from './output/list-output.js';
 import { note } from './output/stdout.js';
 import type { Column } from './output/table.js';
@@ -83,4 +84,27 @@ export async function printPages<T>(
   if (next && mode === 'table') {
     note(`More ${label}: add --all, or --page-token ${next.page_token ?? ''} for the next page.`);
   }
+}
+
+/**
+ * A stream's address. The global `--url` is the server's; given an `rtmp://` or `rtmps://`
+ * address instead, it is the stream's (`create-stream`, `streams update`).
+ */
+export const STREAM_URL = /^rtmps?:\/\//i;
+
+/** Declares `--url` on a stream command, for its `--help` (the program reads the value). */
+export function addStreamUrlOption(command: Command): Command {
+  return command.option(
+    '--url <address>',
+    "the stream's address: rtmp://… or rtmps://… (required; any other --url is the server's)",
+  );
+}
+
+/** The stream address given with `--url`, or a usage error. */
+export function streamUrlOf(command: Command): string {
+  const { streamUrl } = command.optsWithGlobals<{ streamUrl?: string }>();
+  if (!streamUrl) {
+    throw new UsageError('--url is required: the stream address, rtmp://… or rtmps://…');
+  }
+  return streamUrl;
 }

@@ -14,7 +14,7 @@ export interface FieldSpec {
   flag: string;
   /** Commander's property name for the flag: `displayName`. */
   property: string;
-  kind: 'string' | 'boolean' | 'object';
+  kind: 'string' | 'boolean' | 'object' | 'integer' | 'list';
   help: string;
 }
 
@@ -23,22 +23,38 @@ interface JsonSchemaProperty {
   enum?: unknown[];
   description?: string;
   default?: unknown;
+  minimum?: number;
+  maximum?: number;
 }
 
 const camel = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
-function specsOf(schema: { properties: object; required?: string[] }): FieldSpec[] {
+const KINDS: Record<string, FieldSpec['kind']> = {
+  boolean: 'boolean',
+  object: 'object',
+  integer: 'integer',
+  number: 'integer',
+  array: 'list',
+};
+
+/** The field specs of a request body schema, in the schema's order. */
+export function specsOf(schema: { properties: object; required?: string[] }): FieldSpec[] {
   const required = new Set(schema.required ?? []);
   return Object.entries(schema.properties as Record<string, JsonSchemaProperty>).map(
     ([key, property]) => {
-      const kind =
-        property.type === 'boolean' ? 'boolean' : property.type === 'object' ? 'object' : 'string';
+      const kind = KINDS[String(property.type)] ?? 'string';
       const parts: string[] = [];
       parts.push(property.description ?? key.replace(/_/g, ' '));
       if (property.enum) parts.push(`one of ${property.enum.join(', ')}`);
       if (kind === 'boolean') parts.push('true or false');
       if (kind === 'object') parts.push('a JSON object');
-      if (property.default !== undefined) parts.push(`default ${String(property.default)}`);
+      if (kind === 'list') parts.push('comma-separated');
+      if (kind === 'integer' && property.minimum !== undefined && property.maximum !== undefined) {
+        parts.push(`${property.minimum} to ${property.maximum}`);
+      }
+      if (property.default !== undefined && kind !== 'list') {
+        parts.push(`default ${String(property.default)}`);
+      }
       if (required.has(key)) parts.push('required');
       return {
         key,
@@ -73,7 +89,15 @@ export const EXPORT_COLUMNS = Object.keys(Conference.properties).filter(
 export function addFieldOptions(command: Command, fields: FieldSpec[]): Command {
   for (const field of fields) {
     const arg =
-      field.kind === 'boolean' ? '<true|false>' : field.kind === 'object' ? '<json>' : '<value>';
+      field.kind === 'boolean'
+        ? '<true|false>'
+        : field.kind === 'object'
+          ? '<json>'
+          : field.kind === 'integer'
+            ? '<n>'
+            : field.kind === 'list'
+              ? '<a,b,…>'
+              : '<value>';
     command.option(`${field.flag} ${arg}`, field.help);
   }
   return command;
@@ -91,6 +115,18 @@ export function parseFieldValue(field: FieldSpec, text: string, where: string): 
     throw new UsageError(`${where}: ${field.key} must be true or false, not "${text}"`);
   }
   if (field.kind === 'object') return parseJsonObject(text, `${where}: ${field.key}`);
+  if (field.kind === 'integer') {
+    if (!/^-?\d+$/.test(text.trim())) {
+      throw new UsageError(`${where}: ${field.key} must be a whole number, not "${text}"`);
+    }
+    return Number(text.trim());
+  }
+  if (field.kind === 'list') {
+    return text
+      .split(/[\s,]+/)
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+  }
   return text;
 }
 

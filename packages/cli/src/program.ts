@@ -1,18 +1,21 @@
 import { VERSION } from '@conclave/sdk';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { apiTokensCommands } from './commands/api-tokens/index.js';
 import { conferenceTokensCommands } from './commands/conference-tokens/index.js';
 import { conferencesCommands } from './commands/conferences/index.js';
 import { projectsCommands } from './commands/projects/index.js';
+import { roomTokensCommands } from './commands/room-tokens/index.js';
+import { roomsCommands } from './commands/rooms/index.js';
+import { streamsCommands } from './commands/streams/index.js';
 import { serveCommand } from './commands/serve.js';
 import { DEFAULT_URL } from './config/settings.js';
-import { withExamples } from './command-support.js';
+import { STREAM_URL, withExamples } from './command-support.js';
 
 const CONFIGURATION = `
 Configuration (flags win, then the environment, then the profile file):
   --url            CONCLAVE_URL            the server (default ${DEFAULT_URL})
-  --project        SIGNALWIRE_PROJECT_ID   project id, for the conference commands
-  --token          SIGNALWIRE_API_TOKEN    API token, for the conference commands
+  --project        SIGNALWIRE_PROJECT_ID   project id, for the Video API commands
+  --token          SIGNALWIRE_API_TOKEN    API token, for the Video API commands
   --admin-token    CONCLAVE_ADMIN_TOKEN    admin token, for projects and api-tokens
   --profile        CONCLAVE_PROFILE        a profile of the profile file (chosen by name, it
                                            wins over the environment)
@@ -30,9 +33,20 @@ stderr), 2 usage error.`;
  */
 export function buildProgram(): Command {
   const program = new Command('conclave')
-    .description('Conclave: run the server, and manage its projects and video conferences')
+    .description(
+      'Conclave: run the server, and manage its projects, conferences, rooms, room tokens and streams',
+    )
     .version(VERSION, '-V, --version')
-    .option('--url <url>', 'server URL (CONCLAVE_URL)')
+    .addOption(
+      // An rtmp:// or rtmps:// address is a stream's, for the stream commands' own --url.
+      new Option('--url <url>', 'server URL (CONCLAVE_URL)').argParser(
+        (value: string, previous: string | undefined) => {
+          if (!STREAM_URL.test(value)) return value;
+          program.setOptionValueWithSource('streamUrl', value, 'cli');
+          return previous;
+        },
+      ),
+    )
     .option('--project <id>', 'project id (SIGNALWIRE_PROJECT_ID)')
     .option('--token <token>', 'API token (SIGNALWIRE_API_TOKEN)')
     .option('--admin-token <token>', 'admin token (CONCLAVE_ADMIN_TOKEN)')
@@ -48,11 +62,16 @@ export function buildProgram(): Command {
     'conclave projects create Acme',
     'conclave --profile local conferences list --all',
     'conclave conferences create --display-name "All hands" --json',
+    'conclave rooms create --name standup --max-members 10',
+    'conclave room-tokens create --room-name standup --user-name Ada',
   ]);
   serveCommand(program);
   projectsCommands(program);
   apiTokensCommands(program);
   conferencesCommands(program);
   conferenceTokensCommands(program);
+  roomsCommands(program);
+  roomTokensCommands(program);
+  streamsCommands(program);
   return program;
 }

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DateTimeOutput, ListResponse, PageQuery, Uuid } from './common.js';
 import { Nullable, StringEnum } from './helpers.js';
+import { RoomSessionEvent } from './room-sessions.js';
 
 export const ROOM_RECORDING_STATUSES = ['recording', 'paused', 'processing', 'completed'] as const;
 
@@ -46,3 +47,8 @@ export const GetRoomRecordingQuery = Type.Object(
   { additionalProperties: true },
 );
 export type GetRoomRecordingQuery = Static<typeof GetRoomRecordingQuery>;
+
+export const ListRoomRecordingEventsResponse = ListResponse(
+  RoomSessionEvent,
+  'ListRoomRecordingEventsResponse',
+);

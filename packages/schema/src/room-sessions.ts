@@ -116,3 +116,10 @@ export const ListRoomSessionEventsResponse = ListResponse(
   RoomSessionEvent,
   'ListRoomSessionEventsResponse',
 );
+
+/** Paging alone: a session's members, events and a recording's events. */
+export const ListRoomSessionChildrenQuery = Type.Object(
+  { ...PageQuery },
+  { additionalProperties: true },
+);
+export type ListRoomSessionChildrenQuery = Static<typeof ListRoomSessionChildrenQuery>;

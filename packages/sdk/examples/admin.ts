@@ -15,5 +15,9 @@ console.log(tokens.map((t) => `${t.name} ${t.prefix}…`));
 
 for await (const p of admin.projects.list({ page_size: 100 })) console.log(p.id, p.name);
 
+// A new room-token signing key; tokens signed with the old one stay valid for a grace period.
+const rotation = await admin.rotateRoomTokenSecret(project.id);
+console.log(rotation.kid, rotation.retired?.verifiable_until);
+
 await admin.apiTokens.revoke(project.id, created.id); // refused from the next request on
 await admin.projects.delete(project.id); // and everything in it

@@ -1,4 +1,6 @@
+import type { RoomTokenKeyRotation } from '@conclave/schema';
 import { HttpClient } from './core/http-client.js';
+import type { RequestOptions } from './core/request-options.js';
 import { baseUrlFromHost } from './internal/base-url.js';
 import { readEnv } from './internal/env.js';
 import { ApiTokens } from './resources/admin/api-tokens.js';
@@ -13,8 +15,8 @@ export interface AdminClientOptions extends TransportOptions {
 }
 
 /**
- * The Conclave admin API (`/admin/v1`): projects and their API tokens. The server answers it
- * only when started with `CONCLAVE_ADMIN_TOKEN`.
+ * The Conclave admin API (`/admin/v1`): projects, their API tokens and room-token signing keys.
+ * The server answers it only when started with `CONCLAVE_ADMIN_TOKEN`.
  *
  * @example
  * ```ts
@@ -30,6 +32,7 @@ export class AdminClient {
   readonly apiTokens: ApiTokens;
   /** The absolute base URL requests go to. */
   readonly baseUrl: string;
+  readonly #http: HttpClient;
 
   constructor(options: AdminClientOptions = {}) {
     const url = options.url || readEnv('CONCLAVE_URL');
@@ -49,7 +52,32 @@ export class AdminClient {
       maxRetries: options.maxRetries,
       defaultHeaders: options.defaultHeaders,
     });
+    this.#http = http;
     this.projects = new Projects(http);
     this.apiTokens = new ApiTokens(http);
+  }
+
+  /**
+   * Rotates a project's room-token signing key: a new key signs from now on, and tokens signed
+   * with the retired one stay valid until `retired.verifiable_until`. The secret is never shown.
+   * Not retried on 5xx.
+   *
+   * @example
+   * ```ts
+   * const rotation = await admin.rotateRoomTokenSecret(projectId);
+   * console.log(rotation.kid, rotation.retired?.verifiable_until);
+   * ```
+   */
+  rotateRoomTokenSecret(
+    projectId: string,
+    options?: RequestOptions,
+  ): Promise<RoomTokenKeyRotation> {
+    return this.#http.request<RoomTokenKeyRotation>(
+      {
+        method: 'POST',
+        path: `/admin/v1/projects/${encodeURIComponent(projectId)}/room_token_secret/rotate`,
+      },
+      options,
+    );
   }
 }

@@ -29,6 +29,11 @@ export {
 export { Video } from './resources/video/video.js';
 export { Conferences } from './resources/video/conferences.js';
 export { ConferenceTokens } from './resources/video/conference-tokens.js';
+export { Rooms } from './resources/video/rooms.js';
+export { RoomTokens } from './resources/video/room-tokens.js';
+export { Streams } from './resources/video/streams.js';
+export { RoomSessions } from './resources/video/room-sessions.js';
+export { RoomRecordings } from './resources/video/room-recordings.js';
 export { Projects } from './resources/admin/projects.js';
 export { ApiTokens } from './resources/admin/api-tokens.js';
 export { VERSION } from './version.js';
@@ -43,12 +48,34 @@ export type {
   CreateConferenceRequest,
   CreatedApiToken,
   CreateProjectRequest,
+  CreateRoomRequest,
+  CreateRoomTokenRequest,
+  CreateStreamRequest,
   GetConferenceQuery,
+  GetRoomQuery,
+  GetRoomRecordingQuery,
   ListConferencesQuery,
   ListPageQuery,
+  ListRoomRecordingsQuery,
+  ListRoomSessionChildrenQuery,
+  ListRoomSessionsQuery,
+  ListRoomsQuery,
+  ListStreamsQuery,
   PaginationLinks,
   Project,
+  Room,
+  RoomRecording,
+  RoomSession,
+  RoomSessionEvent,
+  RoomSessionMember,
+  RoomSessionSummary,
+  RoomTokenKeyRotation,
+  RoomTokenPermission,
+  RoomTokenResponse,
+  Stream,
   UpdateConferenceRequest,
+  UpdateRoomRequest,
+  UpdateStreamRequest,
   ValidationErrorItem,
   VideoLayout,
   VideoQuality,

@@ -23,6 +23,21 @@ import {
   type PagePromise,
   type Project,
   type RequestOptions,
+  type Room,
+  type RoomRecording,
+  type RoomSession,
+  type RoomSessionEvent,
+  type RoomSessionMember,
+  type RoomSessionSummary,
+  type RoomTokenKeyRotation,
+  type RoomTokenResponse,
+  type Stream,
+  type CreateRoomRequest,
+  type CreateRoomTokenRequest,
+  type CreateStreamRequest,
+  type ListRoomsQuery,
+  type UpdateRoomRequest,
+  type UpdateStreamRequest,
   type UpdateConferenceRequest,
   type ValidationErrorItem,
 } from '@conclave/sdk';
@@ -39,6 +54,21 @@ expectType<Equal<UpdateConferenceRequest, Static<typeof Schema.UpdateConferenceR
 expectType<Equal<ListConferencesQuery, Static<typeof Schema.ListConferencesQuery>>>();
 expectType<Equal<ValidationErrorItem, Static<typeof Schema.ValidationErrorItem>>>();
 expectType<Equal<Project, Static<typeof Schema.Project>>>();
+expectType<Equal<Room, Static<typeof Schema.Room>>>();
+expectType<Equal<CreateRoomRequest, Static<typeof Schema.CreateRoomRequest>>>();
+expectType<Equal<UpdateRoomRequest, Static<typeof Schema.UpdateRoomRequest>>>();
+expectType<Equal<ListRoomsQuery, Static<typeof Schema.ListRoomsQuery>>>();
+expectType<Equal<CreateRoomTokenRequest, Static<typeof Schema.CreateRoomTokenRequest>>>();
+expectType<Equal<RoomTokenResponse, Static<typeof Schema.RoomTokenResponse>>>();
+expectType<Equal<RoomTokenKeyRotation, Static<typeof Schema.RoomTokenKeyRotation>>>();
+expectType<Equal<Stream, Static<typeof Schema.Stream>>>();
+expectType<Equal<RoomSession, Static<typeof Schema.RoomSession>>>();
+expectType<Equal<RoomSessionSummary, Static<typeof Schema.RoomSessionSummary>>>();
+expectType<Equal<RoomSessionMember, Static<typeof Schema.RoomSessionMember>>>();
+expectType<Equal<RoomSessionEvent, Static<typeof Schema.RoomSessionEvent>>>();
+expectType<Equal<RoomRecording, Static<typeof Schema.RoomRecording>>>();
+expectType<Equal<CreateStreamRequest, Static<typeof Schema.CreateStreamRequest>>>();
+expectType<Equal<UpdateStreamRequest, Static<typeof Schema.UpdateStreamRequest>>>();
 
 declare const client: RestClient;
 declare const admin: AdminClient;
@@ -57,6 +87,33 @@ expectType<
 >();
 expectType<Equal<ReturnType<typeof tokens.get>, Promise<ConferenceToken>>>();
 expectType<Equal<ReturnType<typeof tokens.reset>, Promise<ConferenceToken>>>();
+expectType<Equal<ReturnType<typeof conferences.listStreams>, PagePromise<Stream>>>();
+expectType<Equal<ReturnType<typeof conferences.createStream>, Promise<Stream>>>();
+const rooms = client.video.rooms;
+const streams = client.video.streams;
+expectType<Equal<ReturnType<typeof rooms.list>, PagePromise<Room>>>();
+expectType<Equal<ReturnType<typeof rooms.create>, Promise<Room>>>();
+expectType<Equal<ReturnType<typeof rooms.get>, Promise<Room>>>();
+expectType<Equal<ReturnType<typeof rooms.update>, Promise<Room>>>();
+expectType<Equal<ReturnType<typeof rooms.delete>, Promise<void>>>();
+expectType<Equal<ReturnType<typeof rooms.listStreams>, PagePromise<Stream>>>();
+expectType<Equal<ReturnType<typeof rooms.createStream>, Promise<Stream>>>();
+expectType<Equal<ReturnType<typeof client.video.roomTokens.create>, Promise<RoomTokenResponse>>>();
+const sessions = client.video.roomSessions;
+const recordings = client.video.roomRecordings;
+expectType<Equal<ReturnType<typeof sessions.list>, PagePromise<RoomSession>>>();
+expectType<Equal<ReturnType<typeof sessions.get>, Promise<RoomSessionSummary>>>();
+expectType<Equal<ReturnType<typeof sessions.listMembers>, PagePromise<RoomSessionMember>>>();
+expectType<Equal<ReturnType<typeof sessions.listEvents>, PagePromise<RoomSessionEvent>>>();
+expectType<Equal<ReturnType<typeof sessions.listRecordings>, PagePromise<RoomRecording>>>();
+expectType<Equal<ReturnType<typeof recordings.list>, PagePromise<RoomRecording>>>();
+expectType<Equal<ReturnType<typeof recordings.get>, Promise<RoomRecording>>>();
+expectType<Equal<ReturnType<typeof recordings.delete>, Promise<void>>>();
+expectType<Equal<ReturnType<typeof recordings.listEvents>, PagePromise<RoomSessionEvent>>>();
+expectType<Equal<ReturnType<typeof streams.get>, Promise<Stream>>>();
+expectType<Equal<ReturnType<typeof streams.update>, Promise<Stream>>>();
+expectType<Equal<ReturnType<typeof streams.delete>, Promise<void>>>();
+expectType<Equal<ReturnType<typeof admin.rotateRoomTokenSecret>, Promise<RoomTokenKeyRotation>>>();
 expectType<Equal<ReturnType<typeof admin.projects.create>, Promise<Project>>>();
 expectType<Equal<ReturnType<typeof admin.projects.list>, PagePromise<Project>>>();
 expectType<Equal<ReturnType<typeof admin.apiTokens.create>, Promise<CreatedApiToken>>>();
@@ -96,6 +153,26 @@ export async function misuse(): Promise<void> {
   await conferences.get('id', {}, { timeout: '5s' });
   // @ts-expect-error conference tokens have no update
   await tokens.update('id', {});
+  // @ts-expect-error name is required on a room create
+  await rooms.create({ display_name: 'no name' });
+  // @ts-expect-error max_members is a number
+  await rooms.update('id', { max_members: '10' });
+  // @ts-expect-error permissions come from the schema's enum
+  await client.video.roomTokens.create({ room_name: 'r', permissions: ['room.fly'] });
+  // @ts-expect-error room_name is required
+  await client.video.roomTokens.create({ user_name: 'Ada' });
+  // @ts-expect-error a stream needs a url
+  await rooms.createStream('id', {});
+  // @ts-expect-error a stream's update needs a url
+  await streams.update('id', {});
+  // @ts-expect-error status is in-progress or completed
+  sessions.list({ status: 'running' });
+  // @ts-expect-error media_ttl is a number of seconds
+  await recordings.get('id', { media_ttl: '1h' });
+  // @ts-expect-error sessions are read-only
+  await sessions.delete('id');
+  // @ts-expect-error streams are created through a room or a conference
+  await streams.create({ url: 'rtmp://x/y' });
 }
 
 export function errors(error: unknown): void {

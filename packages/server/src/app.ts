@@ -15,6 +15,12 @@ import { conferencesRoutes } from './routes/video/conferences/conferences-routes
 import { roomTokensRoutes } from './routes/video/room-tokens/room-tokens-routes.js';
 import { roomsRoutes } from './routes/video/rooms/rooms-routes.js';
 import { streamsRoutes } from './routes/video/streams/streams-routes.js';
+import { roomSessionsRoutes } from './routes/video/room-sessions/room-sessions-routes.js';
+import { roomRecordingsRoutes } from './routes/video/room-recordings/room-recordings-routes.js';
+import { videoLogsRoutes } from './routes/video/logs/video-logs-routes.js';
+import { mediaRoutes } from './routes/media/media-routes.js';
+import { defaultMediaDir } from './config.js';
+import { LocalMediaStorage, type MediaStorage } from './media/media-storage.js';
 import { healthRoutes } from './routes/health-routes.js';
 import type { Store } from './store/store.js';
 
@@ -26,6 +32,8 @@ export interface BuildAppOptions {
   config: Pick<Config, 'publicUrl' | 'adminToken' | 'rateLimitPerMinute'>;
   logger?: FastifyServerOptions['logger'];
   now?: () => number;
+  /** Recording files; by default a local directory (`CONCLAVE_MEDIA_DIR`, else `./data/media`). */
+  media?: MediaStorage;
 }
 
 /** The whole HTTP application as one Fastify instance; `main.ts` only boots it. */
@@ -34,6 +42,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     store: options.store,
     config: options.config,
     now: options.now ?? Date.now,
+    media: options.media ?? new LocalMediaStorage(defaultMediaDir()),
   };
   const app = Fastify({
     logger: options.logger ?? false,
@@ -75,6 +84,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   await registerOpenApi(app);
   await app.register(healthRoutes, ctx);
+  await app.register(async (media) => mediaRoutes(media, ctx));
 
   await app.register(
     async (video) => {
@@ -85,6 +95,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       await roomsRoutes(video, ctx);
       await roomTokensRoutes(video, ctx);
       await streamsRoutes(video, ctx);
+      await roomSessionsRoutes(video, ctx);
+      await roomRecordingsRoutes(video, ctx);
+      await videoLogsRoutes(video, ctx);
     },
     { prefix: '/api/video' },
   );

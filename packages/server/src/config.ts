@@ -13,6 +13,13 @@ export interface Config {
   /** Most simultaneous connections the HTTP server accepts. */
   maxConnections: number;
   sqliteSynchronous: 'NORMAL' | 'FULL';
+  /** Directory of recording files (`CONCLAVE_MEDIA_DIR`, default `./data/media`). */
+  mediaDir: string;
+}
+
+/** `CONCLAVE_MEDIA_DIR`, or `./data/media`. */
+export function defaultMediaDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CONCLAVE_MEDIA_DIR || './data/media';
 }
 
 function integer(name: string, value: string | undefined, fallback: number, min = 0): number {
@@ -42,5 +49,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: integer('CONCLAVE_RATE_LIMIT', env.CONCLAVE_RATE_LIMIT, 60000),
     maxConnections: integer('CONCLAVE_MAX_CONNECTIONS', env.CONCLAVE_MAX_CONNECTIONS, 10000, 1),
     sqliteSynchronous: synchronous,
+    mediaDir: defaultMediaDir(env),
   };
 }

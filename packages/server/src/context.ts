@@ -1,10 +1,13 @@
 import type { Config } from './config.js';
+import type { MediaStorage } from './media/media-storage.js';
 import type { Store } from './store/store.js';
 
 /** What route plugins receive: the store and the parts of configuration they need. */
 export interface AppContext {
   store: Store;
   config: Pick<Config, 'publicUrl' | 'adminToken' | 'rateLimitPerMinute'>;
+  /** Where recording files are kept. */
+  media: MediaStorage;
   /** The clock, in Unix milliseconds; tests may replace it. */
   now: () => number;
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { bootstrap } from './bootstrap.js';
+import { LocalMediaStorage } from './media/media-storage.js';
 import type { Config } from './config.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
@@ -23,6 +24,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const app = await buildApp({
     store,
     config,
+    media: new LocalMediaStorage(config.mediaDir),
     logger: {
       level: config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie'],

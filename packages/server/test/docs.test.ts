@@ -50,6 +50,17 @@ describe('GET /api/openapi.json', () => {
       'get_stream',
       'update_stream',
       'delete_stream',
+      'list_room_sessions',
+      'get_room_session',
+      'list_room_session_members',
+      'list_room_session_events',
+      'list_room_session_recordings',
+      'list_room_recordings',
+      'get_room_recording',
+      'delete_room_recording',
+      'list_room_recording_events',
+      'list_logs',
+      'get_log',
     ]) {
       assert.ok(operations.includes(id), id);
     }

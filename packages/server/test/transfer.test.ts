@@ -42,6 +42,7 @@ describe(`moving data SQLite → ${testEngine() === 'postgres' ? 'PostgreSQL' : 
   let projectA: string;
   let projectB: string;
   let original: string;
+  let sessionOfB: string;
 
   before(async () => {
     source = await freshStore('sqlite');
@@ -62,6 +63,7 @@ describe(`moving data SQLite → ${testEngine() === 'postgres' ? 'PostgreSQL' : 
     });
     await source.updateConference(projectB, made.wire.id, seedFields(5), t0 + 6);
     const sessionId = randomUUID();
+    sessionOfB = sessionId;
     await source.startRoomSession({
       id: sessionId,
       projectId: projectB,
@@ -74,6 +76,28 @@ describe(`moving data SQLite → ${testEngine() === 'postgres' ? 'PostgreSQL' : 
       startTime: t0 + 7,
       recordOnStart: true,
     });
+    // Issue 5 part B's tables: a member, an event, a finished recording and a media key.
+    await source.addMember({
+      id: randomUUID(),
+      projectId: projectB,
+      roomSessionId: sessionId,
+      name: 'Alice',
+      joinTime: t0 + 20,
+    });
+    const recordingId = randomUUID();
+    await source.startRecording({
+      id: recordingId,
+      projectId: projectB,
+      roomSessionId: sessionId,
+      startedAt: t0 + 21,
+    });
+    await source.finishRecording(projectB, recordingId, {
+      finishedAt: t0 + 30_000,
+      sizeInBytes: 1234,
+      format: 'video/mp4',
+      storageKey: `recordings/${projectB}/${recordingId}.mp4`,
+    });
+    await source.ensureMediaKey(projectB, { id: randomUUID(), secret: 'bWVkaWE', createdAt: t0 });
     await source.endRoomSession(projectB, sessionId, t0 + 60_000);
     await source.startRoomSession({
       id: randomUUID(),
@@ -157,6 +181,11 @@ describe(`moving data SQLite → ${testEngine() === 'postgres' ? 'PostgreSQL' : 
         streams: 2,
         room_sessions: 2,
         room_token_keys: 2,
+        room_session_members: 1,
+        room_session_events: 5,
+        room_recordings: 1,
+        video_logs: 2,
+        media_keys: 1,
       },
     });
     const conference = lines.find((l) => l.type === 'conference') as {
@@ -245,6 +274,11 @@ describe(`moving data SQLite → ${testEngine() === 'postgres' ? 'PostgreSQL' : 
       streams: 2,
       room_sessions: 2,
       room_token_keys: 2,
+      room_session_members: 1,
+      room_session_events: 5,
+      room_recordings: 1,
+      video_logs: 2,
+      media_keys: 1,
     });
     await assert.rejects(exportText(source, randomUUID()), TransferError);
   });
@@ -257,6 +291,47 @@ describe(`moving data SQLite → ${testEngine() === 'postgres' ? 'PostgreSQL' : 
     assert.equal(await target.countRows('projects'), 1);
     assert.equal(await target.countRows('conferences'), 1);
     assert.equal(body(await exportText(target)), body(await exportText(source, projectB)));
+  });
+
+  it('imports a file written before the session tables (migration 0003) existed', async () => {
+    const newer = new Set([
+      'room_session_member',
+      'room_session_event',
+      'room_recording',
+      'video_log',
+      'media_key',
+    ]);
+    const added = [
+      'locked',
+      'tone_on_entry_and_exit',
+      'room_join_video_off',
+      'user_join_video_off',
+      'prioritize_handraise',
+      'updated_at',
+    ];
+    const older = linesOf(original)
+      .map((l) => JSON.parse(l) as { type: string; row?: Record<string, unknown>; counts?: object })
+      .filter((l) => !newer.has(l.type))
+      .map((l) => {
+        if (l.type === 'room_session') for (const c of added) delete l.row![c];
+        if (l.type === 'end') {
+          const counts = l.counts as Record<string, number>;
+          for (const t of ['room_session_members', 'room_session_events', 'room_recordings']) {
+            delete counts[t];
+          }
+          delete counts.video_logs;
+          delete counts.media_keys;
+        }
+        return JSON.stringify(l);
+      });
+    const target = await freshStore();
+    const result = await importData(target, older);
+    assert.equal(result.counts.room_sessions, 2);
+    assert.equal(result.counts.video_logs, 0);
+    const session = await target.getRoomSession(projectB, sessionOfB);
+    assert.equal(session?.locked, false);
+    assert.equal(session?.tone_on_entry_and_exit, true);
+    assert.equal(session?.updated_at, session?.created_at);
   });
 
   it('resumes an interrupted import where it stopped', async () => {

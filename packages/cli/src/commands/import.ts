@@ -94,8 +94,9 @@ export async function runImport(options: ImportCommandOptions): Promise<number> 
     );
     if (committedLines > 0 && !fromStdin) {
       process.stderr.write(
-        `To continue: conclave import --file ${options.file} --resume-from ${committedLines}` +
-          `${options.database ? ` --database ${options.database}` : ''}\n`,
+        `To continue: conclave import --file ${shellQuote(options.file!)} ` +
+          `--resume-from ${committedLines}` +
+          `${options.database ? ` --database ${shellQuote(options.database)}` : ''}\n`,
       );
     }
     return interrupted ? 130 : 1;
@@ -103,4 +104,9 @@ export async function runImport(options: ImportCommandOptions): Promise<number> 
     if (onInterrupt) process.off('SIGINT', onInterrupt);
     await store?.close();
   }
+}
+
+/** A word the shell reads back as `text`. */
+function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }

@@ -12,6 +12,11 @@ export interface Database {
   rooms: RoomsTable;
   streams: StreamsTable;
   room_token_keys: RoomTokenKeysTable;
+  room_session_members: RoomSessionMembersTable;
+  room_session_events: RoomSessionEventsTable;
+  room_recordings: RoomRecordingsTable;
+  video_logs: VideoLogsTable;
+  media_keys: MediaKeysTable;
 }
 
 export interface ProjectsTable {
@@ -94,6 +99,12 @@ export interface RoomSessionsTable {
   start_time: number;
   end_time: number | null;
   created_at: number;
+  locked: number;
+  tone_on_entry_and_exit: number;
+  room_join_video_off: number;
+  user_join_video_off: number;
+  prioritize_handraise: number;
+  updated_at: number;
 }
 
 export interface RoomsTable {
@@ -143,4 +154,69 @@ export interface RoomTokenKeysTable {
   secret: string;
   created_at: number;
   retired_at: number | null;
+}
+
+/** Members of a room session (times in Unix ms; `leave_time` null while present). */
+export interface RoomSessionMembersTable {
+  id: string;
+  project_id: string;
+  room_session_id: string;
+  name: string | null;
+  join_time: number;
+  leave_time: number | null;
+  created_at: number;
+}
+
+/** Events of a room session; `payload` is a JSON object as text. */
+export interface RoomSessionEventsTable {
+  id: string;
+  project_id: string;
+  room_id: string;
+  room_session_id: string;
+  room_recording_id: string | null;
+  room_participant_id: string | null;
+  level: string;
+  name: string;
+  payload: string;
+  created_at: number;
+}
+
+/** Recording metadata (times in Unix ms); the file is in MediaStorage under `storage_key`. */
+export interface RoomRecordingsTable {
+  id: string;
+  project_id: string;
+  room_session_id: string;
+  status: string;
+  started_at: number;
+  finished_at: number | null;
+  size_in_bytes: number | null;
+  format: string | null;
+  storage_key: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One log per room or conference session (times in Unix ms). */
+export interface VideoLogsTable {
+  id: string;
+  project_id: string;
+  room_session_id: string;
+  conference_id: string | null;
+  room_id: string | null;
+  type: string;
+  room_name: string | null;
+  status: string;
+  locked: number;
+  started_at: number;
+  ended_at: number | null;
+  discarded_at: number | null;
+  created_at: number;
+}
+
+/** A project's media-link signing key (HMAC-SHA256, base64url). */
+export interface MediaKeysTable {
+  id: string;
+  project_id: string;
+  secret: string;
+  created_at: number;
 }

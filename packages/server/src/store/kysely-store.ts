@@ -1,4 +1,12 @@
-import type { ActiveSession, ApiTokenScope, Conference, Room, Stream } from '@conclave/schema';
+import { randomUUID } from 'node:crypto';
+import type {
+  ActiveSession,
+  ApiTokenScope,
+  Conference,
+  Room,
+  RoomSession,
+  Stream,
+} from '@conclave/schema';
 import { Migrator, sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Database } from './database.js';
 import { migrations, type Engine } from './migrations/index.js';
@@ -16,6 +24,7 @@ import {
   rowToRoomTokenKey,
   rowToStream,
 } from './rows.js';
+import { rowToEvent, rowToMember, rowToRoomSession } from './session-rows.js';
 import {
   NameTakenError,
   StoreUnavailableError,
@@ -26,7 +35,15 @@ import {
   type Cursor,
   type NewConference,
   type NewRoom,
+  type FinishedRecording,
+  type NewMember,
+  type NewRecording,
   type NewRoomSession,
+  type NewSessionEvent,
+  type RecordingRow,
+  type RoomSessionFilters,
+  type VideoLogFilters,
+  type VideoLogRow,
   type NewRoomTokenKey,
   type NewStream,
   type Page,
@@ -163,11 +180,38 @@ const TABLES_IN_WRITE_ORDER: readonly TableName[] = [
   'streams',
   'room_sessions',
   'room_token_keys',
+  'room_session_members',
+  'room_session_events',
+  'room_recordings',
+  'video_logs',
+  'media_keys',
 ];
 /** Each table's primary key; the list key's tiebreaker where the table is walked in list order. */
 const primaryKey = (table: TableName) => (table === 'room_token_keys' ? 'kid' : 'id');
 // Bound parameters per INSERT: under SQLite's 32 766 and PostgreSQL's 65 535.
 const PARAMETERS_PER_INSERT = 16_000;
+
+/** Marks the video logs of a deleted room's or conference's sessions discarded (docs/decisions.md). */
+async function discardLogs(
+  trx: Transaction<Database>,
+  projectId: string,
+  column: 'room_id' | 'conference_id',
+  id: string,
+  at: number,
+): Promise<void> {
+  await trx
+    .updateTable('video_logs')
+    .set({ discarded_at: at })
+    .where('project_id', '=', projectId)
+    .where(column, '=', id)
+    .where('discarded_at', 'is', null)
+    .execute();
+}
+
+/** `%`, `_` and the escape character itself, escaped for `LIKE … ESCAPE '\\'`. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => '\\' + c);
+}
 
 function mapPage<Row, T>(page: Page<Row>, map: (row: Row) => T): Page<T> {
   return { ...page, items: page.items.map(map) };
@@ -271,6 +315,11 @@ export class KyselyStore implements Store {
           'streams',
           'rooms',
           'room_token_keys',
+          'room_session_members',
+          'room_session_events',
+          'room_recordings',
+          'video_logs',
+          'media_keys',
         ] as const) {
           await trx.deleteFrom(table).where('project_id', '=', id).execute();
         }
@@ -427,7 +476,7 @@ export class KyselyStore implements Store {
     return row && rowToConferenceRecord(row);
   }
 
-  async deleteConference(projectId: string, id: string) {
+  async deleteConference(projectId: string, id: string, deletedAt = Date.now()) {
     return this.run(() =>
       this.db.transaction().execute(async (trx) => {
         const result = await trx
@@ -447,6 +496,7 @@ export class KyselyStore implements Store {
           .where('project_id', '=', projectId)
           .where('room_id', '=', id)
           .execute();
+        await discardLogs(trx, projectId, 'conference_id', id, deletedAt);
         return true;
       }),
     );
@@ -464,9 +514,12 @@ export class KyselyStore implements Store {
     if (filters.endsBefore !== undefined) {
       query = query.where('join_until', '<=', filters.endsBefore);
     }
-    // A filter may reject most rows of the walk: check it in the index, which carries the join
-    // window, and read only the page's rows from the table.
-    const filtered = filters.startsAfter !== undefined || filters.endsBefore !== undefined;
+    // A filter may reject most rows of the walk. PostgreSQL does best checking it in the index
+    // (which carries the join window) and then reading only the page's rows; SQLite already skips
+    // the table for rows the index rejects, so there the extra step only costs (measured).
+    const filtered =
+      this.engine === 'postgres' &&
+      (filters.startsAfter !== undefined || filters.endsBefore !== undefined);
     const byIds: FetchByIds = (ids) =>
       this.db
         .selectFrom('conferences')
@@ -541,48 +594,468 @@ export class KyselyStore implements Store {
 
   async startRoomSession(input: NewRoomSession) {
     const flagOf = (v: boolean | undefined) => (v ? 1 : 0);
+    // A conference's backing room has the conference's id (docs/decisions.md, Rooms).
+    const roomId = input.roomId ?? input.conferenceId ?? null;
     await this.run(() =>
-      this.db
-        .insertInto('room_sessions')
-        .values({
-          id: input.id,
-          project_id: input.projectId,
-          conference_id: input.conferenceId ?? null,
-          // A conference's backing room has the conference's id (docs/decisions.md, Rooms).
-          room_id: input.roomId ?? input.conferenceId ?? null,
-          name: input.name,
-          display_name: input.displayName ?? null,
-          status: 'in-progress',
-          layout: input.layout ?? null,
-          quality: input.quality ?? null,
-          fps: input.fps ?? null,
-          max_members: input.maxMembers ?? null,
-          join_from: input.joinFrom ?? null,
-          join_until: input.joinUntil ?? null,
-          remove_at: input.removeAt ?? null,
-          remove_after_seconds_elapsed: input.removeAfterSecondsElapsed ?? null,
-          record_on_start: flagOf(input.recordOnStart),
-          enable_room_previews: flagOf(input.enableRoomPreviews),
-          audio_video_sync: flagOf(input.audioVideoSync),
-          start_time: input.startTime,
-          end_time: null,
-          created_at: input.startTime,
-        })
-        .execute(),
+      this.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('room_sessions')
+          .values({
+            id: input.id,
+            project_id: input.projectId,
+            conference_id: input.conferenceId ?? null,
+            room_id: roomId,
+            name: input.name,
+            display_name: input.displayName ?? null,
+            status: 'in-progress',
+            layout: input.layout ?? null,
+            quality: input.quality ?? null,
+            fps: input.fps ?? null,
+            max_members: input.maxMembers ?? null,
+            join_from: input.joinFrom ?? null,
+            join_until: input.joinUntil ?? null,
+            remove_at: input.removeAt ?? null,
+            remove_after_seconds_elapsed: input.removeAfterSecondsElapsed ?? null,
+            record_on_start: flagOf(input.recordOnStart),
+            enable_room_previews: flagOf(input.enableRoomPreviews),
+            audio_video_sync: flagOf(input.audioVideoSync),
+            start_time: input.startTime,
+            end_time: null,
+            created_at: input.startTime,
+            locked: 0,
+            tone_on_entry_and_exit: flagOf(input.toneOnEntryAndExit ?? true),
+            room_join_video_off: flagOf(input.roomJoinVideoOff),
+            user_join_video_off: flagOf(input.userJoinVideoOff),
+            prioritize_handraise: flagOf(input.prioritizeHandraise),
+            updated_at: input.startTime,
+          })
+          .execute();
+        await trx
+          .insertInto('room_session_events')
+          .values({
+            id: randomUUID(),
+            project_id: input.projectId,
+            room_id: roomId ?? input.id,
+            room_session_id: input.id,
+            room_recording_id: null,
+            room_participant_id: null,
+            level: 'info',
+            name: 'session.started',
+            payload: '{}',
+            created_at: input.startTime,
+          })
+          .execute();
+        await trx
+          .insertInto('video_logs')
+          .values({
+            id: randomUUID(),
+            project_id: input.projectId,
+            room_session_id: input.id,
+            conference_id: input.conferenceId ?? null,
+            room_id: input.roomId ?? null,
+            type: input.conferenceId ? 'video_conference_session' : 'video_room_session',
+            room_name: input.name,
+            status: 'in-progress',
+            locked: 0,
+            started_at: input.startTime,
+            ended_at: null,
+            discarded_at: null,
+            created_at: input.startTime,
+          })
+          .execute();
+      }),
     );
   }
 
   async endRoomSession(projectId: string, id: string, endTime: number) {
+    return this.run(() =>
+      this.db.transaction().execute(async (trx) => {
+        const session = await trx
+          .updateTable('room_sessions')
+          .set({ status: 'completed', end_time: endTime, updated_at: endTime })
+          .where('project_id', '=', projectId)
+          .where('id', '=', id)
+          .where('status', '=', 'in-progress')
+          .returning(['room_id', 'start_time'])
+          .executeTakeFirst();
+        if (!session) return false;
+        await trx
+          .insertInto('room_session_events')
+          .values({
+            id: randomUUID(),
+            project_id: projectId,
+            room_id: session.room_id ?? id,
+            room_session_id: id,
+            room_recording_id: null,
+            room_participant_id: null,
+            level: 'info',
+            name: 'session.ended',
+            payload: JSON.stringify({
+              duration: Math.max(0, Math.round((endTime - session.start_time) / 1000)),
+            }),
+            created_at: endTime,
+          })
+          .execute();
+        await trx
+          .updateTable('video_logs')
+          .set({ status: 'completed', ended_at: endTime })
+          .where('project_id', '=', projectId)
+          .where('room_session_id', '=', id)
+          .execute();
+        return true;
+      }),
+    );
+  }
+
+  async setRoomSessionLocked(projectId: string, id: string, locked: boolean, at: number) {
+    return this.run(() =>
+      this.db.transaction().execute(async (trx) => {
+        const result = await trx
+          .updateTable('room_sessions')
+          .set({ locked: locked ? 1 : 0, updated_at: at })
+          .where('project_id', '=', projectId)
+          .where('id', '=', id)
+          .executeTakeFirst();
+        if (result.numUpdatedRows === 0n) return false;
+        await trx
+          .updateTable('video_logs')
+          .set({ locked: locked ? 1 : 0 })
+          .where('project_id', '=', projectId)
+          .where('room_session_id', '=', id)
+          .execute();
+        return true;
+      }),
+    );
+  }
+
+  async addMember(input: NewMember) {
+    return this.run(() =>
+      this.db.transaction().execute(async (trx) => {
+        const session = await trx
+          .selectFrom('room_sessions')
+          .select('id')
+          .where('project_id', '=', input.projectId)
+          .where('id', '=', input.roomSessionId)
+          .executeTakeFirst();
+        if (!session) return false;
+        await trx
+          .insertInto('room_session_members')
+          .values({
+            id: input.id,
+            project_id: input.projectId,
+            room_session_id: input.roomSessionId,
+            name: input.name,
+            join_time: input.joinTime,
+            leave_time: null,
+            created_at: input.joinTime,
+          })
+          .execute();
+        return true;
+      }),
+    );
+  }
+
+  async memberLeft(projectId: string, memberId: string, leaveTime: number) {
     const result = await this.run(() =>
       this.db
-        .updateTable('room_sessions')
-        .set({ status: 'completed', end_time: endTime })
+        .updateTable('room_session_members')
+        .set({ leave_time: leaveTime })
         .where('project_id', '=', projectId)
-        .where('id', '=', id)
-        .where('status', '=', 'in-progress')
+        .where('id', '=', memberId)
+        .where('leave_time', 'is', null)
         .executeTakeFirst(),
     );
     return result.numUpdatedRows > 0n;
+  }
+
+  async addEvent(input: NewSessionEvent) {
+    return this.run(() =>
+      this.db.transaction().execute(async (trx) => {
+        const session = await trx
+          .selectFrom('room_sessions')
+          .select('room_id')
+          .where('project_id', '=', input.projectId)
+          .where('id', '=', input.roomSessionId)
+          .executeTakeFirst();
+        if (!session) return false;
+        await trx
+          .insertInto('room_session_events')
+          .values({
+            id: input.id,
+            project_id: input.projectId,
+            room_id: session.room_id ?? input.roomSessionId,
+            room_session_id: input.roomSessionId,
+            room_recording_id: input.roomRecordingId ?? null,
+            room_participant_id: input.roomParticipantId ?? null,
+            level: input.level,
+            name: input.name,
+            payload: JSON.stringify(input.payload),
+            created_at: input.createdAt,
+          })
+          .execute();
+        return true;
+      }),
+    );
+  }
+
+  async getRoomSession(projectId: string, id: string) {
+    const row = await this.run(() =>
+      this.db
+        .selectFrom('room_sessions')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('id', '=', id)
+        .executeTakeFirst(),
+    );
+    return row && rowToRoomSession(row);
+  }
+
+  async listRoomSessions(
+    projectId: string,
+    filters: RoomSessionFilters,
+    page: PageRequest,
+  ): Promise<Page<RoomSession>> {
+    let query = this.db.selectFrom('room_sessions').selectAll().where('project_id', '=', projectId);
+    if (filters.roomId !== undefined) query = query.where('room_id', '=', filters.roomId);
+    if (filters.roomName !== undefined) query = query.where('name', '=', filters.roomName);
+    if (filters.roomNameMatches !== undefined) {
+      // Case-insensitive on both engines (SQLite's LIKE is, PostgreSQL's is not).
+      const pattern = `%${escapeLike(filters.roomNameMatches.toLowerCase())}%`;
+      query = query.where(sql<boolean>`lower(name) like ${pattern} escape '\\'`);
+    }
+    if (filters.status !== undefined) query = query.where('status', '=', filters.status);
+    const rows = await this.run(() => keysetPage<Database['room_sessions'] & Keyed>(query, page));
+    return mapPage(rows, rowToRoomSession);
+  }
+
+  async listRoomSessionMembers(projectId: string, sessionId: string, page: PageRequest) {
+    const rows = await this.run(() =>
+      keysetPage<Database['room_session_members'] & Keyed>(
+        this.db
+          .selectFrom('room_session_members')
+          .selectAll()
+          .where('project_id', '=', projectId)
+          .where('room_session_id', '=', sessionId),
+        page,
+      ),
+    );
+    return mapPage(rows, rowToMember);
+  }
+
+  async listRoomSessionEvents(projectId: string, sessionId: string, page: PageRequest) {
+    const rows = await this.run(() =>
+      keysetPage<Database['room_session_events'] & Keyed>(
+        this.db
+          .selectFrom('room_session_events')
+          .selectAll()
+          .where('project_id', '=', projectId)
+          .where('room_session_id', '=', sessionId),
+        page,
+      ),
+    );
+    return mapPage(rows, rowToEvent);
+  }
+
+  // ---- room recordings -----------------------------------------------------------------------
+
+  async startRecording(input: NewRecording) {
+    return this.run(() =>
+      this.db.transaction().execute(async (trx) => {
+        const session = await trx
+          .selectFrom('room_sessions')
+          .select('room_id')
+          .where('project_id', '=', input.projectId)
+          .where('id', '=', input.roomSessionId)
+          .executeTakeFirst();
+        if (!session) return false;
+        await trx
+          .insertInto('room_recordings')
+          .values({
+            id: input.id,
+            project_id: input.projectId,
+            room_session_id: input.roomSessionId,
+            status: 'recording',
+            started_at: input.startedAt,
+            finished_at: null,
+            size_in_bytes: null,
+            format: null,
+            storage_key: null,
+            created_at: input.startedAt,
+            updated_at: input.startedAt,
+          })
+          .execute();
+        await trx
+          .insertInto('room_session_events')
+          .values({
+            id: randomUUID(),
+            project_id: input.projectId,
+            room_id: session.room_id ?? input.roomSessionId,
+            room_session_id: input.roomSessionId,
+            room_recording_id: input.id,
+            room_participant_id: null,
+            level: 'info',
+            name: 'recording.started',
+            payload: '{}',
+            created_at: input.startedAt,
+          })
+          .execute();
+        return true;
+      }),
+    );
+  }
+
+  async finishRecording(projectId: string, id: string, done: FinishedRecording) {
+    return this.run(() =>
+      this.db.transaction().execute(async (trx) => {
+        const recording = await trx
+          .updateTable('room_recordings')
+          .set({
+            status: 'completed',
+            finished_at: done.finishedAt,
+            size_in_bytes: done.sizeInBytes,
+            format: done.format,
+            storage_key: done.storageKey,
+            updated_at: done.finishedAt,
+          })
+          .where('project_id', '=', projectId)
+          .where('id', '=', id)
+          .where('status', '!=', 'completed')
+          .returning(['room_session_id'])
+          .executeTakeFirst();
+        if (!recording) return false;
+        const session = await trx
+          .selectFrom('room_sessions')
+          .select('room_id')
+          .where('project_id', '=', projectId)
+          .where('id', '=', recording.room_session_id)
+          .executeTakeFirst();
+        await trx
+          .insertInto('room_session_events')
+          .values({
+            id: randomUUID(),
+            project_id: projectId,
+            room_id: session?.room_id ?? recording.room_session_id,
+            room_session_id: recording.room_session_id,
+            room_recording_id: id,
+            room_participant_id: null,
+            level: 'info',
+            name: 'recording.ended',
+            payload: JSON.stringify({ size_in_bytes: done.sizeInBytes, format: done.format }),
+            created_at: done.finishedAt,
+          })
+          .execute();
+        return true;
+      }),
+    );
+  }
+
+  async getRecording(projectId: string, id: string) {
+    return this.run(() =>
+      this.db
+        .selectFrom('room_recordings')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('id', '=', id)
+        .executeTakeFirst(),
+    );
+  }
+
+  async listRecordings(projectId: string, sessionId: string | undefined, page: PageRequest) {
+    let query = this.db
+      .selectFrom('room_recordings')
+      .selectAll()
+      .where('project_id', '=', projectId);
+    if (sessionId !== undefined) query = query.where('room_session_id', '=', sessionId);
+    return this.run(() => keysetPage<RecordingRow & Keyed>(query, page));
+  }
+
+  async deleteRecording(projectId: string, id: string) {
+    return this.run(() =>
+      this.db
+        .deleteFrom('room_recordings')
+        .where('project_id', '=', projectId)
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst(),
+    );
+  }
+
+  async listRecordingEvents(projectId: string, recordingId: string, page: PageRequest) {
+    const rows = await this.run(() =>
+      keysetPage<Database['room_session_events'] & Keyed>(
+        this.db
+          .selectFrom('room_session_events')
+          .selectAll()
+          .where('project_id', '=', projectId)
+          .where('room_recording_id', '=', recordingId),
+        page,
+      ),
+    );
+    return mapPage(rows, rowToEvent);
+  }
+
+  async findRecording(id: string) {
+    return this.run(() =>
+      this.db.selectFrom('room_recordings').selectAll().where('id', '=', id).executeTakeFirst(),
+    );
+  }
+
+  async ensureMediaKey(
+    projectId: string,
+    candidate: { id: string; secret: string; createdAt: number },
+  ): Promise<string> {
+    const read = () =>
+      this.db
+        .selectFrom('media_keys')
+        .select('secret')
+        .where('project_id', '=', projectId)
+        .executeTakeFirst();
+    return this.run(async () => {
+      const found = await read();
+      if (found) return found.secret;
+      // Racing first uses agree on one key: the unique project_id lets only one insert in.
+      await this.db
+        .insertInto('media_keys')
+        .values({
+          id: candidate.id,
+          project_id: projectId,
+          secret: candidate.secret,
+          created_at: candidate.createdAt,
+        })
+        .onConflict((oc) => oc.column('project_id').doNothing())
+        .execute();
+      return (await read())!.secret;
+    });
+  }
+
+  // ---- video logs ----------------------------------------------------------------------------
+
+  async listVideoLogs(projectId: string, filters: VideoLogFilters, page: PageRequest) {
+    let query = this.db.selectFrom('video_logs').selectAll().where('project_id', '=', projectId);
+    if (!filters.includeDeleted) query = query.where('discarded_at', 'is', null);
+    if (filters.createdBefore !== undefined) {
+      query = query.where('created_at', '<', filters.createdBefore);
+    }
+    if (filters.createdAfter !== undefined) {
+      query = query.where('created_at', '>', filters.createdAfter);
+    }
+    if (filters.createdOn !== undefined) {
+      query = query
+        .where('created_at', '>=', filters.createdOn.from)
+        .where('created_at', '<', filters.createdOn.to);
+    }
+    return this.run(() => keysetPage<VideoLogRow & Keyed>(query, page));
+  }
+
+  async getVideoLog(projectId: string, id: string) {
+    return this.run(() =>
+      this.db
+        .selectFrom('video_logs')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('id', '=', id)
+        .executeTakeFirst(),
+    );
   }
 
   // ---- rooms (issue 5) ---------------------------------------------------------------------
@@ -643,7 +1116,7 @@ export class KyselyStore implements Store {
     return row && rowToRoomRecord(row);
   }
 
-  async deleteRoom(projectId: string, id: string) {
+  async deleteRoom(projectId: string, id: string, deletedAt = Date.now()) {
     return this.run(() =>
       this.db.transaction().execute(async (trx) => {
         const result = await trx
@@ -657,6 +1130,7 @@ export class KyselyStore implements Store {
           .where('project_id', '=', projectId)
           .where('room_id', '=', id)
           .execute();
+        await discardLogs(trx, projectId, 'room_id', id, deletedAt);
         return true;
       }),
     );
@@ -671,7 +1145,9 @@ export class KyselyStore implements Store {
       query = query.where('join_until', '<=', filters.endsBefore);
     }
     // As for conferences: the index carries the join window, so a filter is checked there.
-    const filtered = filters.startsAfter !== undefined || filters.endsBefore !== undefined;
+    const filtered =
+      this.engine === 'postgres' &&
+      (filters.startsAfter !== undefined || filters.endsBefore !== undefined);
     const byIds: FetchByIds = (ids) =>
       this.db
         .selectFrom('rooms')

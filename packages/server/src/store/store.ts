@@ -6,6 +6,9 @@ import type {
   ConferenceToken,
   Project,
   Room,
+  RoomSession,
+  RoomSessionEvent,
+  RoomSessionMember,
   Stream,
 } from '@conclave/schema';
 import type { Selectable } from 'kysely';
@@ -103,6 +106,11 @@ export interface NewRoomSession {
   recordOnStart?: boolean;
   enableRoomPreviews?: boolean;
   audioVideoSync?: boolean;
+  toneOnEntryAndExit?: boolean;
+  roomJoinVideoOff?: boolean;
+  userJoinVideoOff?: boolean;
+  prioritizeHandraise?: boolean;
+  /** Unix ms. */
   startTime: number;
 }
 
@@ -175,7 +183,8 @@ export interface Store {
     fields: ConferenceFields,
     updatedAt: number,
   ): Promise<ConferenceRecord | undefined>;
-  deleteConference(projectId: string, id: string): Promise<boolean>;
+  /** Also discards the video logs of its sessions, at `deletedAt` (Unix ms, default now). */
+  deleteConference(projectId: string, id: string, deletedAt?: number): Promise<boolean>;
   listConferences(
     projectId: string,
     filters: ConferenceFilters,
@@ -199,9 +208,75 @@ export interface Store {
     newToken: string,
   ): Promise<ConferenceToken | undefined>;
 
-  /** Written by the live-session engine. */
+  // Room sessions, members, events, recordings and video logs (issue 5). The write operations
+  // are the live-session engine's; the API only reads.
+
+  /** Starts a session: its row, a `session.started` event and its video log (in-progress). */
   startRoomSession(input: NewRoomSession): Promise<void>;
+  /** Ends an in-progress session: end time, a `session.ended` event, the log completed. */
   endRoomSession(projectId: string, id: string, endTime: number): Promise<boolean>;
+  /** Locks or unlocks a session (and its log's `locked`); false when no such session. */
+  setRoomSessionLocked(
+    projectId: string,
+    id: string,
+    locked: boolean,
+    at: number,
+  ): Promise<boolean>;
+  /** A member joins; false when the session does not exist in the project. */
+  addMember(input: NewMember): Promise<boolean>;
+  /** A member leaves (the first leave counts); false when unknown or already gone. */
+  memberLeft(projectId: string, memberId: string, leaveTime: number): Promise<boolean>;
+  /** Records an event of a session; false when the session does not exist in the project. */
+  addEvent(input: NewSessionEvent): Promise<boolean>;
+  getRoomSession(projectId: string, id: string): Promise<RoomSession | undefined>;
+  listRoomSessions(
+    projectId: string,
+    filters: RoomSessionFilters,
+    page: PageRequest,
+  ): Promise<Page<RoomSession>>;
+  listRoomSessionMembers(
+    projectId: string,
+    sessionId: string,
+    page: PageRequest,
+  ): Promise<Page<RoomSessionMember>>;
+  listRoomSessionEvents(
+    projectId: string,
+    sessionId: string,
+    page: PageRequest,
+  ): Promise<Page<RoomSessionEvent>>;
+
+  /** A recording starts (status `recording`, a `recording.started` event); false: no session. */
+  startRecording(input: NewRecording): Promise<boolean>;
+  /** The file is written (through MediaStorage): status `completed`, a `recording.ended` event. */
+  finishRecording(projectId: string, id: string, done: FinishedRecording): Promise<boolean>;
+  getRecording(projectId: string, id: string): Promise<RecordingRow | undefined>;
+  /** A project's recordings, or one session's. */
+  listRecordings(
+    projectId: string,
+    sessionId: string | undefined,
+    page: PageRequest,
+  ): Promise<Page<RecordingRow>>;
+  /** Deletes the row and returns it (its `storage_key` names the file to remove). */
+  deleteRecording(projectId: string, id: string): Promise<RecordingRow | undefined>;
+  listRecordingEvents(
+    projectId: string,
+    recordingId: string,
+    page: PageRequest,
+  ): Promise<Page<RoomSessionEvent>>;
+  /** A recording by id whatever its project (for the signed media route). */
+  findRecording(id: string): Promise<RecordingRow | undefined>;
+  /** The project's media-link signing secret; `candidate` is stored first when it has none. */
+  ensureMediaKey(
+    projectId: string,
+    candidate: { id: string; secret: string; createdAt: number },
+  ): Promise<string>;
+
+  listVideoLogs(
+    projectId: string,
+    filters: VideoLogFilters,
+    page: PageRequest,
+  ): Promise<Page<VideoLogRow>>;
+  getVideoLog(projectId: string, id: string): Promise<VideoLogRow | undefined>;
 
   // Rooms, streams and room-token keys (issue 5).
 
@@ -214,8 +289,8 @@ export interface Store {
     fields: RoomFields,
     updatedAt: number,
   ): Promise<RoomRecord | undefined>;
-  /** Deletes the room and its streams. */
-  deleteRoom(projectId: string, id: string): Promise<boolean>;
+  /** Deletes the room and its streams, and discards its sessions' video logs at `deletedAt`. */
+  deleteRoom(projectId: string, id: string, deletedAt?: number): Promise<boolean>;
   listRooms(projectId: string, filters: RoomFilters, page: PageRequest): Promise<Page<Room>>;
   /** The in-progress session of each given room that has one (sessions with that `room_id`). */
   activeRoomSessions(
@@ -366,4 +441,68 @@ export interface RoomTokenKey extends NewRoomTokenKey {
   projectId: string;
   /** Unix ms; null for the current key. */
   retiredAt: number | null;
+}
+
+// ---- room sessions, recordings and video logs (issue 5) --------------------------------------
+
+export interface RoomSessionFilters {
+  roomId?: string | undefined;
+  /** Exact session (room) name. */
+  roomName?: string | undefined;
+  /** Substring of the name, any letter case; `%`, `_` and `\\` match themselves. */
+  roomNameMatches?: string | undefined;
+  status?: 'in-progress' | 'completed' | undefined;
+}
+
+export interface NewMember {
+  id: string;
+  projectId: string;
+  roomSessionId: string;
+  name: string | null;
+  /** Unix ms. */
+  joinTime: number;
+}
+
+export interface NewSessionEvent {
+  id: string;
+  projectId: string;
+  roomSessionId: string;
+  roomRecordingId?: string | undefined;
+  roomParticipantId?: string | undefined;
+  level: string;
+  name: string;
+  payload: Record<string, unknown>;
+  /** Unix ms. */
+  createdAt: number;
+}
+
+export interface NewRecording {
+  id: string;
+  projectId: string;
+  roomSessionId: string;
+  /** Unix ms. */
+  startedAt: number;
+}
+
+export interface FinishedRecording {
+  /** Unix ms. */
+  finishedAt: number;
+  sizeInBytes: number;
+  /** The file's MIME type. */
+  format: string;
+  /** Where MediaStorage keeps the file. */
+  storageKey: string;
+}
+
+export type RecordingRow = Selectable<Database['room_recordings']>;
+export type VideoLogRow = Selectable<Database['video_logs']>;
+
+export interface VideoLogFilters {
+  includeDeleted: boolean;
+  /** Unix ms: keep `created_at < createdBefore`. */
+  createdBefore?: number | undefined;
+  /** Unix ms: keep `created_at > createdAfter`. */
+  createdAfter?: number | undefined;
+  /** Unix ms: keep `created_at >= from` and `< to` (one UTC day). */
+  createdOn?: { from: number; to: number } | undefined;
 }

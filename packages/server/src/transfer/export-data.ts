@@ -4,6 +4,7 @@ import {
   EXPORT_FORMAT,
   EXPORT_VERSION,
   TransferError,
+  SINGLE_ROW_RECORDS,
   zeroCounts,
   type ExportEnd,
   type ExportHeader,
@@ -106,6 +107,12 @@ export async function* exportData(
     for await (const row of scan(store, 'room_token_keys', project.id, pageSize)) {
       counts.room_token_keys++;
       yield line({ type: 'room_token_key', row: canonicalRow('room_token_keys', row) });
+    }
+    for (const [type, table] of Object.entries(SINGLE_ROW_RECORDS)) {
+      for await (const row of scan(store, table, project.id, pageSize)) {
+        counts[table]++;
+        yield line({ type, row: canonicalRow(table, row) } as ExportRecord);
+      }
     }
   }
   if (options.projectId && !any) {

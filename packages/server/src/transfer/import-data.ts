@@ -3,6 +3,8 @@ import {
   EXPORT_FORMAT,
   EXPORT_VERSION,
   readRow,
+  ADDED_TABLES,
+  SINGLE_ROW_RECORDS,
   TABLE_NAMES,
   TransferError,
   zeroCounts,
@@ -185,6 +187,16 @@ class FileTally {
         this.#count(row.project_id, 'room_token_keys', 1, where);
         return { projectId: row.project_id, rows: { room_token_keys: [row] } };
       }
+      case 'room_session_member':
+      case 'room_session_event':
+      case 'room_recording':
+      case 'video_log':
+      case 'media_key': {
+        const table = SINGLE_ROW_RECORDS[value.type];
+        const row = readRow(table, value.row, where);
+        this.#count(row.project_id, table, 1, where);
+        return { projectId: row.project_id, rows: { [table]: [row] } };
+      }
       case 'end':
         this.#end = readCounts(value.counts, where);
         return undefined;
@@ -360,7 +372,7 @@ function readCounts(value: unknown, where: string): TableCounts {
     unknown
   >;
   for (const table of TABLE_NAMES) {
-    const n = source[table];
+    const n = source[table] === undefined && ADDED_TABLES.includes(table) ? 0 : source[table];
     if (!Number.isSafeInteger(n) || (n as number) < 0) {
       throw new TransferError(`${where}: counts.${table} must be a count`);
     }

@@ -2,11 +2,16 @@ import type {
   ApiTokensTable,
   ConferencesTable,
   ConferenceTokensTable,
+  MediaKeysTable,
   ProjectsTable,
+  RoomRecordingsTable,
+  RoomSessionEventsTable,
+  RoomSessionMembersTable,
   RoomSessionsTable,
   RoomsTable,
   RoomTokenKeysTable,
   StreamsTable,
+  VideoLogsTable,
 } from '../store/database.js';
 import type { TableName, TableRow } from '../store/store.js';
 
@@ -20,6 +25,8 @@ import type { TableName, TableRow } from '../store/store.js';
  *     {"type":"room","row":{…},"streams":[…]}
  *     {"type":"room_session","row":{…}}
  *     {"type":"room_token_key","row":{…}}
+ *     {"type":"room_session_member","row":{…}}   (and room_session_event, room_recording,
+ *                                                 video_log, media_key: one row each)
  *     {"type":"end","counts":{"projects":1,"api_tokens":1,"conferences":2,…}}
  *
  * Rows are the tables' columns as stored on either engine (Unix times as integers, flags as 0/1,
@@ -54,7 +61,21 @@ export type ExportRecord =
     }
   | { type: 'room'; row: TableRow<'rooms'>; streams: TableRow<'streams'>[] }
   | { type: 'room_session'; row: TableRow<'room_sessions'> }
-  | { type: 'room_token_key'; row: TableRow<'room_token_keys'> };
+  | { type: 'room_token_key'; row: TableRow<'room_token_keys'> }
+  | { type: 'room_session_member'; row: TableRow<'room_session_members'> }
+  | { type: 'room_session_event'; row: TableRow<'room_session_events'> }
+  | { type: 'room_recording'; row: TableRow<'room_recordings'> }
+  | { type: 'video_log'; row: TableRow<'video_logs'> }
+  | { type: 'media_key'; row: TableRow<'media_keys'> };
+
+/** Tables exported one row per line, after the project's other rows, by record type. */
+export const SINGLE_ROW_RECORDS = {
+  room_session_member: 'room_session_members',
+  room_session_event: 'room_session_events',
+  room_recording: 'room_recordings',
+  video_log: 'video_logs',
+  media_key: 'media_keys',
+} as const satisfies Record<string, TableName>;
 
 export interface ExportEnd {
   type: 'end';
@@ -70,6 +91,11 @@ export const TABLE_NAMES = [
   'streams',
   'room_sessions',
   'room_token_keys',
+  'room_session_members',
+  'room_session_events',
+  'room_recordings',
+  'video_logs',
+  'media_keys',
 ] as const satisfies readonly TableName[];
 export type TransferTable = (typeof TABLE_NAMES)[number];
 // Every table moves: a table added to `Database` and not to TABLE_NAMES fails to compile here.
@@ -86,6 +112,11 @@ export function zeroCounts(): TableCounts {
     streams: 0,
     room_sessions: 0,
     room_token_keys: 0,
+    room_session_members: 0,
+    room_session_events: 0,
+    room_recordings: 0,
+    video_logs: 0,
+    media_keys: 0,
   };
 }
 
@@ -167,6 +198,12 @@ const roomSessions = {
   start_time: 'int',
   end_time: 'int?',
   created_at: 'int',
+  locked: 'int',
+  tone_on_entry_and_exit: 'int',
+  room_join_video_off: 'int',
+  user_join_video_off: 'int',
+  prioritize_handraise: 'int',
+  updated_at: 'int',
 } satisfies Record<keyof RoomSessionsTable, Kind>;
 
 const rooms = {
@@ -214,6 +251,62 @@ const roomTokenKeys = {
   retired_at: 'int?',
 } satisfies Record<keyof RoomTokenKeysTable, Kind>;
 
+const roomSessionMembers = {
+  id: 'text',
+  project_id: 'text',
+  room_session_id: 'text',
+  name: 'text?',
+  join_time: 'int',
+  leave_time: 'int?',
+  created_at: 'int',
+} satisfies Record<keyof RoomSessionMembersTable, Kind>;
+const roomSessionEvents = {
+  id: 'text',
+  project_id: 'text',
+  room_id: 'text',
+  room_session_id: 'text',
+  room_recording_id: 'text?',
+  room_participant_id: 'text?',
+  level: 'text',
+  name: 'text',
+  payload: 'text',
+  created_at: 'int',
+} satisfies Record<keyof RoomSessionEventsTable, Kind>;
+const roomRecordings = {
+  id: 'text',
+  project_id: 'text',
+  room_session_id: 'text',
+  status: 'text',
+  started_at: 'int',
+  finished_at: 'int?',
+  size_in_bytes: 'int?',
+  format: 'text?',
+  storage_key: 'text?',
+  created_at: 'int',
+  updated_at: 'int',
+} satisfies Record<keyof RoomRecordingsTable, Kind>;
+const videoLogs = {
+  id: 'text',
+  project_id: 'text',
+  room_session_id: 'text',
+  conference_id: 'text?',
+  room_id: 'text?',
+  type: 'text',
+  room_name: 'text?',
+  status: 'text',
+  locked: 'int',
+  started_at: 'int',
+  ended_at: 'int?',
+  discarded_at: 'int?',
+  created_at: 'int',
+} satisfies Record<keyof VideoLogsTable, Kind>;
+const mediaKeys = {
+  id: 'text',
+  project_id: 'text',
+  secret: 'text',
+  created_at: 'int',
+} satisfies Record<keyof MediaKeysTable, Kind>;
+
 const COLUMNS: Record<TableName, Record<string, Kind>> = {
   projects,
   api_tokens: apiTokens,
@@ -223,6 +316,11 @@ const COLUMNS: Record<TableName, Record<string, Kind>> = {
   rooms,
   streams,
   room_token_keys: roomTokenKeys,
+  room_session_members: roomSessionMembers,
+  room_session_events: roomSessionEvents,
+  room_recordings: roomRecordings,
+  video_logs: videoLogs,
+  media_keys: mediaKeys,
 };
 
 /** Thrown for a file that is not a complete, well-formed export, or a target that refuses it. */
@@ -245,6 +343,32 @@ export function canonicalRow<T extends TableName>(table: T, row: TableRow<T>): T
 }
 
 /** Checks a row read from a file against its table's columns; `where` locates it in messages. */
+/**
+ * Columns added after version-1 files were first written (migration 0003), with the value a row
+ * from an older file gets: the migration's defaults.
+ */
+const ADDED_COLUMNS: Partial<
+  Record<TableName, Record<string, (row: Record<string, unknown>) => unknown>>
+> = {
+  room_sessions: {
+    locked: () => 0,
+    tone_on_entry_and_exit: () => 1,
+    room_join_video_off: () => 0,
+    user_join_video_off: () => 0,
+    prioritize_handraise: () => 0,
+    updated_at: (row) => row.created_at,
+  },
+};
+
+/** Tables added after version-1 files were first written: an older file's end line lacks them. */
+export const ADDED_TABLES: readonly TableName[] = [
+  'room_session_members',
+  'room_session_events',
+  'room_recordings',
+  'video_logs',
+  'media_keys',
+];
+
 export function readRow<T extends TableName>(table: T, value: unknown, where: string): TableRow<T> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new TransferError(`${where}: a ${table} row must be an object`);
@@ -255,8 +379,9 @@ export function readRow<T extends TableName>(table: T, value: unknown, where: st
     if (!(key in columns)) throw new TransferError(`${where}: ${table} has no column "${key}"`);
   }
   const out: Record<string, unknown> = {};
+  const added = ADDED_COLUMNS[table];
   for (const [column, kind] of Object.entries(columns)) {
-    const v = source[column];
+    const v = column in source || !added?.[column] ? source[column] : added[column](source);
     const nullable = kind.endsWith('?');
     const ok =
       v === null

@@ -55,6 +55,10 @@ const GENERIC_404 = new Set([
   'GET /api/video/conferences/{id}/streams',
   'POST /api/video/conferences/{id}/streams',
   'GET /api/video/rooms/{id}/streams',
+  'GET /api/video/room_sessions/{id}/members',
+  'GET /api/video/room_sessions/{id}/events',
+  'GET /api/video/room_sessions/{id}/recordings',
+  'GET /api/video/room_recordings/{id}/events',
 ]);
 
 /**

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { hashSecret, newApiToken, tokenPrefix } from '../../src/auth/secrets.js';
 import { newId } from '../../src/lib/ids.js';
+import { LocalMediaStorage, type MediaStorage } from '../../src/media/media-storage.js';
 import { createPostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Engine } from '../../src/store/migrations/index.js';
@@ -26,6 +30,8 @@ export interface TestServer {
   url: string;
   app: FastifyInstance;
   store: Store;
+  /** Recording files, in a temporary directory removed by close(). */
+  media: MediaStorage;
   project: TestProject;
   newProject(scopes?: ('video' | string)[]): Promise<TestProject>;
   /** fetch against the server with this project's credentials (JSON in and out). */
@@ -123,7 +129,14 @@ export async function startTestServer(
     adminToken: ADMIN_TOKEN,
     rateLimitPerMinute: options.rateLimitPerMinute ?? 0,
   };
-  const app = await buildApp({ store, config, ...(options.now ? { now: options.now } : {}) });
+  const mediaDir = await mkdtemp(join(tmpdir(), 'conclave-media-'));
+  const media = new LocalMediaStorage(mediaDir);
+  const app = await buildApp({
+    store,
+    config,
+    media,
+    ...(options.now ? { now: options.now } : {}),
+  });
   // Every route declares each status it may answer with (for its schema and the OpenAPI
   // document); a test fails when a route answers with one it did not declare.
   const undeclared: string[] = [];
@@ -173,12 +186,14 @@ export async function startTestServer(
     url,
     app,
     store,
+    media,
     project,
     newProject: (scopes) => createProject(store, scopes),
     api,
     async close() {
       await app.close();
       await cleanup();
+      await rm(mediaDir, { recursive: true, force: true });
       assert.deepEqual(undeclared, [], 'routes answered with statuses they do not declare');
     },
   };

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { withExamples } from '../../command-support.js';
+import { ownerCreateStreamCommand, ownerStreamsCommand } from '../owner-streams.js';
 import { createCommand } from './create.js';
 import { deleteCommand } from './delete.js';
 import { exportCommand } from './export.js';
@@ -13,7 +14,9 @@ import { updateCommand } from './update.js';
 export function conferencesCommands(program: Command): void {
   const group = program
     .command('conferences')
-    .description('list, show, create, change, delete, import and export video conferences');
+    .description(
+      'list, show, create, change, delete, import and export video conferences, and their streams',
+    );
   withExamples(group, [
     'conclave conferences list --all',
     'conclave conferences create --display-name "All hands"',
@@ -26,6 +29,8 @@ export function conferencesCommands(program: Command): void {
   updateCommand(group);
   deleteCommand(group);
   tokensCommand(group);
+  ownerStreamsCommand(group, 'conferences');
+  ownerCreateStreamCommand(group, 'conferences');
   importCommand(group);
   exportCommand(group);
 }

@@ -2,9 +2,12 @@ import type {
   Conference,
   ConferenceToken,
   CreateConferenceRequest,
+  CreateStreamRequest,
   GetConferenceQuery,
   ListConferencesQuery,
   ListPageQuery,
+  ListStreamsQuery,
+  Stream,
   UpdateConferenceRequest,
 } from '@conclave/schema';
 import type { HttpClient } from '../../core/http-client.js';
@@ -111,6 +114,38 @@ export class Conferences {
     return this.#http.getPage<ConferenceToken>(
       `${BASE}/${encodeURIComponent(id)}/conference_tokens`,
       params,
+      options,
+    );
+  }
+
+  /**
+   * Lists a conference's outbound streams.
+   *
+   * @example
+   * ```ts
+   * const { data: streams } = await client.video.conferences.listStreams(id);
+   * ```
+   */
+  listStreams(
+    id: string,
+    params: ListStreamsQuery = {},
+    options?: RequestOptions,
+  ): PagePromise<Stream> {
+    return this.#http.getPage<Stream>(`${BASE}/${encodeURIComponent(id)}/streams`, params, options);
+  }
+
+  /**
+   * Adds an outbound stream (`rtmp://` or `rtmps://`) to a conference. Conclave stores the
+   * configuration and does not send media yet. Not retried on 5xx.
+   *
+   * @example
+   * ```ts
+   * const stream = await client.video.conferences.createStream(id, { url: 'rtmp://live.example.com/app/key' });
+   * ```
+   */
+  createStream(id: string, body: CreateStreamRequest, options?: RequestOptions): Promise<Stream> {
+    return this.#http.request<Stream>(
+      { method: 'POST', path: `${BASE}/${encodeURIComponent(id)}/streams`, body },
       options,
     );
   }

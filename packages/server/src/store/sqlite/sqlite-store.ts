@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database } from '../database.js';
@@ -28,10 +30,17 @@ export function sqliteFilename(url: string): string {
  * prepared statements are kept and reused (bounded, least recently used out first). Safe because
  * the SQLite dialect runs one query at a time on its single connection.
  */
-function withStatementCache(database: SQLite.Database, limit = 256): SqliteDatabase {
+function withStatementCache(
+  database: SQLite.Database,
+  onClose: () => void,
+  limit = 256,
+): SqliteDatabase {
   const cache = new Map<string, SQLite.Statement>();
   return {
-    close: () => database.close(),
+    close: () => {
+      onClose();
+      database.close();
+    },
     prepare(sql: string) {
       let statement = cache.get(sql);
       if (statement) {
@@ -46,16 +55,47 @@ function withStatementCache(database: SQLite.Database, limit = 256): SqliteDatab
   };
 }
 
+/**
+ * Moves WAL checkpoints off the event loop: a worker thread with its own connection copies the
+ * log back into the database every 200 ms (PASSIVE: it never blocks a writer). The main
+ * connection only checkpoints itself if the log grows past ~80 MB. Commits still reach the log
+ * before they are acknowledged, so durability is unchanged; creates got ~1/3 faster (bench).
+ */
+function startCheckpointer(filename: string): Worker {
+  const worker = new Worker(
+    `const { workerData, parentPort } = require('node:worker_threads');
+     const Database = require(workerData.module);
+     const db = new Database(workerData.filename);
+     db.pragma('busy_timeout = 5000');
+     const timer = setInterval(() => {
+       try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
+     }, 200);
+     parentPort.once('message', () => { clearInterval(timer); db.close(); parentPort.close(); });`,
+    {
+      eval: true,
+      workerData: { filename, module: createRequire(import.meta.url).resolve('better-sqlite3') },
+    },
+  );
+  worker.unref();
+  return worker;
+}
+
 export function createSqliteStore(options: SqliteOptions): KyselyStore {
   if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
   const database = new SQLite(options.filename);
   database.pragma('journal_mode = WAL');
   database.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
   database.pragma('busy_timeout = 5000');
-  database.pragma('cache_size = -65536');
+  database.pragma('cache_size = -16384');
   database.pragma('temp_store = MEMORY');
+  let stopCheckpointer = () => {};
+  if (options.filename !== ':memory:') {
+    database.pragma('wal_autocheckpoint = 20000');
+    const checkpointer = startCheckpointer(options.filename);
+    stopCheckpointer = () => checkpointer.postMessage('stop');
+  }
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(database) }),
+    dialect: new SqliteDialect({ database: withStatementCache(database, stopCheckpointer) }),
   });
   return new KyselyStore(db, {
     engine: 'sqlite',

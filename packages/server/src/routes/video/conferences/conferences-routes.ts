@@ -191,7 +191,9 @@ export async function conferencesRoutes(app: FastifyInstance, ctx: AppContext): 
     },
     async (request, reply) => {
       const id = requireUuid(request.params.id);
-      if (!(await store.deleteConference(request.projectId, id))) throw new HttpError(404);
+      if (!(await store.deleteConference(request.projectId, id, ctx.now()))) {
+        throw new HttpError(404);
+      }
       return reply.code(204).send();
     },
   );

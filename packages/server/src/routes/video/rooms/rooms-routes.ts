@@ -192,7 +192,7 @@ export async function roomsRoutes(app: FastifyInstance, ctx: AppContext): Promis
     },
     async (request, reply) => {
       const id = requireUuid(request.params.id);
-      if (!(await store.deleteRoom(request.projectId, id))) throw new HttpError(404);
+      if (!(await store.deleteRoom(request.projectId, id, ctx.now()))) throw new HttpError(404);
       return reply.code(204).send();
     },
   );
