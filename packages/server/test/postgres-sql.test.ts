@@ -20,7 +20,12 @@ function numbered(text: string): string {
 const cursor = { createdAt: 1_700_000_000_000, id: '00000000-0000-4000-8000-000000000000' };
 
 describe('SQL pinned per engine', () => {
-  const cases: { name: string; run: (store: KyselyStore) => Promise<unknown>; sql: string[] }[] = [
+  const cases: {
+    name: string;
+    run: (store: KyselyStore) => Promise<unknown>;
+    /** The statements, written with `?`; per engine where they differ beyond placeholders. */
+    sql: string[] | Record<Engine, string[]>;
+  }[] = [
     {
       name: 'first page of conferences: one index range scan, one extra row',
       run: (s) => s.listConferences('p', {}, { limit: 50 }),
@@ -36,12 +41,20 @@ describe('SQL pinned per engine', () => {
       ],
     },
     {
-      name: 'a filtered page: ids from the index alone, then only the page rows',
+      // PostgreSQL checks the filter in the index (INCLUDE columns) only in an index-only scan,
+      // so it reads ids first and then the page's rows; SQLite checks index columns before it
+      // seeks the table anyway, so one statement does (both measured at 1M rows).
+      name: 'a filtered page: the filter checked in the index, the table read for the page only',
       run: (s) =>
         s.listConferences('p', { startsAfter: 1, endsBefore: 2 }, { limit: 50, after: cursor }),
-      sql: [
-        'select * from "conferences" where "id" in (select "id" from "conferences" where "project_id" = ? and "join_from" >= ? and "join_until" <= ? and (created_at, id) < (?, ?) order by "created_at" desc, "id" desc limit ?) order by "created_at" desc, "id" desc',
-      ],
+      sql: {
+        sqlite: [
+          'select * from "conferences" where "project_id" = ? and "join_from" >= ? and "join_until" <= ? and (created_at, id) < (?, ?) order by "created_at" desc, "id" desc limit ?',
+        ],
+        postgres: [
+          'select * from "conferences" where "id" in (select "id" from "conferences" where "project_id" = ? and "join_from" >= ? and "join_until" <= ? and (created_at, id) < (?, ?) order by "created_at" desc, "id" desc limit ?) order by "created_at" desc, "id" desc',
+        ],
+      },
     },
     {
       name: 'a page before a cursor, then the probe for older rows',
@@ -69,7 +82,9 @@ describe('SQL pinned per engine', () => {
           await c.run(store);
           assert.deepEqual(
             take(),
-            c.sql.map((s) => (engine === 'postgres' ? numbered(s) : s)),
+            (Array.isArray(c.sql) ? c.sql : c.sql[engine]).map((s) =>
+              engine === 'postgres' ? numbered(s) : s,
+            ),
           );
         });
       }
@@ -77,9 +92,12 @@ describe('SQL pinned per engine', () => {
   }
 
   describe('schema', () => {
+    /** Every migration's statements, in order. */
     async function ddl(engine: Engine): Promise<string[]> {
       const { db, take } = recordingStore(engine);
-      await migrations(engine)['0001_foundation']!.up(db as Kysely<unknown>);
+      for (const migration of Object.values(migrations(engine))) {
+        await migration.up(db as Kysely<unknown>);
+      }
       return take();
     }
 
@@ -100,11 +118,12 @@ describe('SQL pinned per engine', () => {
       const idColumns = (statements: string[]) =>
         statements
           .filter((s) => s.startsWith('create table'))
-          .map((s) => /\("id" ([^,]+),/.exec(s)?.[1]);
-      assert.deepEqual(idColumns(await ddl('sqlite')), Array(5).fill('text primary key'));
+          .map((s) => /^create table "\w+" \("(?:id|kid)" ([^,]+),/.exec(s)?.[1]);
+      const tables = (await ddl('sqlite')).filter((s) => s.startsWith('create table')).length;
+      assert.deepEqual(idColumns(await ddl('sqlite')), Array(tables).fill('text primary key'));
       assert.deepEqual(
         idColumns(await ddl('postgres')),
-        Array(5).fill('text collate "C" primary key'),
+        Array(tables).fill('text collate "C" primary key'),
       );
     });
 

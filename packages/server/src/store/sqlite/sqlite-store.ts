@@ -65,17 +65,24 @@ function startCheckpointer(filename: string): Worker {
   const worker = new Worker(
     `const { workerData, parentPort } = require('node:worker_threads');
      const Database = require(workerData.module);
-     const db = new Database(workerData.filename);
-     db.pragma('busy_timeout = 5000');
-     const timer = setInterval(() => {
-       try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
-     }, 200);
-     parentPort.once('message', () => { clearInterval(timer); db.close(); parentPort.close(); });`,
+     // The store may be closed, and its file gone, before this thread gets here: then stop.
+     let db;
+     try { db = new Database(workerData.filename, { fileMustExist: true }); } catch {}
+     if (db) {
+       db.pragma('busy_timeout = 5000');
+       db.pragma('cache_size = -1024');
+       const timer = setInterval(() => {
+         try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
+       }, 200);
+       parentPort.once('message', () => { clearInterval(timer); db.close(); parentPort.close(); });
+     }`,
     {
       eval: true,
       workerData: { filename, module: createRequire(import.meta.url).resolve('better-sqlite3') },
     },
   );
+  // A checkpoint is an optimisation: its thread failing must never take the process down.
+  worker.on('error', () => {});
   worker.unref();
   return worker;
 }
