@@ -16,7 +16,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return EXIT_OK;
+    // Commands that report their own outcome (export, import) leave it in process.exitCode.
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander has printed the message (or the help or version) already.

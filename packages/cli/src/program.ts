@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { apiTokensCommands } from './commands/api-tokens/index.js';
 import { conferenceTokensCommands } from './commands/conference-tokens/index.js';
 import { conferencesCommands } from './commands/conferences/index.js';
+import { databaseCommands } from './commands/database.js';
 import { projectsCommands } from './commands/projects/index.js';
 import { roomTokensCommands } from './commands/room-tokens/index.js';
 import { roomsCommands } from './commands/rooms/index.js';
@@ -73,5 +74,6 @@ export function buildProgram(): Command {
   roomsCommands(program);
   roomTokensCommands(program);
   streamsCommands(program);
+  databaseCommands(program);
   return program;
 }
