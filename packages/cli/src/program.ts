@@ -7,6 +7,9 @@ import { databaseCommands } from './commands/database.js';
 import { projectsCommands } from './commands/projects/index.js';
 import { roomTokensCommands } from './commands/room-tokens/index.js';
 import { roomsCommands } from './commands/rooms/index.js';
+import { roomSessionsCommands } from './commands/room-sessions/index.js';
+import { roomRecordingsCommands } from './commands/room-recordings/index.js';
+import { logsCommands } from './commands/logs/index.js';
 import { streamsCommands } from './commands/streams/index.js';
 import { serveCommand } from './commands/serve.js';
 import { DEFAULT_URL } from './config/settings.js';
@@ -35,7 +38,8 @@ stderr), 2 usage error.`;
 export function buildProgram(): Command {
   const program = new Command('conclave')
     .description(
-      'Conclave: run the server, and manage its projects, conferences, rooms, room tokens and streams',
+      'Conclave: run the server, and manage its projects, conferences, rooms, room tokens and ' +
+        'streams, and read its sessions, recordings and logs',
     )
     .version(VERSION, '-V, --version')
     .addOption(
@@ -74,6 +78,9 @@ export function buildProgram(): Command {
   roomsCommands(program);
   roomTokensCommands(program);
   streamsCommands(program);
+  roomSessionsCommands(program);
+  roomRecordingsCommands(program);
+  logsCommands(program);
   databaseCommands(program);
   return program;
 }

@@ -34,6 +34,7 @@ export { RoomTokens } from './resources/video/room-tokens.js';
 export { Streams } from './resources/video/streams.js';
 export { RoomSessions } from './resources/video/room-sessions.js';
 export { RoomRecordings } from './resources/video/room-recordings.js';
+export { Logs } from './resources/video/logs.js';
 export { Projects } from './resources/admin/projects.js';
 export { ApiTokens } from './resources/admin/api-tokens.js';
 export { VERSION } from './version.js';
@@ -61,6 +62,7 @@ export type {
   ListRoomSessionsQuery,
   ListRoomsQuery,
   ListStreamsQuery,
+  ListVideoLogsQuery,
   PaginationLinks,
   Project,
   Room,
@@ -78,5 +80,6 @@ export type {
   UpdateStreamRequest,
   ValidationErrorItem,
   VideoLayout,
+  VideoLog,
   VideoQuality,
 } from '@conclave/schema';

@@ -67,6 +67,8 @@ describe('README', () => {
       'roomRecordings.get(',
       'roomRecordings.delete(',
       'roomRecordings.listEvents(',
+      'logs.list(',
+      'logs.get(',
       'conferenceTokens.get(',
       'conferenceTokens.reset(',
       'hasNextPage()',

@@ -40,6 +40,8 @@ import {
   type UpdateStreamRequest,
   type UpdateConferenceRequest,
   type ValidationErrorItem,
+  type VideoLog,
+  type ListVideoLogsQuery,
 } from '@conclave/sdk';
 
 type Equal<A, B> =
@@ -110,6 +112,10 @@ expectType<Equal<ReturnType<typeof recordings.list>, PagePromise<RoomRecording>>
 expectType<Equal<ReturnType<typeof recordings.get>, Promise<RoomRecording>>>();
 expectType<Equal<ReturnType<typeof recordings.delete>, Promise<void>>>();
 expectType<Equal<ReturnType<typeof recordings.listEvents>, PagePromise<RoomSessionEvent>>>();
+expectType<Equal<VideoLog, Static<typeof Schema.VideoLog>>>();
+expectType<Equal<ListVideoLogsQuery, Static<typeof Schema.ListVideoLogsQuery>>>();
+expectType<Equal<ReturnType<typeof client.video.logs.list>, PagePromise<VideoLog>>>();
+expectType<Equal<ReturnType<typeof client.video.logs.get>, Promise<VideoLog>>>();
 expectType<Equal<ReturnType<typeof streams.get>, Promise<Stream>>>();
 expectType<Equal<ReturnType<typeof streams.update>, Promise<Stream>>>();
 expectType<Equal<ReturnType<typeof streams.delete>, Promise<void>>>();

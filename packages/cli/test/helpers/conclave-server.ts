@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, startServer } from '@conclave/server';
+import { loadConfig, startServer, type Store } from '@conclave/server';
 
 export interface Conclave {
   /** `http://127.0.0.1:PORT` */
@@ -11,6 +11,8 @@ export interface Conclave {
   projectId: string;
   apiToken: string;
   adminToken: string;
+  /** The server's store: the live-session engine's write operations (sessions, recordings). */
+  store: Store;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,7 @@ export async function startConclave(
     projectId,
     apiToken,
     adminToken,
+    store: server.store,
     async close() {
       await server.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import type { HttpClient } from '../../core/http-client.js';
 import { ConferenceTokens } from './conference-tokens.js';
 import { Conferences } from './conferences.js';
+import { Logs } from './logs.js';
 import { RoomRecordings } from './room-recordings.js';
 import { RoomSessions } from './room-sessions.js';
 import { RoomTokens } from './room-tokens.js';
@@ -23,6 +24,8 @@ export class Video {
   readonly roomSessions: RoomSessions;
   /** Recordings: list, get (with a signed, expiring `uri`), delete, events. */
   readonly roomRecordings: RoomRecordings;
+  /** Video logs, one per session (a Conclave extension, not in SignalWire's SDK). */
+  readonly logs: Logs;
 
   constructor(http: HttpClient) {
     this.conferences = new Conferences(http);
@@ -32,5 +35,6 @@ export class Video {
     this.streams = new Streams(http);
     this.roomSessions = new RoomSessions(http);
     this.roomRecordings = new RoomRecordings(http);
+    this.logs = new Logs(http);
   }
 }
