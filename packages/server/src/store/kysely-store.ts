@@ -502,32 +502,47 @@ export class KyselyStore implements Store {
     );
   }
 
-  async listConferences(
+  /**
+   * A keyset page of conferences or rooms, filtered by their join window (D16). The filter may
+   * reject most rows of the walk. PostgreSQL does best checking it in the order index (which
+   * carries the join window) and then reading only the page's rows; SQLite already skips the
+   * table for rows the index rejects, so there the extra step only costs (measured).
+   */
+  private joinWindowPage<T extends 'conferences' | 'rooms'>(
+    table: T,
     projectId: string,
     filters: ConferenceFilters,
     page: PageRequest,
-  ): Promise<Page<Conference>> {
-    let query = this.db.selectFrom('conferences').selectAll().where('project_id', '=', projectId);
+  ): Promise<Page<Database[T] & Keyed>> {
+    let query = this.db
+      .selectFrom(table as 'conferences')
+      .selectAll()
+      .where('project_id', '=', projectId);
     if (filters.startsAfter !== undefined) {
       query = query.where('join_from', '>=', filters.startsAfter);
     }
     if (filters.endsBefore !== undefined) {
       query = query.where('join_until', '<=', filters.endsBefore);
     }
-    // A filter may reject most rows of the walk. PostgreSQL does best checking it in the index
-    // (which carries the join window) and then reading only the page's rows; SQLite already skips
-    // the table for rows the index rejects, so there the extra step only costs (measured).
     const filtered =
       this.engine === 'postgres' &&
       (filters.startsAfter !== undefined || filters.endsBefore !== undefined);
     const byIds: FetchByIds = (ids) =>
       this.db
-        .selectFrom('conferences')
+        .selectFrom(table as 'conferences')
         .selectAll()
         .where('id', 'in', ids as never) as AnySelect;
-    const rows = await this.run(() =>
-      keysetPage<Database['conferences'] & Keyed>(query, page, filtered ? byIds : undefined),
+    return this.run(() =>
+      keysetPage<Database[T] & Keyed>(query as AnySelect, page, filtered ? byIds : undefined),
     );
+  }
+
+  async listConferences(
+    projectId: string,
+    filters: ConferenceFilters,
+    page: PageRequest,
+  ): Promise<Page<Conference>> {
+    const rows = await this.joinWindowPage('conferences', projectId, filters, page);
     return mapPage(rows, rowToConference);
   }
 
@@ -1137,25 +1152,7 @@ export class KyselyStore implements Store {
   }
 
   async listRooms(projectId: string, filters: RoomFilters, page: PageRequest): Promise<Page<Room>> {
-    let query = this.db.selectFrom('rooms').selectAll().where('project_id', '=', projectId);
-    if (filters.startsAfter !== undefined) {
-      query = query.where('join_from', '>=', filters.startsAfter);
-    }
-    if (filters.endsBefore !== undefined) {
-      query = query.where('join_until', '<=', filters.endsBefore);
-    }
-    // As for conferences: the index carries the join window, so a filter is checked there.
-    const filtered =
-      this.engine === 'postgres' &&
-      (filters.startsAfter !== undefined || filters.endsBefore !== undefined);
-    const byIds: FetchByIds = (ids) =>
-      this.db
-        .selectFrom('rooms')
-        .selectAll()
-        .where('id', 'in', ids as never) as AnySelect;
-    const rows = await this.run(() =>
-      keysetPage<Database['rooms'] & Keyed>(query, page, filtered ? byIds : undefined),
-    );
+    const rows = await this.joinWindowPage('rooms', projectId, filters, page);
     return mapPage(rows, rowToRoom);
   }
 
