@@ -10,3 +10,4 @@ export * from './streams.js';
 export * from './room-sessions.js';
 export * from './recordings.js';
 export * from './logs.js';
+export * from './realtime.js';

@@ -1,6 +1,7 @@
 /**
  * @conclave/sdk — the TypeScript client of Conclave's SignalWire-compatible Video REST API.
- * Runs in Node 20+, browsers, Deno and Bun: nothing here imports a Node-only module.
+ * Runs in Node 20+, browsers, Deno and Bun: nothing here imports a Node-only module (the realtime
+ * client loads the `ws` package at run time, and only where there is no global `WebSocket`).
  */
 export { RestClient, type ClientOptions, type TransportOptions } from './rest-client.js';
 export { AdminClient, type AdminClientOptions } from './admin-client.js';
@@ -38,10 +39,37 @@ export { Logs } from './resources/video/logs.js';
 export { Projects } from './resources/admin/projects.js';
 export { ApiTokens } from './resources/admin/api-tokens.js';
 export { VERSION } from './version.js';
+export {
+  CLOSE_CODES,
+  REALTIME_ERROR_CODES,
+  REALTIME_PATH,
+  REALTIME_PROTOCOL_VERSION,
+  REALTIME_SUBPROTOCOL,
+  Realtime,
+  RealtimeClosedError,
+  RealtimeError,
+  RealtimeSession,
+  joinRealtime,
+  realtimeUrl,
+  type MemberLeftEvent,
+  type RealtimeCloseEvent,
+  type RealtimeEvents,
+  type RealtimeEventType,
+  type RealtimeJoinOptions,
+  type RealtimeListener,
+  type RealtimeOptions,
+  type RealtimeState,
+  type ReconnectOptions,
+  type UpdateMemberParams,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './realtime/index.js';
 export type {
   ActiveSession,
   ApiToken,
   ApiTokenScope,
+  ChatRelayMessage,
+  CloseReason,
   Conference,
   ConferenceSize,
   ConferenceToken,
@@ -63,6 +91,14 @@ export type {
   ListRoomsQuery,
   ListStreamsQuery,
   ListVideoLogsQuery,
+  LiveMember,
+  LiveSession,
+  MemberJoinedMessage,
+  MemberLeftMessage,
+  MemberUpdatedMessage,
+  RealtimeErrorCode,
+  SessionUpdatedMessage,
+  SignalRelayMessage,
   PaginationLinks,
   Project,
   Room,

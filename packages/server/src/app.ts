@@ -23,6 +23,9 @@ import { defaultMediaDir } from './config.js';
 import { LocalMediaStorage, type MediaStorage } from './media/media-storage.js';
 import { healthRoutes } from './routes/health-routes.js';
 import type { Store } from './store/store.js';
+import { DEFAULT_LIVE_OPTIONS, LiveEngine } from './realtime/live-engine.js';
+import { DEFAULT_REALTIME_LIMITS, realtimeRoutes } from './realtime/realtime-routes.js';
+import type { RealtimeConfig } from './config.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
@@ -34,16 +37,14 @@ export interface BuildAppOptions {
   now?: () => number;
   /** Recording files; by default a local directory (`CONCLAVE_MEDIA_DIR`, else `./data/media`). */
   media?: MediaStorage;
+  /** Live-session settings; unset ones take their defaults (a random node id). */
+  realtime?: Partial<RealtimeConfig>;
 }
 
 /** The whole HTTP application as one Fastify instance; `main.ts` only boots it. */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
-  const ctx: AppContext = {
-    store: options.store,
-    config: options.config,
-    now: options.now ?? Date.now,
-    media: options.media ?? new LocalMediaStorage(defaultMediaDir()),
-  };
+  const now = options.now ?? Date.now;
+  const rt = options.realtime ?? {};
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT,
@@ -57,6 +58,22 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     return503OnClosing: false,
     routerOptions: { maxParamLength: 500 },
   });
+  const ctx: AppContext = {
+    store: options.store,
+    config: options.config,
+    now,
+    media: options.media ?? new LocalMediaStorage(defaultMediaDir()),
+    live: new LiveEngine(
+      options.store,
+      now,
+      {
+        nodeId: rt.nodeId ?? `node-${randomUUID()}`,
+        graceMs: rt.graceMs ?? DEFAULT_LIVE_OPTIONS.graceMs,
+        leaseMs: rt.leaseMs ?? DEFAULT_LIVE_OPTIONS.leaseMs,
+      },
+      app.log,
+    ),
+  };
   app.setValidatorCompiler(createValidatorCompiler());
   // Response schemas document each route (OpenAPI) but do not drive serialization: the row
   // mappers build exact wire objects, and plain JSON.stringify measured faster than the
@@ -89,6 +106,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   await registerOpenApi(app);
   await app.register(healthRoutes, ctx);
+  await app.register(async (live) =>
+    realtimeRoutes(live, ctx.live, {
+      heartbeatMs: rt.heartbeatMs ?? DEFAULT_REALTIME_LIMITS.heartbeatMs,
+      joinTimeoutMs: rt.joinTimeoutMs ?? DEFAULT_REALTIME_LIMITS.joinTimeoutMs,
+      framesPerSecond: rt.framesPerSecond ?? DEFAULT_REALTIME_LIMITS.framesPerSecond,
+    }),
+  );
   await app.register(async (media) => mediaRoutes(media, ctx));
 
   await app.register(
@@ -116,5 +140,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   );
 
   await registerDocsRoutes(app);
+  await ctx.live.start();
   return app;
 }

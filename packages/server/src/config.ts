@@ -15,6 +15,23 @@ export interface Config {
   sqliteSynchronous: 'NORMAL' | 'FULL';
   /** Directory of recording files (`CONCLAVE_MEDIA_DIR`, default `./data/media`). */
   mediaDir: string;
+  /** Live sessions and the realtime endpoint (docs/realtime-protocol.md). */
+  realtime: RealtimeConfig;
+}
+
+export interface RealtimeConfig {
+  /** `CONCLAVE_NODE_ID`; default `<hostname>:<port>` — stable across restarts of one server. */
+  nodeId: string | undefined;
+  /** `CONCLAVE_RECONNECT_GRACE_MS` (15000): a dropped member's place is kept this long. */
+  graceMs: number;
+  /** `CONCLAVE_HEARTBEAT_MS` (15000): ping interval; no pong by the next one drops the peer. */
+  heartbeatMs: number;
+  /** `CONCLAVE_JOIN_TIMEOUT_MS` (10000): a connection must join within this time. */
+  joinTimeoutMs: number;
+  /** `CONCLAVE_SESSION_LEASE_MS` (30000): how long a crashed host's sessions stay in progress. */
+  leaseMs: number;
+  /** `CONCLAVE_REALTIME_FRAME_RATE` (500): frames per second one connection may send. */
+  framesPerSecond: number;
 }
 
 /** `CONCLAVE_MEDIA_DIR`, or `./data/media`. */
@@ -50,5 +67,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnections: integer('CONCLAVE_MAX_CONNECTIONS', env.CONCLAVE_MAX_CONNECTIONS, 10000, 1),
     sqliteSynchronous: synchronous,
     mediaDir: defaultMediaDir(env),
+    realtime: {
+      nodeId: env.CONCLAVE_NODE_ID || undefined,
+      graceMs: integer('CONCLAVE_RECONNECT_GRACE_MS', env.CONCLAVE_RECONNECT_GRACE_MS, 15000),
+      heartbeatMs: integer('CONCLAVE_HEARTBEAT_MS', env.CONCLAVE_HEARTBEAT_MS, 15000, 10),
+      joinTimeoutMs: integer('CONCLAVE_JOIN_TIMEOUT_MS', env.CONCLAVE_JOIN_TIMEOUT_MS, 10000, 10),
+      leaseMs: integer('CONCLAVE_SESSION_LEASE_MS', env.CONCLAVE_SESSION_LEASE_MS, 30000, 300),
+      framesPerSecond: integer(
+        'CONCLAVE_REALTIME_FRAME_RATE',
+        env.CONCLAVE_REALTIME_FRAME_RATE,
+        500,
+        1,
+      ),
+    },
   };
 }

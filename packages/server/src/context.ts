@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import type { MediaStorage } from './media/media-storage.js';
+import type { LiveEngine } from './realtime/live-engine.js';
 import type { Store } from './store/store.js';
 
 /** What route plugins receive: the store and the parts of configuration they need. */
@@ -10,4 +11,6 @@ export interface AppContext {
   media: MediaStorage;
   /** The clock, in Unix milliseconds; tests may replace it. */
   now: () => number;
+  /** Live sessions (realtime); routes tell it when a conference or room is deleted. */
+  live: LiveEngine;
 }

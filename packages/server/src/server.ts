@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { bootstrap } from './bootstrap.js';
@@ -25,6 +26,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
     store,
     config,
     media: new LocalMediaStorage(config.mediaDir),
+    realtime: {
+      ...config.realtime,
+      // Stable across restarts, so a restarted server ends what it left in progress at once.
+      nodeId:
+        config.realtime.nodeId ??
+        (config.port === 0 ? undefined : `${hostname()}:${config.port}`),
+    },
     logger: {
       level: config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie'],

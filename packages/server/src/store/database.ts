@@ -105,6 +105,10 @@ export interface RoomSessionsTable {
   user_join_video_off: number;
   prioritize_handraise: number;
   updated_at: number;
+  /** The process hosting the live session (migration 0004); null for sessions from elsewhere. */
+  node_id: string | null;
+  /** Unix ms until which the host's lease runs; past it, any process may end the session. */
+  lease_until: number | null;
 }
 
 export interface RoomsTable {

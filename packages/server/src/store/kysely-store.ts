@@ -60,6 +60,8 @@ import {
   type TableRow,
   StreamLimitError,
   type StreamOwner,
+  type LiveSessionKey,
+  type SessionWrite,
 } from './store.js';
 
 /** What differs between the engines beyond SQL text: error classification and lifecycle. */
@@ -547,19 +549,29 @@ export class KyselyStore implements Store {
   }
 
   async activeConferenceSessions(projectId: string, conferenceIds: readonly string[]) {
+    return this.activeSessions(projectId, 'conference_id', conferenceIds);
+  }
+
+  /** The in-progress session of each owner (conferences by `conference_id`, rooms by `room_id`). */
+  private async activeSessions(
+    projectId: string,
+    owner: 'conference_id' | 'room_id',
+    ids: readonly string[],
+  ): Promise<Map<string, ActiveSession>> {
     const out = new Map<string, ActiveSession>();
-    if (conferenceIds.length === 0) return out;
+    if (ids.length === 0) return out;
     const rows = await this.run(() =>
       this.db
         .selectFrom('room_sessions')
         .selectAll()
         .where('project_id', '=', projectId)
         .where('status', '=', 'in-progress')
-        .where('conference_id', 'in', conferenceIds)
+        .where(owner, 'in', ids)
         .execute(),
     );
     for (const row of rows) {
-      if (row.conference_id !== null) out.set(row.conference_id, rowToActiveSession(row));
+      const key = row[owner];
+      if (key !== null) out.set(key, rowToActiveSession(row));
     }
     return out;
   }
@@ -608,138 +620,131 @@ export class KyselyStore implements Store {
   // ---- room sessions (written by the live-session engine) -----------------------------------
 
   async startRoomSession(input: NewRoomSession) {
-    const flagOf = (v: boolean | undefined) => (v ? 1 : 0);
-    // A conference's backing room has the conference's id (docs/decisions.md, Rooms).
-    const roomId = input.roomId ?? input.conferenceId ?? null;
-    await this.run(() =>
-      this.db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto('room_sessions')
-          .values({
-            id: input.id,
-            project_id: input.projectId,
-            conference_id: input.conferenceId ?? null,
-            room_id: roomId,
-            name: input.name,
-            display_name: input.displayName ?? null,
-            status: 'in-progress',
-            layout: input.layout ?? null,
-            quality: input.quality ?? null,
-            fps: input.fps ?? null,
-            max_members: input.maxMembers ?? null,
-            join_from: input.joinFrom ?? null,
-            join_until: input.joinUntil ?? null,
-            remove_at: input.removeAt ?? null,
-            remove_after_seconds_elapsed: input.removeAfterSecondsElapsed ?? null,
-            record_on_start: flagOf(input.recordOnStart),
-            enable_room_previews: flagOf(input.enableRoomPreviews),
-            audio_video_sync: flagOf(input.audioVideoSync),
-            start_time: input.startTime,
-            end_time: null,
-            created_at: input.startTime,
-            locked: 0,
-            tone_on_entry_and_exit: flagOf(input.toneOnEntryAndExit ?? true),
-            room_join_video_off: flagOf(input.roomJoinVideoOff),
-            user_join_video_off: flagOf(input.userJoinVideoOff),
-            prioritize_handraise: flagOf(input.prioritizeHandraise),
-            updated_at: input.startTime,
-          })
-          .execute();
-        await trx
-          .insertInto('room_session_events')
-          .values({
-            id: randomUUID(),
-            project_id: input.projectId,
-            room_id: roomId ?? input.id,
-            room_session_id: input.id,
-            room_recording_id: null,
-            room_participant_id: null,
-            level: 'info',
-            name: 'session.started',
-            payload: '{}',
-            created_at: input.startTime,
-          })
-          .execute();
-        await trx
-          .insertInto('video_logs')
-          .values({
-            id: randomUUID(),
-            project_id: input.projectId,
-            room_session_id: input.id,
-            conference_id: input.conferenceId ?? null,
-            room_id: input.roomId ?? null,
-            type: input.conferenceId ? 'video_conference_session' : 'video_room_session',
-            room_name: input.name,
-            status: 'in-progress',
-            locked: 0,
-            started_at: input.startTime,
-            ended_at: null,
-            discarded_at: null,
-            created_at: input.startTime,
-          })
-          .execute();
-      }),
-    );
+    await this.run(() => this.db.transaction().execute((trx) => insertSession(trx, input)));
   }
 
   async endRoomSession(projectId: string, id: string, endTime: number) {
     return this.run(() =>
+      this.db.transaction().execute((trx) => endSession(trx, projectId, id, endTime)),
+    );
+  }
+
+  async applySessionWrites(writes: readonly SessionWrite[]) {
+    if (writes.length === 0) return;
+    await this.run(() =>
       this.db.transaction().execute(async (trx) => {
-        const session = await trx
-          .updateTable('room_sessions')
-          .set({ status: 'completed', end_time: endTime, updated_at: endTime })
-          .where('project_id', '=', projectId)
-          .where('id', '=', id)
-          .where('status', '=', 'in-progress')
-          .returning(['room_id', 'start_time'])
-          .executeTakeFirst();
-        if (!session) return false;
-        await trx
-          .insertInto('room_session_events')
-          .values({
-            id: randomUUID(),
-            project_id: projectId,
-            room_id: session.room_id ?? id,
-            room_session_id: id,
-            room_recording_id: null,
-            room_participant_id: null,
-            level: 'info',
-            name: 'session.ended',
-            payload: JSON.stringify({
-              duration: Math.max(0, Math.round((endTime - session.start_time) / 1000)),
-            }),
-            created_at: endTime,
-          })
-          .execute();
-        await trx
-          .updateTable('video_logs')
-          .set({ status: 'completed', ended_at: endTime })
-          .where('project_id', '=', projectId)
-          .where('room_session_id', '=', id)
-          .execute();
-        return true;
+        for (const write of writes) {
+          switch (write.kind) {
+            case 'start':
+              await insertSession(trx, write.session);
+              break;
+            case 'member':
+              await trx
+                .insertInto('room_session_members')
+                .values({
+                  id: write.member.id,
+                  project_id: write.member.projectId,
+                  room_session_id: write.member.roomSessionId,
+                  name: write.member.name,
+                  join_time: write.member.joinTime,
+                  leave_time: null,
+                  created_at: write.member.joinTime,
+                })
+                .execute();
+              break;
+            case 'left':
+              await trx
+                .updateTable('room_session_members')
+                .set({ leave_time: write.at })
+                .where('project_id', '=', write.projectId)
+                .where('id', '=', write.memberId)
+                .where('leave_time', 'is', null)
+                .execute();
+              break;
+            case 'event':
+              await insertEvent(trx, write.event, write.roomId);
+              break;
+            case 'lock':
+              await lockSession(trx, write.projectId, write.sessionId, write.locked, write.at);
+              break;
+            case 'end':
+              await endSession(trx, write.projectId, write.sessionId, write.at);
+              break;
+          }
+        }
       }),
+    );
+  }
+
+  async findLiveSession(projectId: string, where: LiveSessionKey) {
+    const row = await this.run(() => {
+      let query = this.db
+        .selectFrom('room_sessions')
+        .select(['id', 'node_id', 'lease_until'])
+        .where('project_id', '=', projectId)
+        .where('status', '=', 'in-progress');
+      if ('conferenceId' in where) query = query.where('conference_id', '=', where.conferenceId);
+      else if ('roomId' in where) query = query.where('room_id', '=', where.roomId);
+      else query = query.where('room_id', 'is', null).where('name', '=', where.name);
+      return query.orderBy('start_time', 'desc').executeTakeFirst();
+    });
+    return row && { id: row.id, nodeId: row.node_id, leaseUntil: row.lease_until };
+  }
+
+  async renewSessionLeases(nodeId: string, leaseUntil: number) {
+    const result = await this.run(() =>
+      this.db
+        .updateTable('room_sessions')
+        .set({ lease_until: leaseUntil })
+        .where('status', '=', 'in-progress')
+        .where('node_id', '=', nodeId)
+        .executeTakeFirst(),
+    );
+    return Number(result.numUpdatedRows);
+  }
+
+  async abandonedSessions(nodeId: string, now: number) {
+    const rows = await this.run(() =>
+      this.db
+        .selectFrom('room_sessions')
+        .select(['id', 'project_id', 'lease_until', 'node_id', 'start_time'])
+        .where('status', '=', 'in-progress')
+        .where((eb) =>
+          eb.or([eb('node_id', '=', nodeId), eb('lease_until', '<', now)]),
+        )
+        .limit(1000)
+        .execute(),
+    );
+    return rows.map((row) => ({
+      projectId: row.project_id,
+      id: row.id,
+      // The last moment its host was known to be alive (never before it started).
+      lastAlive: Math.max(row.start_time, Math.min(now, row.lease_until ?? now)),
+    }));
+  }
+
+  async findConferenceTokenByValue(token: string) {
+    const row = await this.run(() =>
+      this.db
+        .selectFrom('conference_tokens')
+        .select(['id', 'project_id', 'conference_id', 'name', 'scopes', 'token'])
+        .where('token', '=', token)
+        .executeTakeFirst(),
+    );
+    return (
+      row && {
+        id: row.id,
+        projectId: row.project_id,
+        conferenceId: row.conference_id,
+        name: row.name,
+        scopes: JSON.parse(row.scopes) as string[],
+      }
     );
   }
 
   async setRoomSessionLocked(projectId: string, id: string, locked: boolean, at: number) {
     return this.run(() =>
-      this.db.transaction().execute(async (trx) => {
-        const result = await trx
-          .updateTable('room_sessions')
-          .set({ locked: locked ? 1 : 0, updated_at: at })
-          .where('project_id', '=', projectId)
-          .where('id', '=', id)
-          .executeTakeFirst();
-        if (result.numUpdatedRows === 0n) return false;
-        await trx
-          .updateTable('video_logs')
-          .set({ locked: locked ? 1 : 0 })
-          .where('project_id', '=', projectId)
-          .where('room_session_id', '=', id)
-          .execute();
-        return true;
-      }),
+      this.db.transaction().execute((trx) => lockSession(trx, projectId, id, locked, at)),
     );
   }
 
@@ -1157,21 +1162,7 @@ export class KyselyStore implements Store {
   }
 
   async activeRoomSessions(projectId: string, roomIds: readonly string[]) {
-    const out = new Map<string, ActiveSession>();
-    if (roomIds.length === 0) return out;
-    const rows = await this.run(() =>
-      this.db
-        .selectFrom('room_sessions')
-        .selectAll()
-        .where('project_id', '=', projectId)
-        .where('status', '=', 'in-progress')
-        .where('room_id', 'in', roomIds)
-        .execute(),
-    );
-    for (const row of rows) {
-      if (row.room_id !== null) out.set(row.room_id, rowToActiveSession(row));
-    }
-    return out;
+    return this.activeSessions(projectId, 'room_id', roomIds);
   }
 
   // ---- streams (issue 5) -------------------------------------------------------------------
@@ -1433,4 +1424,164 @@ export class KyselyStore implements Store {
     const row = (await this.run(() => query.executeTakeFirstOrThrow())) as { n: number | string };
     return Number(row.n);
   }
+}
+
+// ---- live-session writes, shared by the single operations and applySessionWrites -------------
+
+type Trx = Transaction<Database>;
+const flagOf = (v: boolean | undefined) => (v ? 1 : 0);
+
+async function insertEvent(trx: Trx, event: NewSessionEvent, roomId: string) {
+  await trx
+    .insertInto('room_session_events')
+    .values({
+      id: event.id,
+      project_id: event.projectId,
+      room_id: roomId,
+      room_session_id: event.roomSessionId,
+      room_recording_id: event.roomRecordingId ?? null,
+      room_participant_id: event.roomParticipantId ?? null,
+      level: event.level,
+      name: event.name,
+      payload: JSON.stringify(event.payload),
+      created_at: event.createdAt,
+    })
+    .execute();
+}
+
+/** A session's row, its `session.started` event and its video log (in-progress). */
+async function insertSession(trx: Trx, input: NewRoomSession) {
+  // A conference's backing room has the conference's id (docs/decisions.md, Rooms).
+  const roomId = input.roomId ?? input.conferenceId ?? null;
+  await trx
+    .insertInto('room_sessions')
+    .values({
+      id: input.id,
+      project_id: input.projectId,
+      conference_id: input.conferenceId ?? null,
+      room_id: roomId,
+      name: input.name,
+      display_name: input.displayName ?? null,
+      status: 'in-progress',
+      layout: input.layout ?? null,
+      quality: input.quality ?? null,
+      fps: input.fps ?? null,
+      max_members: input.maxMembers ?? null,
+      join_from: input.joinFrom ?? null,
+      join_until: input.joinUntil ?? null,
+      remove_at: input.removeAt ?? null,
+      remove_after_seconds_elapsed: input.removeAfterSecondsElapsed ?? null,
+      record_on_start: flagOf(input.recordOnStart),
+      enable_room_previews: flagOf(input.enableRoomPreviews),
+      audio_video_sync: flagOf(input.audioVideoSync),
+      start_time: input.startTime,
+      end_time: null,
+      created_at: input.startTime,
+      locked: 0,
+      tone_on_entry_and_exit: flagOf(input.toneOnEntryAndExit ?? true),
+      room_join_video_off: flagOf(input.roomJoinVideoOff),
+      user_join_video_off: flagOf(input.userJoinVideoOff),
+      prioritize_handraise: flagOf(input.prioritizeHandraise),
+      updated_at: input.startTime,
+      node_id: input.nodeId ?? null,
+      lease_until: input.leaseUntil ?? null,
+    })
+    .execute();
+  await insertEvent(
+    trx,
+    {
+      id: randomUUID(),
+      projectId: input.projectId,
+      roomSessionId: input.id,
+      level: 'info',
+      name: 'session.started',
+      payload: {},
+      createdAt: input.startTime,
+    },
+    roomId ?? input.id,
+  );
+  await trx
+    .insertInto('video_logs')
+    .values({
+      id: randomUUID(),
+      project_id: input.projectId,
+      room_session_id: input.id,
+      conference_id: input.conferenceId ?? null,
+      room_id: input.roomId ?? null,
+      type: input.conferenceId ? 'video_conference_session' : 'video_room_session',
+      room_name: input.name,
+      status: 'in-progress',
+      locked: 0,
+      started_at: input.startTime,
+      ended_at: null,
+      discarded_at: null,
+      created_at: input.startTime,
+    })
+    .execute();
+}
+
+/**
+ * Ends an in-progress session: its end time, members still present leave at that time, a
+ * `session.ended` event, its log completed. False when it is not in progress.
+ */
+async function endSession(trx: Trx, projectId: string, id: string, endTime: number) {
+  const session = await trx
+    .updateTable('room_sessions')
+    .set({ status: 'completed', end_time: endTime, updated_at: endTime })
+    .where('project_id', '=', projectId)
+    .where('id', '=', id)
+    .where('status', '=', 'in-progress')
+    .returning(['room_id', 'start_time'])
+    .executeTakeFirst();
+  if (!session) return false;
+  await trx
+    .updateTable('room_session_members')
+    .set({ leave_time: endTime })
+    .where('project_id', '=', projectId)
+    .where('room_session_id', '=', id)
+    .where('leave_time', 'is', null)
+    .execute();
+  await insertEvent(
+    trx,
+    {
+      id: randomUUID(),
+      projectId,
+      roomSessionId: id,
+      level: 'info',
+      name: 'session.ended',
+      payload: { duration: Math.max(0, Math.round((endTime - session.start_time) / 1000)) },
+      createdAt: endTime,
+    },
+    session.room_id ?? id,
+  );
+  await trx
+    .updateTable('video_logs')
+    .set({ status: 'completed', ended_at: endTime })
+    .where('project_id', '=', projectId)
+    .where('room_session_id', '=', id)
+    .execute();
+  return true;
+}
+
+async function lockSession(
+  trx: Trx,
+  projectId: string,
+  id: string,
+  locked: boolean,
+  at: number,
+) {
+  const result = await trx
+    .updateTable('room_sessions')
+    .set({ locked: locked ? 1 : 0, updated_at: at })
+    .where('project_id', '=', projectId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) return false;
+  await trx
+    .updateTable('video_logs')
+    .set({ locked: locked ? 1 : 0 })
+    .where('project_id', '=', projectId)
+    .where('room_session_id', '=', id)
+    .execute();
+  return true;
 }

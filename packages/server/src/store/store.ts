@@ -112,6 +112,9 @@ export interface NewRoomSession {
   prioritizeHandraise?: boolean;
   /** Unix ms. */
   startTime: number;
+  /** The process hosting it live, and its lease (Unix ms): see renewSessionLeases. */
+  nodeId?: string | null;
+  leaseUntil?: number | null;
 }
 
 export interface AuthenticatedToken {
@@ -215,6 +218,28 @@ export interface Store {
   startRoomSession(input: NewRoomSession): Promise<void>;
   /** Ends an in-progress session: end time, a `session.ended` event, the log completed. */
   endRoomSession(projectId: string, id: string, endTime: number): Promise<boolean>;
+  /** The live engine's writes, in order, in one transaction (its group commit). */
+  applySessionWrites(writes: readonly SessionWrite[]): Promise<void>;
+  /** The in-progress session of a conference, a room, or a room-less (auto-created) name. */
+  findLiveSession(
+    projectId: string,
+    where: LiveSessionKey,
+  ): Promise<{ id: string; nodeId: string | null; leaseUntil: number | null } | undefined>;
+  /** Extends the lease of every in-progress session the node hosts; returns how many. */
+  renewSessionLeases(nodeId: string, leaseUntil: number): Promise<number>;
+  /**
+   * In-progress sessions nobody hosts any more: the node's own (from before it restarted) and any
+   * whose lease ran out. `lastAlive` is when their host was last known to be alive.
+   */
+  abandonedSessions(
+    nodeId: string,
+    now: number,
+  ): Promise<{ projectId: string; id: string; lastAlive: number }[]>;
+  /** A conference token by its value, whatever its project (a join presents only the token). */
+  findConferenceTokenByValue(token: string): Promise<
+    | { id: string; projectId: string; conferenceId: string; name: string | null; scopes: string[] }
+    | undefined
+  >;
   /** Locks or unlocks a session (and its log's `locked`); false when no such session. */
   setRoomSessionLocked(
     projectId: string,
@@ -453,6 +478,17 @@ export interface RoomSessionFilters {
   roomNameMatches?: string | undefined;
   status?: 'in-progress' | 'completed' | undefined;
 }
+
+export type LiveSessionKey = { conferenceId: string } | { roomId: string } | { name: string };
+
+/** One write of the live-session engine (see applySessionWrites). */
+export type SessionWrite =
+  | { kind: 'start'; session: NewRoomSession }
+  | { kind: 'member'; member: NewMember }
+  | { kind: 'left'; projectId: string; memberId: string; at: number }
+  | { kind: 'event'; event: NewSessionEvent; roomId: string }
+  | { kind: 'lock'; projectId: string; sessionId: string; locked: boolean; at: number }
+  | { kind: 'end'; projectId: string; sessionId: string; at: number };
 
 export interface NewMember {
   id: string;

@@ -204,6 +204,8 @@ const roomSessions = {
   user_join_video_off: 'int',
   prioritize_handraise: 'int',
   updated_at: 'int',
+  node_id: 'text?',
+  lease_until: 'int?',
 } satisfies Record<keyof RoomSessionsTable, Kind>;
 
 const rooms = {
@@ -357,6 +359,8 @@ const ADDED_COLUMNS: Partial<
     user_join_video_off: () => 0,
     prioritize_handraise: () => 0,
     updated_at: (row) => row.created_at,
+    node_id: () => null,
+    lease_until: () => null,
   },
 };
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
+import type { RealtimeConfig } from '../../src/config.js';
 import { hashSecret, newApiToken, tokenPrefix } from '../../src/auth/secrets.js';
 import { newId } from '../../src/lib/ids.js';
 import { LocalMediaStorage, type MediaStorage } from '../../src/media/media-storage.js';
@@ -121,7 +122,11 @@ export async function createProject(
 
 /** The real app on a real port, over a real database. */
 export async function startTestServer(
-  options: { now?: () => number; rateLimitPerMinute?: number } = {},
+  options: {
+    now?: () => number;
+    rateLimitPerMinute?: number;
+    realtime?: Partial<RealtimeConfig>;
+  } = {},
 ): Promise<TestServer> {
   const { store, cleanup } = await createTestStore();
   const config = {
@@ -136,6 +141,7 @@ export async function startTestServer(
     config,
     media,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.realtime ? { realtime: options.realtime } : {}),
   });
   // Every route declares each status it may answer with (for its schema and the OpenAPI
   // document); a test fails when a route answers with one it did not declare.

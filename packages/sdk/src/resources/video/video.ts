@@ -1,4 +1,5 @@
 import type { HttpClient } from '../../core/http-client.js';
+import { Realtime } from '../../realtime/realtime.js';
 import { ConferenceTokens } from './conference-tokens.js';
 import { Conferences } from './conferences.js';
 import { Logs } from './logs.js';
@@ -26,6 +27,8 @@ export class Video {
   readonly roomRecordings: RoomRecordings;
   /** Video logs, one per session (a Conclave extension, not in SignalWire's SDK). */
   readonly logs: Logs;
+  /** Joins live sessions over the realtime WebSocket endpoint, with a conference or room token. */
+  readonly realtime: Realtime;
 
   constructor(http: HttpClient) {
     this.conferences = new Conferences(http);
@@ -36,5 +39,6 @@ export class Video {
     this.roomSessions = new RoomSessions(http);
     this.roomRecordings = new RoomRecordings(http);
     this.logs = new Logs(http);
+    this.realtime = new Realtime(http.baseUrl);
   }
 }

@@ -353,5 +353,25 @@ export function migrations(engine: Engine): Record<string, Migration> {
           .execute();
       },
     },
+    '0004_live_sessions': {
+      async up(db: Kysely<unknown>) {
+        // Which process hosts a live session and until when its lease runs (Unix ms): a session
+        // whose host stopped renewing is ended by whichever process notices (docs/decisions.md).
+        await db.schema.alterTable('room_sessions').addColumn('node_id', 'text').execute();
+        await db.schema.alterTable('room_sessions').addColumn('lease_until', 'bigint').execute();
+        await db.schema
+          .createIndex('room_sessions_live')
+          .on('room_sessions')
+          .columns(['status', 'lease_until'])
+          .execute();
+        // A conference token is looked up by its value when someone joins (unique already);
+        // members still present in a session, for active-session member counts.
+        await db.schema
+          .createIndex('room_session_members_present')
+          .on('room_session_members')
+          .columns(['room_session_id', 'leave_time'])
+          .execute();
+      },
+    },
   };
 }

@@ -194,6 +194,8 @@ export async function conferencesRoutes(app: FastifyInstance, ctx: AppContext): 
       if (!(await store.deleteConference(request.projectId, id, ctx.now()))) {
         throw new HttpError(404);
       }
+      // Its live session ends and everyone in it is disconnected.
+      ctx.live.endFor(request.projectId, 'conference', id);
       return reply.code(204).send();
     },
   );

@@ -193,6 +193,7 @@ export async function roomsRoutes(app: FastifyInstance, ctx: AppContext): Promis
     async (request, reply) => {
       const id = requireUuid(request.params.id);
       if (!(await store.deleteRoom(request.projectId, id, ctx.now()))) throw new HttpError(404);
+      ctx.live.endFor(request.projectId, 'room', id);
       return reply.code(204).send();
     },
   );

@@ -1,0 +1,24 @@
+export {
+  CLOSE_CODES,
+  REALTIME_ERROR_CODES,
+  REALTIME_PATH,
+  REALTIME_PROTOCOL_VERSION,
+  REALTIME_SUBPROTOCOL,
+} from './constants.js';
+export { RealtimeClosedError, RealtimeError } from './errors.js';
+export { Realtime } from './realtime.js';
+export {
+  RealtimeSession,
+  joinRealtime,
+  type MemberLeftEvent,
+  type RealtimeCloseEvent,
+  type RealtimeEvents,
+  type RealtimeEventType,
+  type RealtimeJoinOptions,
+  type RealtimeListener,
+  type RealtimeOptions,
+  type RealtimeState,
+  type ReconnectOptions,
+  type UpdateMemberParams,
+} from './session.js';
+export { realtimeUrl, type WebSocketConstructor, type WebSocketLike } from './websocket.js';

@@ -1,0 +1,778 @@
+/**
+ * Live sessions: who is in which conference or room right now, the rules that admit and remove
+ * them, and the relay between them. State lives in this process's memory; every step is written
+ * to the store (sessions, members, events, video logs) through one group-committing queue.
+ *
+ * Concurrency: the only awaits are reading the token (admission) and writing. Everything that
+ * decides — capacity, lock, windows, who is present — runs synchronously on the event loop, so a
+ * burst of joins at the size limit admits exactly `max_members`.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  CLOSE_CODES,
+  VIDEO_LAYOUTS,
+  type ClientMessage,
+  type CloseReason,
+  type LiveMember,
+  type LiveSession as LiveSessionWire,
+  type MemberLeftMessage,
+  type RealtimeErrorCode,
+  type ServerMessage,
+} from '@conclave/schema';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Store, SessionWrite, NewSessionEvent } from '../store/store.js';
+import { admit, Refused, type SessionSettings, type Ticket } from './admission.js';
+import { WriteQueue } from './write-queue.js';
+
+/** One connection, as the engine sees it (a WebSocket in production). */
+export interface Peer {
+  send(text: string): void;
+  close(code: number, reason: string): void;
+}
+
+export interface LiveEngineOptions {
+  /** This process's id in `room_sessions.node_id` (see the lease). */
+  nodeId: string;
+  /** How long a dropped member's place is kept, and an empty session waits before it ends. */
+  graceMs: number;
+  /** How long a host's claim on its sessions lasts without renewal (renewed every third). */
+  leaseMs: number;
+}
+
+export const DEFAULT_LIVE_OPTIONS = { graceMs: 15_000, leaseMs: 30_000 } as const;
+
+type LeaveReason = MemberLeftMessage['reason'];
+
+interface MemberState {
+  id: string;
+  name: string;
+  joinTime: number;
+  joinAs: 'member' | 'audience';
+  audioMuted: boolean;
+  videoMuted: boolean;
+  scopes: ReadonlySet<string>;
+  tokenId: string;
+  resumeToken: string;
+  endSessionOnLeave: boolean;
+  /** Null while reconnecting (its grace timer runs) or still being admitted. */
+  peer: Peer | null;
+  admitted: boolean;
+  graceTimer: NodeJS.Timeout | undefined;
+  removeTimer: NodeJS.Timeout | undefined;
+  /** Unix ms of the drop, while reconnecting. */
+  droppedAt: number | undefined;
+}
+
+interface SessionState {
+  id: string;
+  projectId: string;
+  key: string;
+  settings: SessionSettings;
+  startTime: number;
+  layout: string;
+  locked: boolean;
+  members: Map<string, MemberState>;
+  endTimer: NodeJS.Timeout | undefined;
+  /** When the last member left, while the session waits out its grace period. */
+  emptySince: number | undefined;
+  ended: boolean;
+}
+
+/** What a connection holds once joined. */
+export interface Membership {
+  session: SessionState;
+  member: MemberState;
+}
+
+const MAX_TIMEOUT = 2 ** 31 - 1;
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export class LiveEngine {
+  readonly #sessions = new Map<string, SessionState>();
+  /** Sessions being opened (a database check for another host runs): later joins wait on it. */
+  readonly #opening = new Map<string, Promise<SessionState>>();
+  readonly #resumable = new Map<string, Membership>();
+  readonly #queue: WriteQueue;
+  #leaseTimer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number,
+    private readonly options: LiveEngineOptions,
+    private readonly log: FastifyBaseLogger,
+  ) {
+    this.#queue = new WriteQueue(store);
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------
+
+  /** Ends what a previous run of this node left in progress, then keeps the lease. */
+  async start(): Promise<void> {
+    await this.sweep();
+    const every = Math.max(50, Math.floor(this.options.leaseMs / 3));
+    this.#leaseTimer = setInterval(() => {
+      void this.#tick().catch((error: unknown) =>
+        this.log.warn({ err: error }, 'live sessions: lease renewal failed'),
+      );
+    }, every);
+    this.#leaseTimer.unref();
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#sessions.size > 0) {
+      await this.store.renewSessionLeases(this.options.nodeId, this.now() + this.options.leaseMs);
+    }
+    await this.sweep();
+  }
+
+  /** Ends in-progress sessions that no process hosts any more (this node's from before, or lapsed). */
+  async sweep(): Promise<number> {
+    const abandoned = await this.store.abandonedSessions(this.options.nodeId, this.now());
+    let ended = 0;
+    for (const s of abandoned) {
+      if (this.#hostsSession(s.id)) continue;
+      // The host renews every leaseMs/3: its last renewal is the last moment it was known alive.
+      const at = Math.max(0, s.lastAlive - Math.floor((this.options.leaseMs * 2) / 3));
+      await this.#queue.write({
+        kind: 'end',
+        projectId: s.projectId,
+        sessionId: s.id,
+        at: Math.max(at, 0),
+      });
+      ended++;
+    }
+    return ended;
+  }
+
+  #hostsSession(id: string): boolean {
+    for (const session of this.#sessions.values()) if (session.id === id) return true;
+    return false;
+  }
+
+  /** Graceful stop: every live session ends now, everyone is told (1001), the writes land. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#leaseTimer);
+    for (const session of [...this.#sessions.values()]) {
+      this.#endSession(session, this.now(), 1001, 'server shutting down');
+    }
+    await this.#queue.idle();
+  }
+
+  /** For tests and the benchmark: sessions and members held in memory. */
+  stats(): { sessions: number; members: number } {
+    let members = 0;
+    for (const s of this.#sessions.values()) members += s.members.size;
+    return { sessions: this.#sessions.size, members };
+  }
+
+  /** Waits until every write made so far is committed. */
+  flushed(): Promise<void> {
+    return this.#queue.idle();
+  }
+
+  // ---- joining -----------------------------------------------------------------------------
+
+  /**
+   * Admits `peer` into the session its token names, or throws Refused. On success the peer has
+   * been sent `joined` and the others `member.joined`.
+   */
+  async join(
+    peer: Peer,
+    message: Extract<ClientMessage, { type: 'join' }>,
+    isOpen: () => boolean,
+  ): Promise<Membership> {
+    if (this.#stopped) throw new Refused('session_ended', 'server shutting down');
+    const ticket = await admit(this.store, message.token);
+
+    if (message.resume_token !== undefined) {
+      const resumed = this.#resume(peer, ticket, message);
+      if (resumed) return resumed;
+    }
+
+    const session = await this.#openSession(ticket);
+    const now = this.now();
+    this.#checkRules(session, ticket, now);
+
+    const member: MemberState = {
+      id: randomUUID(),
+      name: ticket.name ?? message.name ?? `Guest ${randomBytes(2).toString('hex')}`,
+      joinTime: now,
+      joinAs: ticket.joinAs,
+      audioMuted: ticket.audioMuted,
+      videoMuted: ticket.videoMuted,
+      scopes: ticket.scopes,
+      tokenId: ticket.tokenId,
+      resumeToken: randomBytes(24).toString('base64url'),
+      endSessionOnLeave: ticket.endSessionOnLeave,
+      peer: null,
+      admitted: false,
+      graceTimer: undefined,
+      removeTimer: undefined,
+      droppedAt: undefined,
+    };
+    // The place is taken now, synchronously: concurrent joins see it.
+    session.members.set(member.id, member);
+    this.#cancelEnd(session);
+
+    try {
+      await this.#queue.write(
+        {
+          kind: 'member',
+          member: {
+            id: member.id,
+            projectId: session.projectId,
+            roomSessionId: session.id,
+            name: member.name,
+            joinTime: now,
+          },
+        },
+        this.#event(session, 'member.joined', now, member.id, {
+          member_id: member.id,
+          name: member.name,
+          join_as: member.joinAs,
+        }),
+      );
+    } catch (error) {
+      session.members.delete(member.id);
+      this.#endIfEmpty(session, now);
+      throw error;
+    }
+    if (session.ended || !session.members.has(member.id)) {
+      throw new Refused('session_ended', 'the session ended');
+    }
+    if (!isOpen()) {
+      // Gone while we wrote: it joined and left.
+      this.#leave(session, member, 'left', this.now());
+      throw new Refused('session_ended', 'connection closed');
+    }
+    member.peer = peer;
+    member.admitted = true;
+    const membership = { session, member };
+    this.#resumable.set(member.resumeToken, membership);
+    this.#armRemoval(session, member, ticket);
+    this.#sendJoined(session, member, false);
+    this.#broadcast(session, { type: 'member.joined', member: wireMember(member) }, member.id);
+    return membership;
+  }
+
+  /** The member's place, kept after a dropped connection; undefined when it is gone. */
+  #resume(
+    peer: Peer,
+    ticket: Ticket,
+    message: Extract<ClientMessage, { type: 'join' }>,
+  ): Membership | undefined {
+    const found = this.#resumable.get(message.resume_token!);
+    if (!found || found.member.tokenId !== ticket.tokenId || found.session.ended) return undefined;
+    const { session, member } = found;
+    if (!session.members.has(member.id)) return undefined;
+    const previous = member.peer;
+    clearTimeout(member.graceTimer);
+    member.graceTimer = undefined;
+    member.droppedAt = undefined;
+    member.peer = peer;
+    // A fresh resume token each time: the old one is spent.
+    this.#resumable.delete(member.resumeToken);
+    member.resumeToken = randomBytes(24).toString('base64url');
+    this.#resumable.set(member.resumeToken, found);
+    if (previous) previous.close(CLOSE_CODES.replaced, 'replaced');
+    this.#sendJoined(session, member, true);
+    this.#broadcast(session, { type: 'member.updated', member: wireMember(member) }, member.id);
+    return found;
+  }
+
+  async #openSession(ticket: Ticket): Promise<SessionState> {
+    const mapKey = `${ticket.projectId}/${ticket.key}`;
+    for (;;) {
+      const live = this.#sessions.get(mapKey);
+      if (live && !live.ended) {
+        live.settings = ticket.settings;
+        return live;
+      }
+      const opening = this.#opening.get(mapKey);
+      if (opening) {
+        await opening;
+        continue;
+      }
+      const promise = this.#createSession(ticket, mapKey);
+      this.#opening.set(mapKey, promise);
+      try {
+        return await promise;
+      } finally {
+        this.#opening.delete(mapKey);
+      }
+    }
+  }
+
+  async #createSession(ticket: Ticket, mapKey: string): Promise<SessionState> {
+    const now = this.now();
+    // Refuse before starting a session nobody may join.
+    this.#checkWindows(ticket.settings, ticket, now);
+    const existing = await this.store.findLiveSession(ticket.projectId, ticket.where);
+    if (existing) {
+      const ours = existing.nodeId === this.options.nodeId;
+      const lapsed = existing.leaseUntil !== null && existing.leaseUntil < now;
+      if (!ours && !lapsed && existing.nodeId !== null) {
+        throw new Refused('hosted_elsewhere', 'the session is live on another Conclave process');
+      }
+      // Left over by a previous run of this node, or by a host that is gone: it ends now.
+      await this.#queue.write({
+        kind: 'end',
+        projectId: ticket.projectId,
+        sessionId: existing.id,
+        at: this.now(),
+      });
+    }
+    const s = ticket.settings;
+    const session: SessionState = {
+      id: randomUUID(),
+      projectId: ticket.projectId,
+      key: mapKey,
+      settings: s,
+      startTime: this.now(),
+      layout: s.layout,
+      locked: false,
+      members: new Map(),
+      endTimer: undefined,
+      emptySince: undefined,
+      ended: false,
+    };
+    this.#sessions.set(mapKey, session);
+    // Queued before any member of the session: the queue keeps the order.
+    this.#queue
+      .write({
+        kind: 'start',
+        session: {
+          id: session.id,
+          projectId: session.projectId,
+          conferenceId: s.conferenceId,
+          roomId: s.roomId,
+          name: s.name,
+          displayName: s.displayName,
+          layout: s.layout,
+          quality: s.quality,
+          fps: s.fps,
+          maxMembers: s.maxMembers,
+          joinFrom: s.joinFrom,
+          joinUntil: s.joinUntil,
+          removeAt: s.removeAt,
+          removeAfterSecondsElapsed: s.removeAfterSecondsElapsed,
+          recordOnStart: s.recordOnStart,
+          enableRoomPreviews: s.enableRoomPreviews,
+          audioVideoSync: s.audioVideoSync,
+          toneOnEntryAndExit: s.toneOnEntryAndExit,
+          roomJoinVideoOff: s.roomJoinVideoOff,
+          userJoinVideoOff: s.userJoinVideoOff,
+          prioritizeHandraise: s.prioritizeHandraise,
+          startTime: session.startTime,
+          nodeId: this.options.nodeId,
+          leaseUntil: session.startTime + this.options.leaseMs,
+        },
+      })
+      .catch((error: unknown) => {
+        this.log.error({ err: error, session: session.id }, 'live session could not be started');
+        this.#endSession(session, this.now(), 1011, 'unavailable', false);
+      });
+    return session;
+  }
+
+  #checkWindows(s: SessionSettings, ticket: Ticket, now: number): void {
+    const from = maxOf(s.joinFrom, ticket.joinFrom);
+    const until = minOf(s.joinUntil, ticket.joinUntil);
+    const removeAt = minOf(s.removeAt, ticket.removeAt);
+    if (from !== undefined && now < from * 1000) {
+      throw new Refused('too_early', `joining opens at ${iso(from * 1000)}`);
+    }
+    if (until !== undefined && now >= until * 1000) {
+      throw new Refused('too_late', `joining closed at ${iso(until * 1000)}`);
+    }
+    if (removeAt !== undefined && now >= removeAt * 1000) {
+      throw new Refused('too_late', `members are removed at ${iso(removeAt * 1000)}`);
+    }
+  }
+
+  #checkRules(session: SessionState, ticket: Ticket, now: number): void {
+    this.#checkWindows(session.settings, ticket, now);
+    if (session.locked) throw new Refused('session_locked', 'the session is locked');
+    if (session.members.size >= session.settings.maxMembers) {
+      throw new Refused(
+        'session_full',
+        `the session has its ${session.settings.maxMembers} members`,
+      );
+    }
+  }
+
+  /** remove_at / remove_after_seconds_elapsed: the earliest of the session's and the token's. */
+  #armRemoval(session: SessionState, member: MemberState, ticket: Ticket): void {
+    const s = session.settings;
+    const at = minOf(s.removeAt, ticket.removeAt);
+    const after = minOf(s.removeAfterSecondsElapsed, ticket.removeAfterSecondsElapsed);
+    const deadline = minOf(
+      at === undefined ? undefined : at * 1000,
+      after === undefined ? undefined : member.joinTime + after * 1000,
+    );
+    if (deadline === undefined) return;
+    const arm = () => {
+      const wait = deadline - this.now();
+      if (wait > MAX_TIMEOUT) {
+        member.removeTimer = setTimeout(arm, MAX_TIMEOUT);
+        return;
+      }
+      member.removeTimer = setTimeout(
+        () => {
+          if (!session.members.has(member.id)) return;
+          const peer = member.peer;
+          this.#leave(session, member, 'time_up', this.now());
+          peer?.close(CLOSE_CODES.time_up, 'time_up');
+        },
+        Math.max(0, wait),
+      );
+    };
+    arm();
+  }
+
+  // ---- leaving -----------------------------------------------------------------------------
+
+  /** The connection closed without `leave`: the place is kept for the grace period. */
+  dropped(membership: Membership, peer: Peer): void {
+    const { session, member } = membership;
+    if (member.peer !== peer || !session.members.has(member.id)) return;
+    member.peer = null;
+    member.droppedAt = this.now();
+    this.#broadcast(session, { type: 'member.updated', member: wireMember(member) }, member.id);
+    member.graceTimer = setTimeout(() => {
+      if (member.peer === null && session.members.has(member.id)) {
+        this.#leave(session, member, 'disconnected', member.droppedAt ?? this.now());
+      }
+    }, this.options.graceMs);
+  }
+
+  /** `leave`: gone now. */
+  leave(membership: Membership): Promise<void> {
+    const { session, member } = membership;
+    if (!session.members.has(member.id)) return Promise.resolve();
+    return this.#leave(session, member, 'left', this.now());
+  }
+
+  #leave(
+    session: SessionState,
+    member: MemberState,
+    reason: LeaveReason,
+    at: number,
+  ): Promise<void> {
+    session.members.delete(member.id);
+    clearTimeout(member.graceTimer);
+    clearTimeout(member.removeTimer);
+    this.#resumable.delete(member.resumeToken);
+    member.peer = null;
+    const written = this.#write(
+      { kind: 'left', projectId: session.projectId, memberId: member.id, at },
+      this.#event(session, 'member.left', at, member.id, { member_id: member.id, reason }),
+    );
+    this.#broadcast(session, { type: 'member.left', member_id: member.id, reason });
+    if (member.endSessionOnLeave && reason === 'left') {
+      this.#endSession(session, at, CLOSE_CODES.session_ended, 'session_ended');
+    } else {
+      this.#endIfEmpty(session, at, reason === 'disconnected');
+    }
+    return written;
+  }
+
+  /**
+   * The last member gone: the session ends after the grace period (someone may come back), at the
+   * time the last member left. A member whose own grace period already ran out ends it at once.
+   */
+  #endIfEmpty(session: SessionState, at: number, graceSpent = false): void {
+    if (session.ended || session.members.size > 0) return;
+    session.emptySince = at;
+    if (graceSpent) {
+      this.#endSession(session, at, 1000, 'session ended');
+      return;
+    }
+    clearTimeout(session.endTimer);
+    session.endTimer = setTimeout(() => {
+      if (session.members.size === 0 && !session.ended) {
+        this.#endSession(session, session.emptySince ?? this.now(), 1000, 'session ended');
+      }
+    }, this.options.graceMs);
+  }
+
+  #cancelEnd(session: SessionState): void {
+    clearTimeout(session.endTimer);
+    session.endTimer = undefined;
+    session.emptySince = undefined;
+  }
+
+  /** Ends the session: everyone still in it leaves at `at`, their connections are closed. */
+  #endSession(session: SessionState, at: number, code: number, reason: string, write = true): void {
+    if (session.ended) return;
+    session.ended = true;
+    clearTimeout(session.endTimer);
+    if (this.#sessions.get(session.key) === session) this.#sessions.delete(session.key);
+    const peers: Peer[] = [];
+    for (const member of session.members.values()) {
+      clearTimeout(member.graceTimer);
+      clearTimeout(member.removeTimer);
+      this.#resumable.delete(member.resumeToken);
+      if (member.peer) peers.push(member.peer);
+      member.peer = null;
+    }
+    session.members.clear();
+    // `end` also marks everyone still present as left at `at`.
+    if (write) {
+      void this.#write({ kind: 'end', projectId: session.projectId, sessionId: session.id, at });
+    }
+    for (const peer of peers) peer.close(code, reason);
+  }
+
+  /** A conference or room was deleted: its session ends and everyone is disconnected. */
+  endFor(projectId: string, kind: 'conference' | 'room', id: string): void {
+    const session = this.#sessions.get(`${projectId}/${kind === 'conference' ? 'c' : 'r'}:${id}`);
+    if (session) {
+      this.#endSession(session, this.now(), CLOSE_CODES.session_ended, 'session_ended');
+    }
+  }
+
+  // ---- messages ----------------------------------------------------------------------------
+
+  /** Handles one frame of a joined member; returns an error code, or undefined when done. */
+  handle(
+    membership: Membership,
+    message: Exclude<ClientMessage, { type: 'join' | 'leave' }>,
+  ): Promise<void> | ActionError | undefined {
+    const { session, member } = membership;
+    if (!session.members.has(member.id) || session.ended) {
+      return new ActionError('member_not_found', 'not in a session');
+    }
+    switch (message.type) {
+      case 'signal': {
+        const target = session.members.get(message.to);
+        if (!target?.peer || !target.admitted) {
+          return new ActionError('member_not_found', 'no such member is connected');
+        }
+        const text = JSON.stringify({ type: 'signal', from: member.id, data: message.data });
+        target.peer.send(text);
+        return undefined;
+      }
+      case 'chat': {
+        if (!session.settings.enableChat) {
+          return new ActionError('chat_disabled', 'chat is disabled in this conference');
+        }
+        this.#broadcast(session, {
+          type: 'chat',
+          from: member.id,
+          name: member.name,
+          text: message.text,
+          at: iso(this.now()),
+        });
+        return undefined;
+      }
+      case 'member.update':
+        return this.#updateMember(session, member, message);
+      case 'member.remove': {
+        if (!member.scopes.has('room.member.remove')) return forbidden('room.member.remove');
+        const target = session.members.get(message.member_id);
+        if (!target) return new ActionError('member_not_found', 'no such member');
+        const peer = target.peer;
+        const written = this.#leave(session, target, 'removed', this.now());
+        peer?.close(CLOSE_CODES.removed, 'removed');
+        return written;
+      }
+      case 'layout.set': {
+        if (!member.scopes.has('room.set_layout')) return forbidden('room.set_layout');
+        if (!(VIDEO_LAYOUTS as readonly string[]).includes(message.layout)) {
+          return new ActionError('bad_message', `unknown layout "${message.layout}"`);
+        }
+        session.layout = message.layout;
+        const at = this.now();
+        const written = this.#write(
+          this.#event(session, 'layout.changed', at, member.id, { layout: message.layout }),
+        );
+        this.#broadcast(session, { type: 'session.updated', session: wireSession(session) });
+        return written;
+      }
+      case 'session.lock': {
+        const scope = message.locked ? 'room.lock' : 'room.unlock';
+        if (!member.scopes.has(scope)) return forbidden(scope);
+        const at = this.now();
+        session.locked = message.locked;
+        const written = this.#write(
+          {
+            kind: 'lock',
+            projectId: session.projectId,
+            sessionId: session.id,
+            locked: message.locked,
+            at,
+          },
+          this.#event(
+            session,
+            message.locked ? 'session.locked' : 'session.unlocked',
+            at,
+            member.id,
+            {
+              member_id: member.id,
+            },
+          ),
+        );
+        this.#broadcast(session, { type: 'session.updated', session: wireSession(session) });
+        return written;
+      }
+    }
+  }
+
+  #updateMember(
+    session: SessionState,
+    actor: MemberState,
+    message: Extract<ClientMessage, { type: 'member.update' }>,
+  ): Promise<void> | ActionError | undefined {
+    const target = message.member_id === undefined ? actor : session.members.get(message.member_id);
+    if (!target) return new ActionError('member_not_found', 'no such member');
+    const who = target === actor ? 'room.self' : 'room.member';
+    const changes: [keyof Pick<MemberState, 'audioMuted' | 'videoMuted'>, boolean, string][] = [];
+    if (message.audio_muted !== undefined) {
+      changes.push([
+        'audioMuted',
+        message.audio_muted,
+        message.audio_muted ? 'audio_mute' : 'audio_unmute',
+      ]);
+    }
+    if (message.video_muted !== undefined) {
+      changes.push([
+        'videoMuted',
+        message.video_muted,
+        message.video_muted ? 'video_mute' : 'video_unmute',
+      ]);
+    }
+    for (const [, muted, action] of changes) {
+      if (!muted && target.joinAs === 'audience') {
+        return new ActionError('not_publisher', 'an audience member does not publish');
+      }
+      if (!actor.scopes.has(`${who}.${action}`)) return forbidden(`${who}.${action}`);
+    }
+    if (changes.length === 0) return undefined;
+    for (const [field, muted] of changes) target[field] = muted;
+    const at = this.now();
+    const written = this.#write(
+      this.#event(session, 'member.updated', at, target.id, {
+        member_id: target.id,
+        by: actor.id,
+        audio_muted: target.audioMuted,
+        video_muted: target.videoMuted,
+      }),
+    );
+    this.#broadcast(session, { type: 'member.updated', member: wireMember(target) });
+    return written;
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  #write(...writes: SessionWrite[]): Promise<void> {
+    return this.#queue.write(...writes).catch((error: unknown) => {
+      this.log.error({ err: error }, 'live session write failed');
+      throw error;
+    });
+  }
+
+  #event(
+    session: SessionState,
+    name: string,
+    at: number,
+    participant: string | undefined,
+    payload: Record<string, unknown>,
+  ): SessionWrite {
+    const event: NewSessionEvent = {
+      id: randomUUID(),
+      projectId: session.projectId,
+      roomSessionId: session.id,
+      level: 'info',
+      name,
+      payload,
+      createdAt: at,
+      ...(participant ? { roomParticipantId: participant } : {}),
+    };
+    const s = session.settings;
+    return { kind: 'event', event, roomId: s.roomId ?? s.conferenceId ?? session.id };
+  }
+
+  #sendJoined(session: SessionState, member: MemberState, resumed: boolean): void {
+    const others: LiveMember[] = [];
+    for (const m of session.members.values()) {
+      if (m !== member && m.admitted) others.push(wireMember(m));
+    }
+    member.peer?.send(
+      JSON.stringify({
+        type: 'joined',
+        protocol: 1,
+        session: wireSession(session),
+        member: wireMember(member),
+        members: others,
+        scopes: [...member.scopes],
+        resume_token: member.resumeToken,
+        resumed,
+      } satisfies ServerMessage),
+    );
+  }
+
+  /** Sends to every connected member of the session (but `except`), serialised once. */
+  #broadcast(session: SessionState, message: ServerMessage, except?: string): void {
+    const text = JSON.stringify(message);
+    for (const m of session.members.values()) {
+      if (m.id !== except && m.peer && m.admitted) m.peer.send(text);
+    }
+  }
+}
+
+export class ActionError {
+  constructor(
+    readonly code: RealtimeErrorCode,
+    readonly message: string,
+  ) {}
+}
+
+function forbidden(scope: string): ActionError {
+  return new ActionError('forbidden', `the token does not grant ${scope}`);
+}
+
+function wireMember(m: MemberState): LiveMember {
+  return {
+    id: m.id,
+    name: m.name,
+    join_time: iso(m.joinTime),
+    join_as: m.joinAs,
+    audio_muted: m.audioMuted,
+    video_muted: m.videoMuted,
+    can_publish: m.joinAs === 'member',
+    reconnecting: m.admitted && m.peer === null,
+  };
+}
+
+function wireSession(s: SessionState): LiveSessionWire {
+  return {
+    id: s.id,
+    name: s.settings.name,
+    display_name: s.settings.displayName,
+    conference_id: s.settings.conferenceId,
+    room_id: s.settings.roomId ?? s.settings.conferenceId,
+    layout: s.layout,
+    locked: s.locked,
+    max_members: s.settings.maxMembers,
+    enable_chat: s.settings.enableChat,
+    start_time: iso(s.startTime),
+  };
+}
+
+function maxOf(a: number | null | undefined, b: number | null | undefined): number | undefined {
+  if (a == null) return b ?? undefined;
+  if (b == null) return a;
+  return Math.max(a, b);
+}
+
+function minOf(a: number | null | undefined, b: number | null | undefined): number | undefined {
+  if (a == null) return b ?? undefined;
+  if (b == null) return a;
+  return Math.min(a, b);
+}
+
+export { Refused };
+export type { CloseReason };

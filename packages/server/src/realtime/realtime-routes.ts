@@ -1,0 +1,275 @@
+/**
+ * `GET /api/video/realtime`: the WebSocket endpoint of the realtime protocol (docs/realtime-protocol.md).
+ * This file is the transport — frames in and out, validation, rate and time limits, heartbeats;
+ * the decisions are LiveEngine's.
+ */
+import websocket from '@fastify/websocket';
+import {
+  CLIENT_MESSAGES,
+  CLOSE_CODES,
+  REALTIME_MAX_FRAME_BYTES,
+  REALTIME_MAX_SIGNAL_BYTES,
+  REALTIME_PATH,
+  REALTIME_SUBPROTOCOL,
+  type ClientMessage,
+  type RealtimeErrorCode,
+} from '@conclave/schema';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
+import { HttpError } from '../http/errors.js';
+import {
+  ActionError,
+  Refused,
+  type LiveEngine,
+  type Membership,
+  type Peer,
+} from './live-engine.js';
+
+export interface RealtimeLimits {
+  /** Ping every so often; a connection that has not answered the previous ping is dropped. */
+  heartbeatMs: number;
+  /** A connection must send `join` within this time. */
+  joinTimeoutMs: number;
+  /** Frames per second a connection may send (bursts of twice that). */
+  framesPerSecond: number;
+}
+
+export const DEFAULT_REALTIME_LIMITS: RealtimeLimits = {
+  heartbeatMs: 15_000,
+  joinTimeoutMs: 10_000,
+  framesPerSecond: 500,
+};
+
+const ajv = new Ajv({ allErrors: false, strict: false });
+addFormats.default(ajv, ['uuid']);
+const validators = new Map<string, ValidateFunction>(
+  Object.entries(CLIENT_MESSAGES).map(([type, schema]) => [type, ajv.compile(schema)]),
+);
+
+/** Frames a connection may pipeline behind its `join` before the join completes. */
+const MAX_EARLY_FRAMES = 64;
+
+type Parsed =
+  { ok: true; message: ClientMessage } | { ok: false; error: string; ref?: string | undefined };
+
+function parse(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): Parsed {
+  if (isBinary) return { ok: false, error: 'frames are JSON text' };
+  const text = Array.isArray(data)
+    ? Buffer.concat(data).toString('utf8')
+    : Buffer.from(data as ArrayBuffer).toString('utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, error: 'not JSON' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, error: 'a frame is a JSON object' };
+  }
+  const { type, id } = value as { type?: unknown; id?: unknown };
+  // The request id, when there is a usable one, so the error answers its request.
+  const ref = typeof id === 'string' && id.length <= 100 ? id : undefined;
+  const validate = typeof type === 'string' ? validators.get(type) : undefined;
+  if (!validate) return { ok: false, error: `unknown type ${JSON.stringify(type)}`, ref };
+  if (!validate(value)) {
+    const e = validate.errors?.[0];
+    const where = e?.instancePath || '/';
+    return { ok: false, error: `${type}: ${where} ${e?.message ?? 'invalid'}`, ref };
+  }
+  return { ok: true, message: value as ClientMessage };
+}
+
+class Connection implements Peer {
+  alive = true;
+  membership: Membership | undefined;
+  joining = false;
+  early: ClientMessage[] = [];
+  tokens: number;
+  lastRefill = performance.now();
+  joinTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly limits: RealtimeLimits,
+  ) {
+    this.tokens = limits.framesPerSecond * 2;
+  }
+
+  get open(): boolean {
+    return this.socket.readyState === this.socket.OPEN;
+  }
+
+  send(text: string): void {
+    if (this.open) this.socket.send(text);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.socket.readyState === this.socket.CONNECTING || this.open) {
+      this.socket.close(code, reason);
+    }
+  }
+
+  /** Token bucket: false when the connection is over its frame rate. */
+  take(): boolean {
+    const now = performance.now();
+    const rate = this.limits.framesPerSecond;
+    this.tokens = Math.min(rate * 2, this.tokens + ((now - this.lastRefill) / 1000) * rate);
+    this.lastRefill = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  reply(ref: string | undefined, error?: { code: RealtimeErrorCode; message: string }): void {
+    if (error) this.send(JSON.stringify({ type: 'error', ...(ref ? { ref } : {}), ...error }));
+    else if (ref !== undefined) this.send(JSON.stringify({ type: 'ack', ref }));
+  }
+}
+
+export async function realtimeRoutes(
+  app: FastifyInstance,
+  engine: LiveEngine,
+  limits: RealtimeLimits,
+): Promise<void> {
+  const connections = new Set<Connection>();
+
+  await app.register(websocket, {
+    options: {
+      maxPayload: REALTIME_MAX_FRAME_BYTES,
+      handleProtocols: (protocols) =>
+        protocols.has(REALTIME_SUBPROTOCOL) ? REALTIME_SUBPROTOCOL : false,
+    },
+    // Sessions end (and their writes land) before the connections go: nobody is left in-progress.
+    preClose: async function (this: FastifyInstance) {
+      await engine.stop();
+      for (const c of connections) c.close(1001, 'server shutting down');
+      this.websocketServer.close();
+    },
+  });
+
+  const heartbeat = setInterval(() => {
+    for (const c of connections) {
+      if (!c.alive) {
+        c.socket.terminate();
+        continue;
+      }
+      c.alive = false;
+      c.socket.ping();
+    }
+  }, limits.heartbeatMs);
+  heartbeat.unref();
+  app.addHook('onClose', async () => clearInterval(heartbeat));
+
+  const dispatch = async (c: Connection, message: ClientMessage): Promise<void> => {
+    if (message.type === 'join') {
+      if (c.membership || c.joining) {
+        c.close(CLOSE_CODES.bad_message, 'bad_message');
+        return;
+      }
+      c.joining = true;
+      clearTimeout(c.joinTimer);
+      try {
+        c.membership = await engine.join(c, message, () => c.open);
+      } catch (error) {
+        if (error instanceof Refused) {
+          c.close(CLOSE_CODES[error.reason], error.reason);
+        } else {
+          app.log.error({ err: error }, 'realtime join failed');
+          c.close(1011, 'unavailable');
+        }
+        return;
+      } finally {
+        c.joining = false;
+      }
+      if (message.id !== undefined) c.reply(message.id);
+      const early = c.early;
+      c.early = [];
+      for (const m of early) await dispatch(c, m);
+      return;
+    }
+    if (!c.membership) {
+      if (c.joining && c.early.length < MAX_EARLY_FRAMES) c.early.push(message);
+      else c.close(CLOSE_CODES.bad_message, 'bad_message');
+      return;
+    }
+    if (message.type === 'leave') {
+      const membership = c.membership;
+      c.membership = undefined;
+      try {
+        await engine.leave(membership);
+      } catch {
+        // Logged by the engine; the member is gone from the session either way.
+      }
+      c.close(1000, 'left');
+      return;
+    }
+    if (
+      message.type === 'signal' &&
+      Buffer.byteLength(JSON.stringify(message.data ?? null)) > REALTIME_MAX_SIGNAL_BYTES
+    ) {
+      c.reply(message.id, { code: 'too_large', message: 'signal data is over 64 KiB' });
+      return;
+    }
+    const outcome = engine.handle(c.membership, message);
+    if (outcome instanceof ActionError) {
+      c.reply(message.id, { code: outcome.code, message: outcome.message });
+    } else if (outcome) {
+      try {
+        await outcome;
+        c.reply(message.id);
+      } catch {
+        c.reply(message.id, { code: 'unavailable', message: 'could not be recorded' });
+      }
+    } else {
+      c.reply(message.id);
+    }
+  };
+
+  app.route({
+    method: 'GET',
+    url: REALTIME_PATH,
+    // A plain HTTP request here is told to upgrade.
+    handler: async (_request, reply) => {
+      reply.header('upgrade', 'websocket');
+      throw new HttpError(426);
+    },
+    wsHandler: (socket, request) => {
+      const c = new Connection(socket, limits);
+      connections.add(c);
+      c.joinTimer = setTimeout(() => {
+        if (!c.membership && !c.joining) c.close(CLOSE_CODES.join_timeout, 'join_timeout');
+      }, limits.joinTimeoutMs);
+      socket.on('pong', () => {
+        c.alive = true;
+      });
+      socket.on('message', (data, isBinary) => {
+        c.alive = true;
+        if (!c.take()) {
+          c.close(CLOSE_CODES.rate_limited, 'rate_limited');
+          return;
+        }
+        const parsed = parse(data, isBinary);
+        if (!parsed.ok) {
+          // Before joining, a bad frame ends the connection; after, it is answered.
+          if (!c.membership) c.close(CLOSE_CODES.bad_message, 'bad_message');
+          else c.reply(parsed.ref, { code: 'bad_message', message: parsed.error });
+          return;
+        }
+        dispatch(c, parsed.message).catch((error: unknown) => {
+          request.log.error({ err: error }, 'realtime frame failed');
+          c.close(1011, 'unavailable');
+        });
+      });
+      socket.on('close', () => {
+        connections.delete(c);
+        clearTimeout(c.joinTimer);
+        if (c.membership) engine.dropped(c.membership, c);
+      });
+      socket.on('error', (error) => {
+        request.log.debug({ err: error }, 'realtime socket error');
+      });
+    },
+  });
+}
