@@ -774,7 +774,12 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
+// `npm run bench -- sessions …`: the realtime sessions benchmark (bench/sessions.ts).
+const sessions = process.argv[2] === 'sessions';
+(sessions
+  ? import('./sessions.js').then((m) => m.runSessions(process.argv.slice(3)))
+  : main()
+).catch((error: unknown) => {
   log(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exitCode = 1;
 });

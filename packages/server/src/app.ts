@@ -140,6 +140,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   );
 
   await registerDocsRoutes(app);
-  await ctx.live.start();
+  // Once serving: end what an earlier run of this node left in progress, then keep the lease.
+  app.addHook('onListen', async () => {
+    await ctx.live.start().catch((error: unknown) => {
+      app.log.error({ err: error }, 'live sessions: the startup sweep failed');
+    });
+  });
   return app;
 }

@@ -30,8 +30,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       ...config.realtime,
       // Stable across restarts, so a restarted server ends what it left in progress at once.
       nodeId:
-        config.realtime.nodeId ??
-        (config.port === 0 ? undefined : `${hostname()}:${config.port}`),
+        config.realtime.nodeId ?? (config.port === 0 ? undefined : `${hostname()}:${config.port}`),
     },
     logger: {
       level: config.logLevel,

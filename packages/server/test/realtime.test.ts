@@ -130,7 +130,7 @@ describe('realtime: joining a conference', () => {
     assert.equal(active.id, alice.joined!.session.id);
     assert.equal(active.status, 'in-progress');
     assert.equal(active.room_id, conf.id);
-    assert.equal(active.max_members, 50, "a medium conference (the default size)");
+    assert.equal(active.max_members, 50, 'a medium conference (the default size)');
     const sessions = await server.api(`/api/video/room_sessions?status=in-progress`);
     assert.ok(sessions.body.data.some((s: { id: string }) => s.id === active.id));
     const members = await server.api(`/api/video/room_sessions/${active.id}/members`);
@@ -435,6 +435,53 @@ describe('realtime: timers', () => {
     );
     assert.equal(gone.type === 'member.left' && gone.reason, 'disconnected');
     watcher.drop();
+  });
+});
+
+describe('realtime: storms', () => {
+  it('survives join/leave storms and leaves a consistent record', async () => {
+    const confs = await Promise.all([1, 2, 3, 4].map(() => newConference({ size: 'large' })));
+    const sessions = new Set<string>();
+    let joins = 0;
+    let connected: TestMember[] = [];
+    for (let wave = 0; wave < 3; wave++) {
+      const joined = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          TestMember.join(server.url, confs[i % confs.length]!.guest, { name: `w${wave}-${i}` }),
+        ),
+      );
+      joins += joined.length;
+      for (const m of joined) sessions.add(m.joined!.session.id);
+      connected.push(...joined);
+      // Half leave, a quarter drop their connection, the rest stay for the next wave.
+      const leaving = connected.filter((_, i) => i % 4 < 2);
+      const dropping = connected.filter((_, i) => i % 4 === 2);
+      connected = connected.filter((_, i) => i % 4 === 3);
+      dropping.forEach((m) => m.drop());
+      await Promise.all(leaving.map((m) => m.leave()));
+    }
+    assert.equal(sessions.size, confs.length, 'one session per conference throughout');
+    await Promise.all(connected.map((m) => m.leave()));
+    for (const id of sessions) {
+      await eventually(async () => {
+        const res = await server.api(`/api/video/room_sessions/${id}`);
+        assert.equal(res.body.status, 'completed');
+      });
+    }
+    let members = 0;
+    for (const id of sessions) {
+      const page = await server.api(`/api/video/room_sessions/${id}/members?page_size=1000`);
+      for (const m of page.body.data) assert.ok(m.leave_time, 'no member is left present');
+      members += page.body.data.length;
+      const events = await server.api(`/api/video/room_sessions/${id}/events?page_size=1000`);
+      const count = (name: string) =>
+        events.body.data.filter((e: { name: string }) => e.name === name).length;
+      assert.equal(count('member.joined'), page.body.data.length);
+      assert.equal(count('member.left'), page.body.data.length);
+      assert.equal(count('session.started'), 1);
+      assert.equal(count('session.ended'), 1);
+    }
+    assert.equal(members, joins);
   });
 });
 

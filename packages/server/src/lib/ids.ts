@@ -1,4 +1,5 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -8,6 +9,15 @@ export function isUuid(text: string): boolean {
 
 export function newId(): string {
   return randomUUID();
+}
+
+/**
+ * A UUIDv7: increasing within this process. For what the live engine writes (sessions, members,
+ * events), so rows with the same millisecond still list in the order they happened (lists order
+ * by `created_at`, then `id`).
+ */
+export function newOrderedId(): string {
+  return uuidv7();
 }
 
 const NAME_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

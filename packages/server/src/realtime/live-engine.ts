@@ -7,7 +7,8 @@
  * decides — capacity, lock, windows, who is present — runs synchronously on the event loop, so a
  * burst of joins at the size limit admits exactly `max_members`.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { newOrderedId } from '../lib/ids.js';
 import {
   CLOSE_CODES,
   VIDEO_LAYOUTS,
@@ -109,7 +110,7 @@ export class LiveEngine {
 
   /** Ends what a previous run of this node left in progress, then keeps the lease. */
   async start(): Promise<void> {
-    await this.sweep();
+    if (this.#leaseTimer) return;
     const every = Math.max(50, Math.floor(this.options.leaseMs / 3));
     this.#leaseTimer = setInterval(() => {
       void this.#tick().catch((error: unknown) =>
@@ -117,6 +118,7 @@ export class LiveEngine {
       );
     }, every);
     this.#leaseTimer.unref();
+    await this.sweep();
   }
 
   async #tick(): Promise<void> {
@@ -196,7 +198,7 @@ export class LiveEngine {
     this.#checkRules(session, ticket, now);
 
     const member: MemberState = {
-      id: randomUUID(),
+      id: newOrderedId(),
       name: ticket.name ?? message.name ?? `Guest ${randomBytes(2).toString('hex')}`,
       joinTime: now,
       joinAs: ticket.joinAs,
@@ -326,7 +328,7 @@ export class LiveEngine {
     }
     const s = ticket.settings;
     const session: SessionState = {
-      id: randomUUID(),
+      id: newOrderedId(),
       projectId: ticket.projectId,
       key: mapKey,
       settings: s,
@@ -368,6 +370,7 @@ export class LiveEngine {
           startTime: session.startTime,
           nodeId: this.options.nodeId,
           leaseUntil: session.startTime + this.options.leaseMs,
+          startedEventId: newOrderedId(),
         },
       })
       .catch((error: unknown) => {
@@ -682,7 +685,7 @@ export class LiveEngine {
     payload: Record<string, unknown>,
   ): SessionWrite {
     const event: NewSessionEvent = {
-      id: randomUUID(),
+      id: newOrderedId(),
       projectId: session.projectId,
       roomSessionId: session.id,
       level: 'info',

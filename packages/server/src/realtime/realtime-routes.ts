@@ -7,6 +7,7 @@ import websocket from '@fastify/websocket';
 import {
   CLIENT_MESSAGES,
   CLOSE_CODES,
+  ErrorBody,
   REALTIME_MAX_FRAME_BYTES,
   REALTIME_MAX_SIGNAL_BYTES,
   REALTIME_PATH,
@@ -19,6 +20,7 @@ import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import { HttpError } from '../http/errors.js';
+import { errorResponses } from '../http/responses.js';
 import {
   ActionError,
   Refused,
@@ -230,6 +232,22 @@ export async function realtimeRoutes(
   app.route({
     method: 'GET',
     url: REALTIME_PATH,
+    schema: {
+      tags: ['Realtime'],
+      security: [],
+      operationId: 'realtime_connect',
+      summary: 'Join a live session (WebSocket)',
+      description:
+        'Upgrade to a WebSocket and speak the realtime protocol, version 1 ' +
+        '(docs/realtime-protocol.md in the repository): the first frame is ' +
+        '`{"type":"join","token":…}` with a conference token or a room token. The token is ' +
+        'the credential; no Authorization header is needed.',
+      response: {
+        101: { description: 'Switching Protocols: the realtime protocol follows' },
+        426: { ...ErrorBody, description: 'A plain HTTP request: upgrade to WebSocket' },
+        ...errorResponses(),
+      },
+    },
     // A plain HTTP request here is told to upgrade.
     handler: async (_request, reply) => {
       reply.header('upgrade', 'websocket');

@@ -9,6 +9,7 @@ import type {
 } from '@conclave/schema';
 import { Migrator, sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Database } from './database.js';
+import { newOrderedId } from '../lib/ids.js';
 import { migrations, type Engine } from './migrations/index.js';
 import {
   conferenceFieldsToRow,
@@ -709,9 +710,7 @@ export class KyselyStore implements Store {
         .selectFrom('room_sessions')
         .select(['id', 'project_id', 'lease_until', 'node_id', 'start_time'])
         .where('status', '=', 'in-progress')
-        .where((eb) =>
-          eb.or([eb('node_id', '=', nodeId), eb('lease_until', '<', now)]),
-        )
+        .where((eb) => eb.or([eb('node_id', '=', nodeId), eb('lease_until', '<', now)]))
         .limit(1000)
         .execute(),
     );
@@ -1490,7 +1489,7 @@ async function insertSession(trx: Trx, input: NewRoomSession) {
   await insertEvent(
     trx,
     {
-      id: randomUUID(),
+      id: input.startedEventId ?? newOrderedId(),
       projectId: input.projectId,
       roomSessionId: input.id,
       level: 'info',
@@ -1503,7 +1502,7 @@ async function insertSession(trx: Trx, input: NewRoomSession) {
   await trx
     .insertInto('video_logs')
     .values({
-      id: randomUUID(),
+      id: newOrderedId(),
       project_id: input.projectId,
       room_session_id: input.id,
       conference_id: input.conferenceId ?? null,
@@ -1544,7 +1543,7 @@ async function endSession(trx: Trx, projectId: string, id: string, endTime: numb
   await insertEvent(
     trx,
     {
-      id: randomUUID(),
+      id: newOrderedId(),
       projectId,
       roomSessionId: id,
       level: 'info',
@@ -1563,13 +1562,7 @@ async function endSession(trx: Trx, projectId: string, id: string, endTime: numb
   return true;
 }
 
-async function lockSession(
-  trx: Trx,
-  projectId: string,
-  id: string,
-  locked: boolean,
-  at: number,
-) {
+async function lockSession(trx: Trx, projectId: string, id: string, locked: boolean, at: number) {
   const result = await trx
     .updateTable('room_sessions')
     .set({ locked: locked ? 1 : 0, updated_at: at })

@@ -115,6 +115,8 @@ export interface NewRoomSession {
   /** The process hosting it live, and its lease (Unix ms): see renewSessionLeases. */
   nodeId?: string | null;
   leaseUntil?: number | null;
+  /** The id of its `session.started` event (the engine's, so events list in the order made). */
+  startedEventId?: string;
 }
 
 export interface AuthenticatedToken {
@@ -236,7 +238,9 @@ export interface Store {
     now: number,
   ): Promise<{ projectId: string; id: string; lastAlive: number }[]>;
   /** A conference token by its value, whatever its project (a join presents only the token). */
-  findConferenceTokenByValue(token: string): Promise<
+  findConferenceTokenByValue(
+    token: string,
+  ): Promise<
     | { id: string; projectId: string; conferenceId: string; name: string | null; scopes: string[] }
     | undefined
   >;

@@ -45,7 +45,8 @@ export class TestMember {
       member.next('joined').then(() => undefined),
       member.closed,
     ]);
-    if (outcome) throw Object.assign(new Error(`refused: ${outcome.code} ${outcome.reason}`), outcome);
+    if (outcome)
+      throw Object.assign(new Error(`refused: ${outcome.code} ${outcome.reason}`), outcome);
     return member;
   }
 
@@ -61,25 +62,25 @@ export class TestMember {
   async request(frame: Record<string, unknown>): Promise<Of<'ack'> | Of<'error'>> {
     const id = `r${++this.#seq}`;
     this.send({ ...frame, id });
-    return (await this.next(
-      (m) => (m.type === 'ack' || m.type === 'error') && m.ref === id,
-    )) as Of<'ack'> | Of<'error'>;
+    return (await this.next((m) => (m.type === 'ack' || m.type === 'error') && m.ref === id)) as
+      Of<'ack'> | Of<'error'>;
   }
 
   /** The next message of a type (or matching a predicate), including one already received. */
   next<T extends ServerMessage['type']>(type: T, timeoutMs?: number): Promise<Of<T>>;
   next(match: (m: ServerMessage) => boolean, timeoutMs?: number): Promise<ServerMessage>;
-  next(
-    what: string | ((m: ServerMessage) => boolean),
-    timeoutMs = 5000,
-  ): Promise<ServerMessage> {
+  next(what: string | ((m: ServerMessage) => boolean), timeoutMs = 5000): Promise<ServerMessage> {
     const match = typeof what === 'string' ? (m: ServerMessage) => m.type === what : what;
     const i = this.received.findIndex(match);
     if (i >= 0) return Promise.resolve(this.received.splice(i, 1)[0]!);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w.resolve !== done);
-        reject(new Error(`no ${typeof what === 'string' ? what : 'matching'} message in ${timeoutMs} ms`));
+        reject(
+          new Error(
+            `no ${typeof what === 'string' ? what : 'matching'} message in ${timeoutMs} ms`,
+          ),
+        );
       }, timeoutMs);
       const done = (m: ServerMessage) => {
         clearTimeout(timer);
