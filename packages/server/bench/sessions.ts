@@ -18,6 +18,7 @@ import {
   startConclave,
   type ChildServer,
 } from './lib/processes.js';
+import { summarizeProfile } from './lib/profile.js';
 import { fmtInt, fmtMs, pct, ratio, targetTable, type Target } from './lib/report.js';
 import { createPostgresTarget } from './lib/seed.js';
 import { parseSessionsArgs, type SessionsOptions } from './lib/sessions-args.js';
@@ -69,6 +70,8 @@ interface EngineRun {
   relayRssMb: number;
   closes: Record<string, number>;
   notes: string[];
+  /** With --cpu-prof: the server's busiest functions over its whole life. */
+  profile: string | undefined;
 }
 
 function build(opts: SessionsOptions): void {
@@ -180,10 +183,10 @@ async function runEngine(
   const label = engine === 'sqlite' ? 'SQLite' : 'PostgreSQL';
   const notes: string[] = [];
   let databaseUrl: string;
+  const workDir = mkdtempSync(join(tmpdir(), 'conclave-bench-sessions-'));
+  cleanups.push(() => rmSync(workDir, { recursive: true, force: true }));
   if (engine === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'conclave-bench-sessions-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    databaseUrl = join(dir, 'bench.sqlite');
+    databaseUrl = join(workDir, 'bench.sqlite');
   } else {
     const target = await createPostgresTarget(opts.postgresUrl!);
     cleanups.push(() => target.drop());
@@ -205,13 +208,14 @@ async function runEngine(
       ...(inspectPort === undefined ? {} : { NODE_OPTIONS: `--inspect=127.0.0.1:${inspectPort}` }),
       ...opts.serverEnv,
     },
-    cpuProfDir: undefined,
+    cpuProfDir: opts.cpuProf ? join(workDir, 'profiles') : undefined,
   });
   let stopped = false;
+  let profileFile: string | undefined;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    await server.stop();
+    profileFile = await server.stop();
   };
   cleanups.push(stop);
   try {
@@ -353,7 +357,9 @@ async function runEngine(
         if (x.skipped) notes.push(`paced relay: ${fmtInt(x.skipped)} sends skipped (backlog)`);
       }
     }
+    await stop();
     return {
+      profile: profileFile ? summarizeProfile(profileFile) : undefined,
       label,
       ramp: { ...rampJoin, connect: summarizeMs(ramp.connect), seconds: ramp.seconds },
       probes,
@@ -561,6 +567,9 @@ export async function runSessions(argv: string[]): Promise<void> {
     for (const e of engines) {
       out.push('', e.label, engineTable(e, opts));
       for (const note of e.notes) out.push(`  note: ${note}`);
+    }
+    for (const e of engines) {
+      if (e.profile) out.push('', `CPU profile, Conclave (${e.label}):`, e.profile);
     }
     const t = targets(engines, opts);
     out.push('', 'Targets', targetTable(t));

@@ -32,6 +32,7 @@ export interface SessionsOptions {
   build: boolean;
   serverDir: string;
   serverEnv: Record<string, string>;
+  cpuProf: boolean;
   json: string | undefined;
   strict: boolean;
 }
@@ -61,6 +62,7 @@ export const SESSIONS_HELP = `npm run bench -- sessions [flags]
   --no-build             do not run \`tsc -b\` on the server first
   --server-dir <dir>     the server package to run (its dist/main.js), default packages/server
   --server-env K=V       extra environment for the server (repeatable)
+  --cpu-prof             run the server under --cpu-prof; print its busiest functions
   --json <file>          also write the results as JSON
   --strict               exit 1 when a target is missed
   --help
@@ -101,6 +103,7 @@ export function parseSessionsArgs(argv: string[]): SessionsOptions {
       build: { type: 'boolean', default: true },
       'server-dir': { type: 'string' },
       'server-env': { type: 'string', multiple: true },
+      'cpu-prof': { type: 'boolean', default: false },
       json: { type: 'string' },
       strict: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -156,6 +159,7 @@ export function parseSessionsArgs(argv: string[]): SessionsOptions {
     build: values.build,
     serverDir: values['server-dir'] ? resolve(values['server-dir']) : SERVER_DIR,
     serverEnv,
+    cpuProf: values['cpu-prof'],
     json: values.json,
     strict: values.strict,
   };
