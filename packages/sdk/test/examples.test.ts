@@ -36,6 +36,18 @@ describe('README', () => {
     });
   }
 
+  it("the repository README's TypeScript blocks are part of typechecked examples too", () => {
+    const top = readFileSync(`${root}/../../README.md`, 'utf8');
+    const topBlocks = [...top.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => normalize(m[1]!));
+    assert.ok(topBlocks.length >= 1);
+    for (const block of topBlocks) {
+      assert.ok(
+        sources.some((source) => source.includes(block)),
+        `README.md block not found in packages/sdk/examples/*.ts:\n${block}`,
+      );
+    }
+  });
+
   it('shows every public method', () => {
     for (const method of [
       'conferences.list(',
@@ -81,6 +93,14 @@ describe('README', () => {
       'apiTokens.create(',
       'apiTokens.list(',
       'apiTokens.revoke(',
+      'joinRealtime(',
+      'realtime.join(',
+      '.signal(',
+      '.chat(',
+      '.removeMember(',
+      '.setLayout(',
+      '.lock(',
+      '.leave(',
     ]) {
       assert.ok(
         blocks.some((b) => b.includes(method)),

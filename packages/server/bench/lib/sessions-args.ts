@@ -50,7 +50,7 @@ export const SESSIONS_HELP = `npm run bench -- sessions [flags]
                          (default: duration/5, 1..3 s)
   --rounds <k>           relay rounds, Conclave and bare ws interleaved; figures are the
                          median round (default 3)
-  --window <k>           signals in flight per member, saturating run (default 2)
+  --window <k>           signals in flight per member, saturating run (default 1)
   --rate <msgs/s>        offered rate of the paced latency run, whole process
                          (default 5000; 0 skips the paced run)
   --payload <bytes>      size of the signal's data (default 500)
@@ -148,7 +148,7 @@ export function parseSessionsArgs(argv: string[]): SessionsOptions {
     duration,
     warmup: int('warmup', values.warmup, Math.min(3, Math.max(1, Math.round(duration / 5))), 0),
     rounds: int('rounds', values.rounds, 3),
-    window: int('window', values.window, 2),
+    window: int('window', values.window, 1),
     rate: int('rate', values.rate, 5000, 0),
     payload: int('payload', values.payload, 500, 16),
     settle: int('settle', values.settle, 3, 0),
