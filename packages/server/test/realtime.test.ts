@@ -4,7 +4,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CLOSE_CODES } from '@conclave/schema';
 import WebSocket from 'ws';
 import { TestMember } from './helpers/realtime-client.js';
-import { startTestServer, type TestProject, type TestServer } from './helpers/test-server.js';
+import {
+  ADMIN_TOKEN,
+  startTestServer,
+  type TestProject,
+  type TestServer,
+} from './helpers/test-server.js';
 
 const GRACE_MS = 300;
 let server: TestServer;
@@ -429,7 +434,7 @@ describe('realtime: timers', () => {
     socket.send(JSON.stringify({ type: 'join', token: conf.guest }));
     const joined = await watcher.next('member.joined');
     const closed = new Promise<number>((resolve) => socket.once('close', resolve));
-    assert.equal(await closed, 1006, 'terminated');
+    assert.equal(await closed, CLOSE_CODES.heartbeat_timeout, 'told why, then cut off');
     const gone = await watcher.next(
       (m) => m.type === 'member.left' && m.member_id === joined.member.id,
     );
@@ -453,10 +458,12 @@ describe('realtime: storms', () => {
       joins += joined.length;
       for (const m of joined) sessions.add(m.joined!.session.id);
       connected.push(...joined);
-      // Half leave, a quarter drop their connection, the rest stay for the next wave.
-      const leaving = connected.filter((_, i) => i % 4 < 2);
-      const dropping = connected.filter((_, i) => i % 4 === 2);
-      connected = connected.filter((_, i) => i % 4 === 3);
+      // Half leave, a quarter drop their connection, the rest stay for the next wave — in groups
+      // of four consecutive members, one per conference, so every conference keeps some.
+      const fate = (i: number) => Math.floor(i / confs.length) % 4;
+      const leaving = connected.filter((_, i) => fate(i) < 2);
+      const dropping = connected.filter((_, i) => fate(i) === 2);
+      connected = connected.filter((_, i) => fate(i) === 3);
       dropping.forEach((m) => m.drop());
       await Promise.all(leaving.map((m) => m.leave()));
     }
@@ -524,6 +531,77 @@ describe('realtime: deleting and isolation', () => {
     assert.equal(cross.status, 404);
     mine.drop();
     theirs.drop();
+  });
+});
+
+describe('realtime: resuming, replacing and failures', () => {
+  it('resumes only with the token the member joined with; a reset token still resumes', async () => {
+    const conf = await newConference();
+    const stay = await TestMember.join(server.url, conf.moderator);
+    const guest = await TestMember.join(server.url, conf.guest);
+    const resume = guest.joined!.resume_token;
+    guest.drop();
+    // Someone else's token with the stolen resume token: an ordinary new join, not the member.
+    const thief = await TestMember.join(server.url, conf.moderator, { resume_token: resume });
+    assert.equal(thief.joined!.resumed, false);
+    assert.notEqual(thief.id, guest.id);
+    // The guest token is reset meanwhile: the member was already in, so it takes its place back.
+    const reset = await server.api(`/api/video/conference_tokens/${conf.guestId}/reset`, {
+      method: 'POST',
+    });
+    assert.equal(reset.status, 200);
+    const back = await TestMember.join(server.url, conf.guest, { resume_token: resume });
+    assert.equal(back.joined!.resumed, true);
+    assert.equal(back.id, guest.id);
+    for (const m of [stay, thief, back]) m.drop();
+  });
+
+  it('closes the old connection when its member resumes on a new one', async () => {
+    const conf = await newConference();
+    const first = await TestMember.join(server.url, conf.guest);
+    const second = await TestMember.join(server.url, conf.guest, {
+      resume_token: first.joined!.resume_token,
+    });
+    assert.equal(second.id, first.id);
+    assert.deepEqual(await first.closed, { code: CLOSE_CODES.replaced, reason: 'replaced' });
+    assert.equal((await second.request({ type: 'chat', text: 'still me' })).type, 'ack');
+    second.drop();
+  });
+
+  it('ends every live session of a deleted project', async () => {
+    const doomed = await server.newProject();
+    const conf = await newConference({}, doomed);
+    const m = await TestMember.join(server.url, conf.guest);
+    const res = await fetch(`${server.url}/admin/v1/projects/${doomed.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    assert.equal(res.status, 204);
+    assert.equal((await m.closed).code, CLOSE_CODES.session_ended);
+  });
+
+  it('refuses a join it cannot record, keeps running, and recovers', async () => {
+    const conf = await newConference();
+    const inside = await TestMember.join(server.url, conf.guest);
+    const store = server.store as { applySessionWrites: (...a: unknown[]) => Promise<void> };
+    const real = store.applySessionWrites;
+    store.applySessionWrites = async () => {
+      throw new Error('database down (test)');
+    };
+    try {
+      const refused = await refusal(conf.guest);
+      assert.deepEqual([refused.code, refused.reason], [1011, 'unavailable']);
+      // Steps that cannot be recorded are answered `unavailable`; the process stays up.
+      const mute = await inside.request({ type: 'member.update', audio_muted: true });
+      assert.equal(mute.type === 'error' && mute.code, 'unavailable');
+      inside.drop();
+      await sleep(GRACE_MS + 100); // its grace timer fires and its leave fails to write
+    } finally {
+      store.applySessionWrites = real;
+    }
+    const later = await TestMember.join(server.url, conf.guest);
+    assert.ok(later.joined);
+    later.drop();
   });
 });
 

@@ -102,6 +102,8 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
     async (request, reply) => {
       const id = requireUuid(request.params.id);
       if (!(await store.deleteProject(id))) throw new HttpError(404);
+      // Its live sessions end and their members are disconnected.
+      ctx.live.endProject(id);
       // Its recording files go with it (keys are `recordings/<project>/…`).
       await ctx.media.deleteAll(`recordings/${id}`);
       return reply.code(204).send();

@@ -7,7 +7,7 @@
  * decides — capacity, lock, windows, who is present — runs synchronously on the event loop, so a
  * burst of joins at the size limit admits exactly `max_members`.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { newOrderedId } from '../lib/ids.js';
 import {
   CLOSE_CODES,
@@ -21,7 +21,12 @@ import {
   type ServerMessage,
 } from '@conclave/schema';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Store, SessionWrite, NewSessionEvent } from '../store/store.js';
+import {
+  LiveSessionConflictError,
+  type NewSessionEvent,
+  type SessionWrite,
+  type Store,
+} from '../store/store.js';
 import { admit, Refused, type SessionSettings, type Ticket } from './admission.js';
 import { WriteQueue } from './write-queue.js';
 
@@ -52,7 +57,8 @@ interface MemberState {
   audioMuted: boolean;
   videoMuted: boolean;
   scopes: ReadonlySet<string>;
-  tokenId: string;
+  /** SHA-256 of the token it joined with: a resume must present the same token. */
+  tokenDigest: string;
   resumeToken: string;
   endSessionOnLeave: boolean;
   /** Null while reconnecting (its grace timer runs) or still being admitted. */
@@ -86,6 +92,9 @@ export interface Membership {
 }
 
 const MAX_TIMEOUT = 2 ** 31 - 1;
+/** How long a deleted conference's or room's key refuses joins that raced the delete. */
+const TOMBSTONE_MS = 10 * 60_000;
+const digest = (token: string) => createHash('sha256').update(token).digest('base64url');
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export class LiveEngine {
@@ -93,6 +102,8 @@ export class LiveEngine {
   /** Sessions being opened (a database check for another host runs): later joins wait on it. */
   readonly #opening = new Map<string, Promise<SessionState>>();
   readonly #resumable = new Map<string, Membership>();
+  /** Keys of sessions whose conference or room was deleted (mapKey → when). */
+  readonly #gone = new Map<string, number>();
   readonly #queue: WriteQueue;
   #leaseTimer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -118,31 +129,32 @@ export class LiveEngine {
       );
     }, every);
     this.#leaseTimer.unref();
-    await this.sweep();
+    await this.sweep(true);
+    await this.sweep(false);
   }
 
   async #tick(): Promise<void> {
     if (this.#sessions.size > 0) {
       await this.store.renewSessionLeases(this.options.nodeId, this.now() + this.options.leaseMs);
     }
-    await this.sweep();
+    await this.sweep(false);
   }
 
-  /** Ends in-progress sessions that no process hosts any more (this node's from before, or lapsed). */
-  async sweep(): Promise<number> {
-    const abandoned = await this.store.abandonedSessions(this.options.nodeId, this.now());
+  /**
+   * Ends in-progress sessions no process hosts: with `own`, those this node's previous run left;
+   * otherwise other nodes' whose lease ran out. Each ends at its host's last lease renewal.
+   */
+  async sweep(own: boolean): Promise<number> {
+    const now = this.now();
+    const abandoned = await this.store.abandonedSessions(this.options.nodeId, now, own);
     let ended = 0;
     for (const s of abandoned) {
       if (this.#hostsSession(s.id)) continue;
-      // The host renews every leaseMs/3: its last renewal is the last moment it was known alive.
-      const at = Math.max(0, s.lastAlive - Math.floor((this.options.leaseMs * 2) / 3));
-      await this.#queue.write({
-        kind: 'end',
-        projectId: s.projectId,
-        sessionId: s.id,
-        at: Math.max(at, 0),
-      });
-      ended++;
+      const renewed = s.leaseUntil === null ? now : s.leaseUntil - this.options.leaseMs;
+      const at = Math.min(now, Math.max(s.startTime, renewed));
+      if (await this.#write({ kind: 'end', projectId: s.projectId, sessionId: s.id, at })) {
+        ended++;
+      }
     }
     return ended;
   }
@@ -186,16 +198,21 @@ export class LiveEngine {
     isOpen: () => boolean,
   ): Promise<Membership> {
     if (this.#stopped) throw new Refused('session_ended', 'server shutting down');
-    const ticket = await admit(this.store, message.token);
-
+    // A member within its grace period takes its place back, even if its token has since been
+    // reset (it was already in; E39). Otherwise the resume token is ignored: a new join.
     if (message.resume_token !== undefined) {
-      const resumed = this.#resume(peer, ticket, message);
+      const resumed = this.#resume(peer, message.token, message.resume_token, isOpen);
       if (resumed) return resumed;
     }
-
+    const ticket = await admit(this.store, message.token);
     const session = await this.#openSession(ticket);
     const now = this.now();
-    this.#checkRules(session, ticket, now);
+    try {
+      this.#checkRules(session, ticket, now);
+    } catch (error) {
+      this.#endIfEmpty(session, now);
+      throw error;
+    }
 
     const member: MemberState = {
       id: newOrderedId(),
@@ -205,7 +222,7 @@ export class LiveEngine {
       audioMuted: ticket.audioMuted,
       videoMuted: ticket.videoMuted,
       scopes: ticket.scopes,
-      tokenId: ticket.tokenId,
+      tokenDigest: digest(message.token),
       resumeToken: randomBytes(24).toString('base64url'),
       endSessionOnLeave: ticket.endSessionOnLeave,
       peer: null,
@@ -218,35 +235,35 @@ export class LiveEngine {
     session.members.set(member.id, member);
     this.#cancelEnd(session);
 
-    try {
-      await this.#queue.write(
-        {
-          kind: 'member',
-          member: {
-            id: member.id,
-            projectId: session.projectId,
-            roomSessionId: session.id,
-            name: member.name,
-            joinTime: now,
-          },
-        },
-        this.#event(session, 'member.joined', now, member.id, {
-          member_id: member.id,
+    const written = await this.#write(
+      {
+        kind: 'member',
+        member: {
+          id: member.id,
+          projectId: session.projectId,
+          roomSessionId: session.id,
           name: member.name,
-          join_as: member.joinAs,
-        }),
-      );
-    } catch (error) {
+          joinTime: now,
+        },
+      },
+      this.#event(session, 'member.joined', now, member.id, {
+        member_id: member.id,
+        name: member.name,
+        join_as: member.joinAs,
+      }),
+    );
+    if (!written) {
+      // Not recorded: the place is given back and the join fails (1011).
       session.members.delete(member.id);
       this.#endIfEmpty(session, now);
-      throw error;
+      throw new Error('the join could not be recorded');
     }
     if (session.ended || !session.members.has(member.id)) {
       throw new Refused('session_ended', 'the session ended');
     }
-    if (!isOpen()) {
+    if (!isOpen() || this.#stopped) {
       // Gone while we wrote: it joined and left.
-      this.#leave(session, member, 'left', this.now());
+      void this.#leave(session, member, 'left', this.now());
       throw new Refused('session_ended', 'connection closed');
     }
     member.peer = peer;
@@ -259,16 +276,22 @@ export class LiveEngine {
     return membership;
   }
 
+  /** Whether `peer` is the member's current connection (not one a resume replaced). */
+  isCurrent(membership: Membership, peer: Peer): boolean {
+    return membership.member.peer === peer && membership.session.members.has(membership.member.id);
+  }
+
   /** The member's place, kept after a dropped connection; undefined when it is gone. */
   #resume(
     peer: Peer,
-    ticket: Ticket,
-    message: Extract<ClientMessage, { type: 'join' }>,
+    token: string,
+    resumeToken: string,
+    isOpen: () => boolean,
   ): Membership | undefined {
-    const found = this.#resumable.get(message.resume_token!);
-    if (!found || found.member.tokenId !== ticket.tokenId || found.session.ended) return undefined;
+    const found = this.#resumable.get(resumeToken);
+    if (!found || found.session.ended || !isOpen()) return undefined;
     const { session, member } = found;
-    if (!session.members.has(member.id)) return undefined;
+    if (!session.members.has(member.id) || member.tokenDigest !== digest(token)) return undefined;
     const previous = member.peer;
     clearTimeout(member.graceTimer);
     member.graceTimer = undefined;
@@ -287,6 +310,8 @@ export class LiveEngine {
   async #openSession(ticket: Ticket): Promise<SessionState> {
     const mapKey = `${ticket.projectId}/${ticket.key}`;
     for (;;) {
+      if (this.#gone.has(mapKey)) throw new Refused('not_found', 'it was deleted');
+      if (this.#stopped) throw new Refused('session_ended', 'server shutting down');
       const live = this.#sessions.get(mapKey);
       if (live && !live.ended) {
         live.settings = ticket.settings;
@@ -294,13 +319,14 @@ export class LiveEngine {
       }
       const opening = this.#opening.get(mapKey);
       if (opening) {
-        await opening;
+        // Another join is opening it; its failure is its own (each join checks its own ticket).
+        await opening.catch(() => undefined);
         continue;
       }
       const promise = this.#createSession(ticket, mapKey);
       this.#opening.set(mapKey, promise);
       try {
-        return await promise;
+        await promise;
       } finally {
         this.#opening.delete(mapKey);
       }
@@ -319,13 +345,17 @@ export class LiveEngine {
         throw new Refused('hosted_elsewhere', 'the session is live on another Conclave process');
       }
       // Left over by a previous run of this node, or by a host that is gone: it ends now.
-      await this.#queue.write({
+      const renewed =
+        existing.leaseUntil === null ? now : existing.leaseUntil - this.options.leaseMs;
+      await this.#write({
         kind: 'end',
         projectId: ticket.projectId,
         sessionId: existing.id,
-        at: this.now(),
+        at: Math.min(now, renewed),
       });
     }
+    if (this.#gone.has(mapKey)) throw new Refused('not_found', 'it was deleted');
+    if (this.#stopped) throw new Refused('session_ended', 'server shutting down');
     const s = ticket.settings;
     const session: SessionState = {
       id: newOrderedId(),
@@ -374,6 +404,17 @@ export class LiveEngine {
         },
       })
       .catch((error: unknown) => {
+        if (error instanceof LiveSessionConflictError) {
+          // Another process opened it first (both checked before either wrote).
+          this.#endSession(
+            session,
+            this.now(),
+            CLOSE_CODES.hosted_elsewhere,
+            'hosted_elsewhere',
+            false,
+          );
+          return;
+        }
         this.log.error({ err: error, session: session.id }, 'live session could not be started');
         this.#endSession(session, this.now(), 1011, 'unavailable', false);
       });
@@ -426,7 +467,7 @@ export class LiveEngine {
         () => {
           if (!session.members.has(member.id)) return;
           const peer = member.peer;
-          this.#leave(session, member, 'time_up', this.now());
+          void this.#leave(session, member, 'time_up', this.now());
           peer?.close(CLOSE_CODES.time_up, 'time_up');
         },
         Math.max(0, wait),
@@ -446,15 +487,15 @@ export class LiveEngine {
     this.#broadcast(session, { type: 'member.updated', member: wireMember(member) }, member.id);
     member.graceTimer = setTimeout(() => {
       if (member.peer === null && session.members.has(member.id)) {
-        this.#leave(session, member, 'disconnected', member.droppedAt ?? this.now());
+        void this.#leave(session, member, 'disconnected', member.droppedAt ?? this.now());
       }
     }, this.options.graceMs);
   }
 
   /** `leave`: gone now. */
-  leave(membership: Membership): Promise<void> {
+  leave(membership: Membership): Promise<boolean> {
     const { session, member } = membership;
-    if (!session.members.has(member.id)) return Promise.resolve();
+    if (!session.members.has(member.id)) return Promise.resolve(true);
     return this.#leave(session, member, 'left', this.now());
   }
 
@@ -463,7 +504,7 @@ export class LiveEngine {
     member: MemberState,
     reason: LeaveReason,
     at: number,
-  ): Promise<void> {
+  ): Promise<boolean> {
     session.members.delete(member.id);
     clearTimeout(member.graceTimer);
     clearTimeout(member.removeTimer);
@@ -531,9 +572,23 @@ export class LiveEngine {
 
   /** A conference or room was deleted: its session ends and everyone is disconnected. */
   endFor(projectId: string, kind: 'conference' | 'room', id: string): void {
-    const session = this.#sessions.get(`${projectId}/${kind === 'conference' ? 'c' : 'r'}:${id}`);
-    if (session) {
-      this.#endSession(session, this.now(), CLOSE_CODES.session_ended, 'session_ended');
+    const key = `${projectId}/${kind === 'conference' ? 'c' : 'r'}:${id}`;
+    const now = this.now();
+    for (const [k, at] of this.#gone) if (now - at > TOMBSTONE_MS) this.#gone.delete(k);
+    // A join that read it before the delete must not open a session on it afterwards.
+    this.#gone.set(key, now);
+    const session = this.#sessions.get(key);
+    if (session) this.#endSession(session, now, CLOSE_CODES.session_ended, 'session_ended');
+  }
+
+  /** A project was deleted: all its sessions end (their rows are gone with it). */
+  endProject(projectId: string): void {
+    const now = this.now();
+    for (const session of [...this.#sessions.values()]) {
+      if (session.projectId === projectId) {
+        this.#gone.set(session.key, now);
+        this.#endSession(session, now, CLOSE_CODES.session_ended, 'session_ended', false);
+      }
     }
   }
 
@@ -543,7 +598,7 @@ export class LiveEngine {
   handle(
     membership: Membership,
     message: Exclude<ClientMessage, { type: 'join' | 'leave' }>,
-  ): Promise<void> | ActionError | undefined {
+  ): Promise<boolean> | ActionError | undefined {
     const { session, member } = membership;
     if (!session.members.has(member.id) || session.ended) {
       return new ActionError('member_not_found', 'not in a session');
@@ -553,6 +608,10 @@ export class LiveEngine {
         const target = session.members.get(message.to);
         if (!target?.peer || !target.admitted) {
           return new ActionError('member_not_found', 'no such member is connected');
+        }
+        if (member.joinAs === 'audience' && target.joinAs === 'audience') {
+          // Audience members only answer publishers; they have nothing to offer one another.
+          return new ActionError('not_publisher', 'an audience member signals publishers only');
         }
         const text = JSON.stringify({ type: 'signal', from: member.id, data: message.data });
         target.peer.send(text);
@@ -628,7 +687,7 @@ export class LiveEngine {
     session: SessionState,
     actor: MemberState,
     message: Extract<ClientMessage, { type: 'member.update' }>,
-  ): Promise<void> | ActionError | undefined {
+  ): Promise<boolean> | ActionError | undefined {
     const target = message.member_id === undefined ? actor : session.members.get(message.member_id);
     if (!target) return new ActionError('member_not_found', 'no such member');
     const who = target === actor ? 'room.self' : 'room.member';
@@ -670,11 +729,15 @@ export class LiveEngine {
 
   // ---- helpers -----------------------------------------------------------------------------
 
-  #write(...writes: SessionWrite[]): Promise<void> {
-    return this.#queue.write(...writes).catch((error: unknown) => {
-      this.log.error({ err: error }, 'live session write failed');
-      throw error;
-    });
+  /** Never rejects: false (and a log line) when the writes could not be committed. */
+  #write(...writes: SessionWrite[]): Promise<boolean> {
+    return this.#queue.write(...writes).then(
+      () => true,
+      (error: unknown) => {
+        this.log.error({ err: error }, 'live session write failed');
+        return false;
+      },
+    );
   }
 
   #event(

@@ -50,8 +50,14 @@ const validators = new Map<string, ValidateFunction>(
   Object.entries(CLIENT_MESSAGES).map(([type, schema]) => [type, ajv.compile(schema)]),
 );
 
-/** Frames a connection may pipeline behind its `join` before the join completes. */
-const MAX_EARLY_FRAMES = 64;
+/** Frames a connection may have waiting (handled one at a time, in order); more is a flood. */
+const MAX_QUEUED_FRAMES = 64;
+/** A peer that does not read: more than this waiting in its send buffer closes it (1013). */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** Actions that write or reach everyone (member.update, member.remove, layout.set,
+ *  session.lock, chat): per second per connection, bursts of twice that. */
+const ACTIONS_PER_SECOND = 20;
+const ACTIONS = new Set(['member.update', 'member.remove', 'layout.set', 'session.lock', 'chat']);
 
 type Parsed =
   { ok: true; message: ClientMessage } | { ok: false; error: string; ref?: string | undefined };
@@ -83,20 +89,39 @@ function parse(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): Parsed
   return { ok: true, message: value as ClientMessage };
 }
 
+/** A token bucket: `rate` per second, bursts of twice that. */
+class Bucket {
+  #tokens: number;
+  #last = performance.now();
+  constructor(private readonly rate: number) {
+    this.#tokens = rate * 2;
+  }
+  take(): boolean {
+    const now = performance.now();
+    this.#tokens = Math.min(this.rate * 2, this.#tokens + ((now - this.#last) / 1000) * this.rate);
+    this.#last = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+}
+
 class Connection implements Peer {
   alive = true;
   membership: Membership | undefined;
   joining = false;
-  early: ClientMessage[] = [];
-  tokens: number;
-  lastRefill = performance.now();
+  /** Frames are handled one at a time, in arrival order. */
+  chain: Promise<void> = Promise.resolve();
+  queued = 0;
+  readonly frames: Bucket;
+  readonly actions = new Bucket(ACTIONS_PER_SECOND);
   joinTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly socket: WebSocket,
-    readonly limits: RealtimeLimits,
+    limits: RealtimeLimits,
   ) {
-    this.tokens = limits.framesPerSecond * 2;
+    this.frames = new Bucket(limits.framesPerSecond);
   }
 
   get open(): boolean {
@@ -104,24 +129,18 @@ class Connection implements Peer {
   }
 
   send(text: string): void {
-    if (this.open) this.socket.send(text);
+    if (!this.open) return;
+    if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.close(1013, 'slow_consumer');
+      return;
+    }
+    this.socket.send(text);
   }
 
   close(code: number, reason: string): void {
     if (this.socket.readyState === this.socket.CONNECTING || this.open) {
       this.socket.close(code, reason);
     }
-  }
-
-  /** Token bucket: false when the connection is over its frame rate. */
-  take(): boolean {
-    const now = performance.now();
-    const rate = this.limits.framesPerSecond;
-    this.tokens = Math.min(rate * 2, this.tokens + ((now - this.lastRefill) / 1000) * rate);
-    this.lastRefill = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
   }
 
   reply(ref: string | undefined, error?: { code: RealtimeErrorCode; message: string }): void {
@@ -154,7 +173,11 @@ export async function realtimeRoutes(
   const heartbeat = setInterval(() => {
     for (const c of connections) {
       if (!c.alive) {
-        c.socket.terminate();
+        // Told why if it can still hear; cut off either way.
+        c.close(CLOSE_CODES.heartbeat_timeout, 'heartbeat_timeout');
+        setTimeout(() => c.socket.terminate(), 1000).unref();
+        connections.delete(c);
+        if (c.membership) engine.dropped(c.membership, c);
         continue;
       }
       c.alive = false;
@@ -185,26 +208,30 @@ export async function realtimeRoutes(
       } finally {
         c.joining = false;
       }
-      if (message.id !== undefined) c.reply(message.id);
-      const early = c.early;
-      c.early = [];
-      for (const m of early) await dispatch(c, m);
+      // Closed while joining: its place is kept for the grace period, as for any drop.
+      if (!c.open) engine.dropped(c.membership, c);
+      else if (message.id !== undefined) c.reply(message.id);
       return;
     }
-    if (!c.membership) {
-      if (c.joining && c.early.length < MAX_EARLY_FRAMES) c.early.push(message);
-      else c.close(CLOSE_CODES.bad_message, 'bad_message');
+    const membership = c.membership;
+    if (!membership) {
+      c.close(CLOSE_CODES.bad_message, 'bad_message');
+      return;
+    }
+    if (!engine.isCurrent(membership, c)) {
+      // Replaced by a resume on another connection, or removed: this one speaks for nobody.
+      c.membership = undefined;
+      c.close(CLOSE_CODES.replaced, 'replaced');
       return;
     }
     if (message.type === 'leave') {
-      const membership = c.membership;
       c.membership = undefined;
-      try {
-        await engine.leave(membership);
-      } catch {
-        // Logged by the engine; the member is gone from the session either way.
-      }
+      await engine.leave(membership);
       c.close(1000, 'left');
+      return;
+    }
+    if (ACTIONS.has(message.type) && !c.actions.take()) {
+      c.close(CLOSE_CODES.rate_limited, 'rate_limited');
       return;
     }
     if (
@@ -214,16 +241,11 @@ export async function realtimeRoutes(
       c.reply(message.id, { code: 'too_large', message: 'signal data is over 64 KiB' });
       return;
     }
-    const outcome = engine.handle(c.membership, message);
+    const outcome = engine.handle(membership, message);
     if (outcome instanceof ActionError) {
       c.reply(message.id, { code: outcome.code, message: outcome.message });
-    } else if (outcome) {
-      try {
-        await outcome;
-        c.reply(message.id);
-      } catch {
-        c.reply(message.id, { code: 'unavailable', message: 'could not be recorded' });
-      }
+    } else if (outcome && !(await outcome)) {
+      c.reply(message.id, { code: 'unavailable', message: 'could not be recorded' });
     } else {
       c.reply(message.id);
     }
@@ -264,7 +286,7 @@ export async function realtimeRoutes(
       });
       socket.on('message', (data, isBinary) => {
         c.alive = true;
-        if (!c.take()) {
+        if (!c.frames.take()) {
           c.close(CLOSE_CODES.rate_limited, 'rate_limited');
           return;
         }
@@ -275,16 +297,27 @@ export async function realtimeRoutes(
           else c.reply(parsed.ref, { code: 'bad_message', message: parsed.error });
           return;
         }
-        dispatch(c, parsed.message).catch((error: unknown) => {
-          request.log.error({ err: error }, 'realtime frame failed');
-          c.close(1011, 'unavailable');
-        });
+        if (++c.queued > MAX_QUEUED_FRAMES) {
+          c.close(CLOSE_CODES.rate_limited, 'rate_limited');
+          return;
+        }
+        const message = parsed.message;
+        c.chain = c.chain
+          .then(() => dispatch(c, message))
+          .catch((error: unknown) => {
+            request.log.error({ err: error }, 'realtime frame failed');
+            c.close(1011, 'unavailable');
+          })
+          .finally(() => {
+            c.queued--;
+          });
       });
       socket.on('close', () => {
         connections.delete(c);
         clearTimeout(c.joinTimer);
         if (c.membership) engine.dropped(c.membership, c);
       });
+      c.chain = Promise.resolve();
       socket.on('error', (error) => {
         request.log.debug({ err: error }, 'realtime socket error');
       });

@@ -39,7 +39,19 @@ export class WriteQueue {
           await this.store.applySessionWrites(batch.flatMap((p) => p.writes));
           for (const p of batch) p.resolve();
         } catch (error) {
-          for (const p of batch) p.reject(error);
+          if (batch.length === 1) {
+            batch[0]!.reject(error);
+            continue;
+          }
+          // One bad write must not fail its neighbours: the batch again, one request at a time.
+          for (const p of batch) {
+            try {
+              await this.store.applySessionWrites(p.writes);
+              p.resolve();
+            } catch (each) {
+              p.reject(each);
+            }
+          }
         }
       }
     } finally {

@@ -63,6 +63,7 @@ import {
   type StreamOwner,
   type LiveSessionKey,
   type SessionWrite,
+  LiveSessionConflictError,
 } from './store.js';
 
 /** What differs between the engines beyond SQL text: error classification and lifecycle. */
@@ -637,7 +638,12 @@ export class KyselyStore implements Store {
         for (const write of writes) {
           switch (write.kind) {
             case 'start':
-              await insertSession(trx, write.session);
+              try {
+                await insertSession(trx, write.session);
+              } catch (error) {
+                if (this.hooks.isUniqueViolation(error)) throw new LiveSessionConflictError();
+                throw error;
+              }
               break;
             case 'member':
               await trx
@@ -704,21 +710,25 @@ export class KyselyStore implements Store {
     return Number(result.numUpdatedRows);
   }
 
-  async abandonedSessions(nodeId: string, now: number) {
+  async abandonedSessions(nodeId: string, now: number, own: boolean) {
     const rows = await this.run(() =>
       this.db
         .selectFrom('room_sessions')
-        .select(['id', 'project_id', 'lease_until', 'node_id', 'start_time'])
+        .select(['id', 'project_id', 'lease_until', 'start_time'])
         .where('status', '=', 'in-progress')
-        .where((eb) => eb.or([eb('node_id', '=', nodeId), eb('lease_until', '<', now)]))
+        .where((eb) =>
+          own
+            ? eb('node_id', '=', nodeId)
+            : eb.and([eb('node_id', '<>', nodeId), eb('lease_until', '<', now)]),
+        )
         .limit(1000)
         .execute(),
     );
     return rows.map((row) => ({
       projectId: row.project_id,
       id: row.id,
-      // The last moment its host was known to be alive (never before it started).
-      lastAlive: Math.max(row.start_time, Math.min(now, row.lease_until ?? now)),
+      startTime: row.start_time,
+      leaseUntil: row.lease_until,
     }));
   }
 
@@ -1533,9 +1543,12 @@ async function endSession(trx: Trx, projectId: string, id: string, endTime: numb
     .returning(['room_id', 'start_time'])
     .executeTakeFirst();
   if (!session) return false;
+  // Nobody leaves before they joined, whatever end time a crash recovery estimates.
   await trx
     .updateTable('room_session_members')
-    .set({ leave_time: endTime })
+    .set({
+      leave_time: sql<number>`case when join_time > ${endTime} then join_time else ${endTime} end`,
+    })
     .where('project_id', '=', projectId)
     .where('room_session_id', '=', id)
     .where('leave_time', 'is', null)

@@ -144,6 +144,14 @@ export class NameTakenError extends Error {
 }
 
 /** Thrown when the database cannot be reached; the HTTP layer answers 503. */
+/** applySessionWrites: another process already hosts a live session of that room or name. */
+export class LiveSessionConflictError extends Error {
+  constructor() {
+    super('a live session of this room is hosted by another process');
+    this.name = 'LiveSessionConflictError';
+  }
+}
+
 export class StoreUnavailableError extends Error {
   constructor(cause: unknown) {
     super('database unavailable', { cause });
@@ -230,13 +238,15 @@ export interface Store {
   /** Extends the lease of every in-progress session the node hosts; returns how many. */
   renewSessionLeases(nodeId: string, leaseUntil: number): Promise<number>;
   /**
-   * In-progress sessions nobody hosts any more: the node's own (from before it restarted) and any
-   * whose lease ran out. `lastAlive` is when their host was last known to be alive.
+   * In-progress sessions nobody hosts any more: with `own`, the node's own (left by its previous
+   * run: call it before hosting anything); without, other nodes' whose lease ran out. At most
+   * 1000 at a time.
    */
   abandonedSessions(
     nodeId: string,
     now: number,
-  ): Promise<{ projectId: string; id: string; lastAlive: number }[]>;
+    own: boolean,
+  ): Promise<{ projectId: string; id: string; startTime: number; leaseUntil: number | null }[]>;
   /** A conference token by its value, whatever its project (a join presents only the token). */
   findConferenceTokenByValue(
     token: string,

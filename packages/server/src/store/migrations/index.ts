@@ -364,6 +364,24 @@ export function migrations(engine: Engine): Record<string, Migration> {
           .on('room_sessions')
           .columns(['status', 'lease_until'])
           .execute();
+        // At most one live (engine-hosted) session per conference or room, and per name for
+        // auto-created sessions: two processes cannot both open one.
+        await db.schema
+          .createIndex('room_sessions_one_live_per_room')
+          .on('room_sessions')
+          .columns(['project_id', 'room_id'])
+          .unique()
+          .where(
+            sql<boolean>`status = 'in-progress' and node_id is not null and room_id is not null`,
+          )
+          .execute();
+        await db.schema
+          .createIndex('room_sessions_one_live_per_name')
+          .on('room_sessions')
+          .columns(['project_id', 'name'])
+          .unique()
+          .where(sql<boolean>`status = 'in-progress' and node_id is not null and room_id is null`)
+          .execute();
         // A conference token is looked up by its value when someone joins (unique already);
         // members still present in a session, for active-session member counts.
         await db.schema
