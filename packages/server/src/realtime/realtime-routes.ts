@@ -46,6 +46,8 @@ export const DEFAULT_REALTIME_LIMITS: RealtimeLimits = {
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 addFormats.default(ajv, ['uuid']);
+type SignalFrame = Extract<ClientMessage, { type: 'signal' }>;
+
 const validators = new Map<string, ValidateFunction>(
   Object.entries(CLIENT_MESSAGES).map(([type, schema]) => [type, ajv.compile(schema)]),
 );
@@ -60,13 +62,13 @@ const ACTIONS_PER_SECOND = 20;
 const ACTIONS = new Set(['member.update', 'member.remove', 'layout.set', 'session.lock', 'chat']);
 
 type Parsed =
-  { ok: true; message: ClientMessage } | { ok: false; error: string; ref?: string | undefined };
+  | { ok: true; message: ClientMessage; bytes: number }
+  | { ok: false; error: string; ref?: string | undefined };
 
 function parse(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): Parsed {
   if (isBinary) return { ok: false, error: 'frames are JSON text' };
-  const text = Array.isArray(data)
-    ? Buffer.concat(data).toString('utf8')
-    : Buffer.from(data as ArrayBuffer).toString('utf8');
+  const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+  const text = buffer.toString('utf8');
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -86,7 +88,7 @@ function parse(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): Parsed
     const where = e?.instancePath || '/';
     return { ok: false, error: `${type}: ${where} ${e?.message ?? 'invalid'}`, ref };
   }
-  return { ok: true, message: value as ClientMessage };
+  return { ok: true, message: value as ClientMessage, bytes: buffer.length };
 }
 
 /** A token bucket: `rate` per second, bursts of twice that. */
@@ -187,7 +189,27 @@ export async function realtimeRoutes(
   heartbeat.unref();
   app.addHook('onClose', async () => clearInterval(heartbeat));
 
-  const dispatch = async (c: Connection, message: ClientMessage): Promise<void> => {
+  /**
+   * A signal: relayed at once (no database step). Its data is measured exactly only when the
+   * whole frame is over the limit, since the frame's JSON is never shorter than the data's.
+   */
+  const relay = (c: Connection, membership: Membership, message: SignalFrame, bytes: number) => {
+    if (
+      bytes > REALTIME_MAX_SIGNAL_BYTES &&
+      Buffer.byteLength(JSON.stringify(message.data ?? null)) > REALTIME_MAX_SIGNAL_BYTES
+    ) {
+      c.reply(message.id, { code: 'too_large', message: 'signal data is over 64 KiB' });
+      return;
+    }
+    const outcome = engine.handle(membership, message);
+    if (outcome instanceof ActionError) {
+      c.reply(message.id, { code: outcome.code, message: outcome.message });
+    } else {
+      c.reply(message.id);
+    }
+  };
+
+  const dispatch = async (c: Connection, message: ClientMessage, bytes: number): Promise<void> => {
     if (message.type === 'join') {
       if (c.membership || c.joining) {
         c.close(CLOSE_CODES.bad_message, 'bad_message');
@@ -234,11 +256,8 @@ export async function realtimeRoutes(
       c.close(CLOSE_CODES.rate_limited, 'rate_limited');
       return;
     }
-    if (
-      message.type === 'signal' &&
-      Buffer.byteLength(JSON.stringify(message.data ?? null)) > REALTIME_MAX_SIGNAL_BYTES
-    ) {
-      c.reply(message.id, { code: 'too_large', message: 'signal data is over 64 KiB' });
+    if (message.type === 'signal') {
+      relay(c, membership, message, bytes);
       return;
     }
     const outcome = engine.handle(membership, message);
@@ -297,13 +316,23 @@ export async function realtimeRoutes(
           else c.reply(parsed.ref, { code: 'bad_message', message: parsed.error });
           return;
         }
+        // The hot path: a signal with nothing ahead of it is relayed synchronously.
+        if (
+          parsed.message.type === 'signal' &&
+          c.queued === 0 &&
+          c.membership &&
+          engine.isCurrent(c.membership, c)
+        ) {
+          relay(c, c.membership, parsed.message, parsed.bytes);
+          return;
+        }
         if (++c.queued > MAX_QUEUED_FRAMES) {
           c.close(CLOSE_CODES.rate_limited, 'rate_limited');
           return;
         }
-        const message = parsed.message;
+        const { message, bytes } = parsed;
         c.chain = c.chain
-          .then(() => dispatch(c, message))
+          .then(() => dispatch(c, message, bytes))
           .catch((error: unknown) => {
             request.log.error({ err: error }, 'realtime frame failed');
             c.close(1011, 'unavailable');

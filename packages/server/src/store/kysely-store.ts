@@ -7,7 +7,14 @@ import type {
   RoomSession,
   Stream,
 } from '@conclave/schema';
-import { Migrator, sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
+import {
+  Migrator,
+  sql,
+  type Insertable,
+  type Kysely,
+  type SelectQueryBuilder,
+  type Transaction,
+} from 'kysely';
 import type { Database } from './database.js';
 import { newOrderedId } from '../lib/ids.js';
 import { migrations, type Engine } from './migrations/index.js';
@@ -635,7 +642,45 @@ export class KyselyStore implements Store {
     if (writes.length === 0) return;
     await this.run(() =>
       this.db.transaction().execute(async (trx) => {
+        // Member and event rows are buffered and inserted many to a statement (a join storm's
+        // batch is then two statements); anything that reads or updates rows flushes them first,
+        // so the writes keep their order.
+        let members: Insertable<Database['room_session_members']>[] = [];
+        let events: Insertable<Database['room_session_events']>[] = [];
+        const flush = async () => {
+          for (let i = 0; i < members.length; i += INSERT_CHUNK) {
+            await trx
+              .insertInto('room_session_members')
+              .values(members.slice(i, i + INSERT_CHUNK))
+              .execute();
+          }
+          for (let i = 0; i < events.length; i += INSERT_CHUNK) {
+            await trx
+              .insertInto('room_session_events')
+              .values(events.slice(i, i + INSERT_CHUNK))
+              .execute();
+          }
+          members = [];
+          events = [];
+        };
         for (const write of writes) {
+          switch (write.kind) {
+            case 'member':
+              members.push({
+                id: write.member.id,
+                project_id: write.member.projectId,
+                room_session_id: write.member.roomSessionId,
+                name: write.member.name,
+                join_time: write.member.joinTime,
+                leave_time: null,
+                created_at: write.member.joinTime,
+              });
+              continue;
+            case 'event':
+              events.push(eventRow(write.event, write.roomId));
+              continue;
+          }
+          await flush();
           switch (write.kind) {
             case 'start':
               try {
@@ -644,20 +689,6 @@ export class KyselyStore implements Store {
                 if (this.hooks.isUniqueViolation(error)) throw new LiveSessionConflictError();
                 throw error;
               }
-              break;
-            case 'member':
-              await trx
-                .insertInto('room_session_members')
-                .values({
-                  id: write.member.id,
-                  project_id: write.member.projectId,
-                  room_session_id: write.member.roomSessionId,
-                  name: write.member.name,
-                  join_time: write.member.joinTime,
-                  leave_time: null,
-                  created_at: write.member.joinTime,
-                })
-                .execute();
               break;
             case 'left':
               await trx
@@ -668,9 +699,6 @@ export class KyselyStore implements Store {
                 .where('leave_time', 'is', null)
                 .execute();
               break;
-            case 'event':
-              await insertEvent(trx, write.event, write.roomId);
-              break;
             case 'lock':
               await lockSession(trx, write.projectId, write.sessionId, write.locked, write.at);
               break;
@@ -679,6 +707,7 @@ export class KyselyStore implements Store {
               break;
           }
         }
+        await flush();
       }),
     );
   }
@@ -1440,22 +1469,26 @@ export class KyselyStore implements Store {
 type Trx = Transaction<Database>;
 const flagOf = (v: boolean | undefined) => (v ? 1 : 0);
 
+/** Rows per multi-row INSERT (10 columns: well inside both engines' parameter limits). */
+const INSERT_CHUNK = 500;
+
+function eventRow(event: NewSessionEvent, roomId: string) {
+  return {
+    id: event.id,
+    project_id: event.projectId,
+    room_id: roomId,
+    room_session_id: event.roomSessionId,
+    room_recording_id: event.roomRecordingId ?? null,
+    room_participant_id: event.roomParticipantId ?? null,
+    level: event.level,
+    name: event.name,
+    payload: JSON.stringify(event.payload),
+    created_at: event.createdAt,
+  };
+}
+
 async function insertEvent(trx: Trx, event: NewSessionEvent, roomId: string) {
-  await trx
-    .insertInto('room_session_events')
-    .values({
-      id: event.id,
-      project_id: event.projectId,
-      room_id: roomId,
-      room_session_id: event.roomSessionId,
-      room_recording_id: event.roomRecordingId ?? null,
-      room_participant_id: event.roomParticipantId ?? null,
-      level: event.level,
-      name: event.name,
-      payload: JSON.stringify(event.payload),
-      created_at: event.createdAt,
-    })
-    .execute();
+  await trx.insertInto('room_session_events').values(eventRow(event, roomId)).execute();
 }
 
 /** A session's row, its `session.started` event and its video log (in-progress). */
