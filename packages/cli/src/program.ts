@@ -12,6 +12,7 @@ import { roomRecordingsCommands } from './commands/room-recordings/index.js';
 import { logsCommands } from './commands/logs/index.js';
 import { streamsCommands } from './commands/streams/index.js';
 import { serveCommand } from './commands/serve.js';
+import { joinCommand } from './commands/join.js';
 import { DEFAULT_URL } from './config/settings.js';
 import { STREAM_URL, withExamples } from './command-support.js';
 
@@ -39,7 +40,7 @@ export function buildProgram(): Command {
   const program = new Command('conclave')
     .description(
       'Conclave: run the server, and manage its projects, conferences, rooms, room tokens and ' +
-        'streams, and read its sessions, recordings and logs',
+        'streams, read its sessions, recordings and logs, and join a live session',
     )
     .version(VERSION, '-V, --version')
     .addOption(
@@ -69,6 +70,7 @@ export function buildProgram(): Command {
     'conclave conferences create --display-name "All hands" --json',
     'conclave rooms create --name standup --max-members 10',
     'conclave room-tokens create --room-name standup --user-name Ada',
+    'conclave join vpt_9f2c… --name Ada --chat "Hello" --leave-after 10',
   ]);
   serveCommand(program);
   projectsCommands(program);
@@ -81,6 +83,7 @@ export function buildProgram(): Command {
   roomSessionsCommands(program);
   roomRecordingsCommands(program);
   logsCommands(program);
+  joinCommand(program);
   databaseCommands(program);
   return program;
 }
