@@ -77,10 +77,10 @@ export async function admit(store: Store, token: string): Promise<Ticket> {
 
 async function conferenceTicket(store: Store, token: string): Promise<Ticket> {
   if (!CONFERENCE_TOKEN.test(token)) throw new Refused('invalid_token', 'malformed token');
+  // A deleted conference takes its tokens with it (D12): its token is then unknown.
   const found = await store.findConferenceTokenByValue(token);
   if (!found) throw new Refused('invalid_token', 'unknown or reset token');
-  const conference = await store.getConference(found.projectId, found.conferenceId);
-  if (!conference) throw new Refused('not_found', 'the conference no longer exists');
+  const conference = found.conference;
   const f = conference.fields;
   // D-size: a conference without a size admits as many as the largest size (E36).
   const size = (f.size ?? 'large') as ConferenceSize;

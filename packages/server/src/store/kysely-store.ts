@@ -762,22 +762,28 @@ export class KyselyStore implements Store {
   }
 
   async findConferenceTokenByValue(token: string) {
+    // One round trip: the token and its conference (a join needs both).
     const row = await this.run(() =>
       this.db
-        .selectFrom('conference_tokens')
-        .select(['id', 'project_id', 'conference_id', 'name', 'scopes', 'token'])
-        .where('token', '=', token)
+        .selectFrom('conference_tokens as t')
+        .innerJoin('conferences as c', (join) =>
+          join.onRef('c.id', '=', 't.conference_id').onRef('c.project_id', '=', 't.project_id'),
+        )
+        .selectAll('c')
+        .select(['t.id as token_id', 't.name as token_name', 't.scopes as token_scopes'])
+        .where('t.token', '=', token)
         .executeTakeFirst(),
     );
-    return (
-      row && {
-        id: row.id,
-        projectId: row.project_id,
-        conferenceId: row.conference_id,
-        name: row.name,
-        scopes: JSON.parse(row.scopes) as string[],
-      }
-    );
+    if (!row) return undefined;
+    const { token_id, token_name, token_scopes, ...conference } = row;
+    return {
+      id: token_id,
+      projectId: conference.project_id,
+      conferenceId: conference.id,
+      name: token_name,
+      scopes: JSON.parse(token_scopes) as string[],
+      conference: rowToConferenceRecord(conference),
+    };
   }
 
   async setRoomSessionLocked(projectId: string, id: string, locked: boolean, at: number) {

@@ -247,11 +247,19 @@ export interface Store {
     now: number,
     own: boolean,
   ): Promise<{ projectId: string; id: string; startTime: number; leaseUntil: number | null }[]>;
-  /** A conference token by its value, whatever its project (a join presents only the token). */
-  findConferenceTokenByValue(
-    token: string,
-  ): Promise<
-    | { id: string; projectId: string; conferenceId: string; name: string | null; scopes: string[] }
+  /**
+   * A conference token by its value, whatever its project (a join presents only the token), with
+   * its conference; undefined when no conference has it.
+   */
+  findConferenceTokenByValue(token: string): Promise<
+    | {
+        id: string;
+        projectId: string;
+        conferenceId: string;
+        name: string | null;
+        scopes: string[];
+        conference: ConferenceRecord;
+      }
     | undefined
   >;
   /** Locks or unlocks a session (and its log's `locked`); false when no such session. */
