@@ -1,0 +1,53 @@
+/**
+ * The README's `npm run bench` commands, at toy sizes: both benchmarks run to the end and print
+ * their targets table. (Figures are never asserted: they are the benchmark's business.) Runs in
+ * the SQLite pass only; the benchmarks pick their own engines.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, it } from 'node:test';
+import { testEngine } from './helpers/test-database.js';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const skip = testEngine() === 'postgres' ? 'the benchmarks run once, in the SQLite pass' : false;
+
+async function bench(args: string[]): Promise<string> {
+  const { stdout, stderr } = await run('npm', ['run', '--silent', 'bench', '--', ...args], {
+    cwd: root,
+    timeout: 180_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return stdout + stderr;
+}
+
+describe('npm run bench (smoke)', { skip }, () => {
+  it('the list and create benchmark runs', async () => {
+    const out = await bench([
+      '--n',
+      '2000',
+      '--duration',
+      '1',
+      '--warmup',
+      '1',
+      '--rounds',
+      '1',
+      '--no-build',
+    ]);
+    assert.match(out, /SQLite first page/);
+    assert.match(out, /creates per second|create/);
+  });
+
+  it('the sessions benchmark runs', async () => {
+    const out = await bench([
+      'sessions',
+      ...['--members', '20', '--conferences', '2', '--probes', '5'],
+      ...['--duration', '1', '--rounds', '1', '--no-build'],
+    ]);
+    assert.match(out, /join p99 with 1,000 connected|join p99 with/);
+    assert.match(out, /memory per member/);
+    assert.doesNotMatch(out, /never delivered|closed by the server/i);
+  });
+});
