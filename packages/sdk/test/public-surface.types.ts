@@ -10,8 +10,12 @@ import {
   AdminClient,
   ApiError,
   ConclaveError,
+  RealtimeClosedError,
+  RealtimeError,
+  RealtimeSession,
   RestClient,
   UnprocessableEntityError,
+  joinRealtime,
   type ApiToken,
   type Conference,
   type ConferenceToken,
@@ -203,4 +207,38 @@ export function construction(fetchImpl: FetchLike): void {
   new AdminClient({ url: 'http://127.0.0.1:8080', adminToken: 'x' });
   // @ts-expect-error timeout is in milliseconds, a number
   new RestClient({ timeout: '30s' });
+}
+
+// The realtime client: typed events carry the protocol's own message types.
+export async function realtimeSurface(): Promise<void> {
+  const live = await joinRealtime({ url: 'http://127.0.0.1:8080', token: 'vpt_x' });
+  expectType<Equal<typeof live, RealtimeSession>>();
+  expectType<Equal<ReturnType<typeof client.video.realtime.join>, Promise<RealtimeSession>>>();
+  expectType<Equal<typeof live.session, Schema.LiveSession>>();
+  expectType<Equal<typeof live.member, Schema.LiveMember>>();
+  expectType<Equal<ReturnType<typeof live.signal>, Promise<void>>>();
+  expectType<Equal<ReturnType<typeof live.leave>, Promise<void>>>();
+  live.on('member.joined', (event) => {
+    expectType<Equal<typeof event.member, Schema.LiveMember>>();
+  });
+  live.on('signal', (event) => {
+    expectType<Equal<typeof event.from, string>>();
+  });
+  live.on('closed', (event) => {
+    expectType<Equal<typeof event.code, number>>();
+  });
+  try {
+    await live.chat('hi');
+  } catch (error) {
+    if (error instanceof RealtimeError) {
+      expectType<Equal<typeof error.code, Schema.RealtimeErrorCode>>();
+    }
+    if (error instanceof RealtimeClosedError) {
+      expectType<Equal<typeof error.code, number>>();
+    }
+  }
+  // @ts-expect-error not an event of the protocol
+  live.on('member.exploded', () => {});
+  // @ts-expect-error a chat is text
+  await live.chat(42);
 }
