@@ -130,7 +130,7 @@ describe('live sessions and the server process', () => {
   });
 
   it('a session whose host never comes back ends when its lease runs out', async () => {
-    const lease = { CONCLAVE_SESSION_LEASE_MS: '900' };
+    const lease = { CONCLAVE_SESSION_LEASE_MS: '2000' };
     const doomed = await start({ ...lease, CONCLAVE_NODE_ID: 'node-gone' });
     const other = await start({ ...lease, CONCLAVE_NODE_ID: 'node-other' });
     const conf = await conference(doomed);
@@ -143,7 +143,7 @@ describe('live sessions and the server process', () => {
     assert.equal((refused as { code: number }).code, CLOSE_CODES.hosted_elsewhere);
 
     // The lease is renewed: still in progress after several lease periods.
-    await sleep(2000);
+    await sleep(4500);
     const live = await api(other, `/api/video/room_sessions/${session}`);
     assert.equal(live.body.status, 'in-progress');
 

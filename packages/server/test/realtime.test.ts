@@ -11,11 +11,12 @@ import {
   type TestServer,
 } from './helpers/test-server.js';
 
-const GRACE_MS = 300;
+// Timings generous enough for a loaded CI machine (two cores, suites in parallel).
+const GRACE_MS = 1000;
 let server: TestServer;
 before(async () => {
   server = await startTestServer({
-    realtime: { graceMs: GRACE_MS, heartbeatMs: 200, joinTimeoutMs: 500, leaseMs: 3000 },
+    realtime: { graceMs: GRACE_MS, heartbeatMs: 1000, joinTimeoutMs: 1000, leaseMs: 5000 },
   });
 });
 after(async () => {
