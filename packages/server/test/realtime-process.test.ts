@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLOSE_CODES } from '@conclave/schema';
 import { newApiToken } from '../src/auth/secrets.js';
+import { eventually } from './helpers/eventually.js';
 import { TestMember } from './helpers/realtime-client.js';
 import { spawnServer, type ServerProcess } from './helpers/server-process.js';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
@@ -58,18 +59,6 @@ async function conference(server: ServerProcess) {
   assert.equal(created.status, 200);
   const tokens = await api(server, `/api/video/conferences/${created.body.id}/conference_tokens`);
   return { id: created.body.id as string, token: tokens.body.data[0].token as string };
-}
-
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(50);
-    }
-  }
 }
 
 async function presentMembers(server: ServerProcess, sessionId: string) {

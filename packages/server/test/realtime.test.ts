@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLOSE_CODES } from '@conclave/schema';
 import WebSocket from 'ws';
+import { eventually } from './helpers/eventually.js';
 import { TestMember } from './helpers/realtime-client.js';
 import {
   ADMIN_TOKEN,
@@ -70,19 +71,6 @@ async function activeSession(conferenceId: string) {
   );
   assert.equal(res.status, 200);
   return res.body.active_session;
-}
-
-/** Polls until `check` passes (the engine writes asynchronously to the joins it answers). */
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(25);
-    }
-  }
 }
 
 async function refusal(token: string, extra: { name?: string } = {}) {

@@ -666,15 +666,7 @@ export class KyselyStore implements Store {
         for (const write of writes) {
           switch (write.kind) {
             case 'member':
-              members.push({
-                id: write.member.id,
-                project_id: write.member.projectId,
-                room_session_id: write.member.roomSessionId,
-                name: write.member.name,
-                join_time: write.member.joinTime,
-                leave_time: null,
-                created_at: write.member.joinTime,
-              });
+              members.push(memberRow(write.member));
               continue;
             case 'event':
               events.push(eventRow(write.event, write.roomId));
@@ -802,18 +794,7 @@ export class KyselyStore implements Store {
           .where('id', '=', input.roomSessionId)
           .executeTakeFirst();
         if (!session) return false;
-        await trx
-          .insertInto('room_session_members')
-          .values({
-            id: input.id,
-            project_id: input.projectId,
-            room_session_id: input.roomSessionId,
-            name: input.name,
-            join_time: input.joinTime,
-            leave_time: null,
-            created_at: input.joinTime,
-          })
-          .execute();
+        await trx.insertInto('room_session_members').values(memberRow(input)).execute();
         return true;
       }),
     );
@@ -842,21 +823,7 @@ export class KyselyStore implements Store {
           .where('id', '=', input.roomSessionId)
           .executeTakeFirst();
         if (!session) return false;
-        await trx
-          .insertInto('room_session_events')
-          .values({
-            id: input.id,
-            project_id: input.projectId,
-            room_id: session.room_id ?? input.roomSessionId,
-            room_session_id: input.roomSessionId,
-            room_recording_id: input.roomRecordingId ?? null,
-            room_participant_id: input.roomParticipantId ?? null,
-            level: input.level,
-            name: input.name,
-            payload: JSON.stringify(input.payload),
-            created_at: input.createdAt,
-          })
-          .execute();
+        await insertEvent(trx, input, session.room_id ?? input.roomSessionId);
         return true;
       }),
     );
@@ -1477,6 +1444,18 @@ const flagOf = (v: boolean | undefined) => (v ? 1 : 0);
 
 /** Rows per multi-row INSERT (10 columns: well inside both engines' parameter limits). */
 const INSERT_CHUNK = 500;
+
+function memberRow(member: NewMember): Insertable<Database['room_session_members']> {
+  return {
+    id: member.id,
+    project_id: member.projectId,
+    room_session_id: member.roomSessionId,
+    name: member.name,
+    join_time: member.joinTime,
+    leave_time: null,
+    created_at: member.joinTime,
+  };
+}
 
 function eventRow(event: NewSessionEvent, roomId: string) {
   return {
