@@ -619,6 +619,38 @@ describe('realtime: the protocol guards itself', () => {
     d.drop();
   });
 
+  it('survives frames nested deep enough to overflow JSON.stringify', async () => {
+    const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
+    // Before joining: refused, the connection closed, the process alive.
+    const a = await TestMember.connect(server.url);
+    a.socket.send(`{"type":${deep(5000)}}`);
+    assert.equal((await a.closed).code, CLOSE_CODES.bad_message);
+    // After joining: answered as a bad frame, to itself or to anyone.
+    const conf = await newConference();
+    const b = await TestMember.join(server.url, conf.guest);
+    b.socket.send(`{"type":"signal","id":"deep","to":"${b.id}","data":${deep(5000)}}`);
+    const reply = await b.next('error');
+    assert.equal(reply.code, 'bad_message', 'refused before it is parsed (so without its ref)');
+    // Strings may hold any brackets at all.
+    const ok = await b.request({ type: 'chat', text: '[[[[{{{{'.repeat(100) });
+    assert.equal(ok.type, 'ack');
+    assert.equal((await fetch(server.url + '/healthz')).status, 200);
+    b.drop();
+  });
+
+  it('counts a leave sent just before the connection closes', async () => {
+    const conf = await newConference();
+    const watcher = await TestMember.join(server.url, conf.moderator);
+    const m = await TestMember.join(server.url, conf.guest);
+    await watcher.next('member.joined');
+    m.send({ type: 'member.update', audio_muted: true });
+    m.send({ type: 'leave' });
+    m.drop();
+    const left = await watcher.next((x) => x.type === 'member.left' && x.member_id === m.id);
+    assert.equal(left.type === 'member.left' && left.reason, 'left');
+    watcher.drop();
+  });
+
   it('answers a plain HTTP request with 426', async () => {
     const res = await fetch(server.url + '/api/video/realtime');
     assert.equal(res.status, 426);

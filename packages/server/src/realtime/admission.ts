@@ -58,11 +58,18 @@ export class Refused extends Error {
   constructor(
     readonly reason: CloseReason,
     message: string,
+    /** A standard close code instead of the reason's own (1001 while the server stops). */
+    readonly code?: number,
+    readonly closeReason?: string,
   ) {
     super(message);
     this.name = 'Refused';
   }
 }
+
+/** A join refused because the server is stopping: 1001, as for everyone else (not final). */
+export const shuttingDown = () =>
+  new Refused('session_ended', 'server shutting down', 1001, 'server shutting down');
 
 const CONFERENCE_TOKEN = /^vpt_[0-9a-f]{32}$/;
 

@@ -27,7 +27,7 @@ import {
   type SessionWrite,
   type Store,
 } from '../store/store.js';
-import { admit, Refused, type SessionSettings, type Ticket } from './admission.js';
+import { admit, Refused, shuttingDown, type SessionSettings, type Ticket } from './admission.js';
 import { WriteQueue } from './write-queue.js';
 
 /** One connection, as the engine sees it (a WebSocket in production). */
@@ -82,7 +82,14 @@ interface SessionState {
   endTimer: NodeJS.Timeout | undefined;
   /** When the last member left, while the session waits out its grace period. */
   emptySince: number | undefined;
+  /** The latest leave so far: the session never ends before it. */
+  lastLeftAt: number | undefined;
+  /** Resolves once its row is written (false: it could not be; the session has ended). */
+  started: Promise<boolean>;
   ended: boolean;
+  /** How its members' connections were closed when it ended (told to joins still in flight). */
+  endCode: number | undefined;
+  endReason: string | undefined;
 }
 
 /** What a connection holds once joined. */
@@ -135,7 +142,12 @@ export class LiveEngine {
 
   async #tick(): Promise<void> {
     if (this.#sessions.size > 0) {
-      await this.store.renewSessionLeases(this.options.nodeId, this.now() + this.options.leaseMs);
+      const hosted = [...this.#sessions.values()].map((session) => session.id);
+      await this.store.renewSessionLeases(
+        this.options.nodeId,
+        hosted,
+        this.now() + this.options.leaseMs,
+      );
     }
     await this.sweep(false);
   }
@@ -197,7 +209,7 @@ export class LiveEngine {
     message: Extract<ClientMessage, { type: 'join' }>,
     isOpen: () => boolean,
   ): Promise<Membership> {
-    if (this.#stopped) throw new Refused('session_ended', 'server shutting down');
+    if (this.#stopped) throw shuttingDown();
     // A member within its grace period takes its place back, even if its token has since been
     // reset (it was already in; E39). Otherwise the resume token is ignored: a new join.
     if (message.resume_token !== undefined) {
@@ -205,8 +217,14 @@ export class LiveEngine {
       if (resumed) return resumed;
     }
     const ticket = await admit(this.store, message.token);
+    if (!isOpen()) throw new Refused('session_ended', 'connection closed');
     const session = await this.#openSession(ticket);
     const now = this.now();
+    if (!isOpen()) {
+      this.#endIfEmpty(session, now);
+      throw new Refused('session_ended', 'connection closed');
+    }
+    if (session.ended) throw endedRefusal(session);
     try {
       this.#checkRules(session, ticket, now);
     } catch (error) {
@@ -235,6 +253,8 @@ export class LiveEngine {
     session.members.set(member.id, member);
     this.#cancelEnd(session);
 
+    // The session's own row first: no member is written for a session that never was.
+    if (!(await session.started) || session.ended) throw endedRefusal(session);
     const written = await this.#write(
       {
         kind: 'member',
@@ -259,12 +279,19 @@ export class LiveEngine {
       throw new Error('the join could not be recorded');
     }
     if (session.ended || !session.members.has(member.id)) {
-      throw new Refused('session_ended', 'the session ended');
+      // Ended while the member was being written (after the end was): it leaves with it.
+      void this.#write({
+        kind: 'left',
+        projectId: session.projectId,
+        memberId: member.id,
+        at: now,
+      });
+      throw endedRefusal(session);
     }
     if (!isOpen() || this.#stopped) {
-      // Gone while we wrote: it joined and left.
-      void this.#leave(session, member, 'left', this.now());
-      throw new Refused('session_ended', 'connection closed');
+      // Gone while we wrote: recorded as joined and left; nobody else was told it was there.
+      void this.#leave(session, member, 'disconnected', this.now());
+      throw this.#stopped ? shuttingDown() : new Refused('session_ended', 'connection closed');
     }
     member.peer = peer;
     member.admitted = true;
@@ -310,8 +337,8 @@ export class LiveEngine {
   async #openSession(ticket: Ticket): Promise<SessionState> {
     const mapKey = `${ticket.projectId}/${ticket.key}`;
     for (;;) {
-      if (this.#gone.has(mapKey)) throw new Refused('not_found', 'it was deleted');
-      if (this.#stopped) throw new Refused('session_ended', 'server shutting down');
+      if (this.#isGone(ticket.projectId, mapKey)) throw new Refused('not_found', 'it was deleted');
+      if (this.#stopped) throw shuttingDown();
       const live = this.#sessions.get(mapKey);
       if (live && !live.ended) {
         live.settings = ticket.settings;
@@ -354,8 +381,8 @@ export class LiveEngine {
         at: Math.min(now, renewed),
       });
     }
-    if (this.#gone.has(mapKey)) throw new Refused('not_found', 'it was deleted');
-    if (this.#stopped) throw new Refused('session_ended', 'server shutting down');
+    if (this.#isGone(ticket.projectId, mapKey)) throw new Refused('not_found', 'it was deleted');
+    if (this.#stopped) throw shuttingDown();
     const s = ticket.settings;
     const session: SessionState = {
       id: newOrderedId(),
@@ -368,11 +395,15 @@ export class LiveEngine {
       members: new Map(),
       endTimer: undefined,
       emptySince: undefined,
+      lastLeftAt: undefined,
+      started: Promise.resolve(true),
       ended: false,
+      endCode: undefined,
+      endReason: undefined,
     };
     this.#sessions.set(mapKey, session);
-    // Queued before any member of the session: the queue keeps the order.
-    this.#queue
+    // Its members' writes wait for this one (see join).
+    session.started = this.#queue
       .write({
         kind: 'start',
         session: {
@@ -403,22 +434,30 @@ export class LiveEngine {
           startedEventId: newOrderedId(),
         },
       })
-      .catch((error: unknown) => {
-        if (error instanceof LiveSessionConflictError) {
-          // Another process opened it first (both checked before either wrote).
-          this.#endSession(
-            session,
-            this.now(),
-            CLOSE_CODES.hosted_elsewhere,
-            'hosted_elsewhere',
-            false,
-          );
-          return;
-        }
-        this.log.error({ err: error, session: session.id }, 'live session could not be started');
-        this.#endSession(session, this.now(), 1011, 'unavailable', false);
-      });
+      .then(
+        () => true,
+        (error: unknown) => {
+          this.#startFailed(session, error);
+          return false;
+        },
+      );
     return session;
+  }
+
+  #startFailed(session: SessionState, error: unknown): void {
+    if (error instanceof LiveSessionConflictError) {
+      // Another process opened it first (both checked before either wrote).
+      this.#endSession(
+        session,
+        this.now(),
+        CLOSE_CODES.hosted_elsewhere,
+        'hosted_elsewhere',
+        false,
+      );
+      return;
+    }
+    this.log.error({ err: error, session: session.id }, 'live session could not be started');
+    this.#endSession(session, this.now(), 1011, 'unavailable', false);
   }
 
   #checkWindows(s: SessionSettings, ticket: Ticket, now: number): void {
@@ -514,7 +553,10 @@ export class LiveEngine {
       { kind: 'left', projectId: session.projectId, memberId: member.id, at },
       this.#event(session, 'member.left', at, member.id, { member_id: member.id, reason }),
     );
-    this.#broadcast(session, { type: 'member.left', member_id: member.id, reason });
+    session.lastLeftAt = Math.max(session.lastLeftAt ?? at, at);
+    if (member.admitted) {
+      this.#broadcast(session, { type: 'member.left', member_id: member.id, reason });
+    }
     if (member.endSessionOnLeave && reason === 'left') {
       this.#endSession(session, at, CLOSE_CODES.session_ended, 'session_ended');
     } else {
@@ -529,12 +571,14 @@ export class LiveEngine {
    */
   #endIfEmpty(session: SessionState, at: number, graceSpent = false): void {
     if (session.ended || session.members.size > 0) return;
-    session.emptySince = at;
+    const end = Math.max(at, session.lastLeftAt ?? at);
     if (graceSpent) {
-      this.#endSession(session, at, 1000, 'session ended');
+      this.#endSession(session, end, 1000, 'session ended');
       return;
     }
-    clearTimeout(session.endTimer);
+    // Already counting down (a refused join does not restart the count or move the end time).
+    if (session.endTimer) return;
+    session.emptySince = end;
     session.endTimer = setTimeout(() => {
       if (session.members.size === 0 && !session.ended) {
         this.#endSession(session, session.emptySince ?? this.now(), 1000, 'session ended');
@@ -552,6 +596,8 @@ export class LiveEngine {
   #endSession(session: SessionState, at: number, code: number, reason: string, write = true): void {
     if (session.ended) return;
     session.ended = true;
+    session.endCode = code;
+    session.endReason = reason;
     clearTimeout(session.endTimer);
     if (this.#sessions.get(session.key) === session) this.#sessions.delete(session.key);
     const peers: Peer[] = [];
@@ -573,8 +619,7 @@ export class LiveEngine {
   /** A conference or room was deleted: its session ends and everyone is disconnected. */
   endFor(projectId: string, kind: 'conference' | 'room', id: string): void {
     const key = `${projectId}/${kind === 'conference' ? 'c' : 'r'}:${id}`;
-    const now = this.now();
-    for (const [k, at] of this.#gone) if (now - at > TOMBSTONE_MS) this.#gone.delete(k);
+    const now = this.#pruneGone();
     // A join that read it before the delete must not open a session on it afterwards.
     this.#gone.set(key, now);
     const session = this.#sessions.get(key);
@@ -583,13 +628,29 @@ export class LiveEngine {
 
   /** A project was deleted: all its sessions end (their rows are gone with it). */
   endProject(projectId: string): void {
-    const now = this.now();
+    const now = this.#pruneGone();
+    this.#gone.set(`${projectId}/`, now);
     for (const session of [...this.#sessions.values()]) {
       if (session.projectId === projectId) {
-        this.#gone.set(session.key, now);
         this.#endSession(session, now, CLOSE_CODES.session_ended, 'session_ended', false);
       }
     }
+  }
+
+  /** Whether the session's conference or room, or its project, was deleted a moment ago. */
+  #isGone(projectId: string, mapKey: string): boolean {
+    const now = this.now();
+    for (const key of [mapKey, `${projectId}/`]) {
+      const at = this.#gone.get(key);
+      if (at !== undefined && now - at <= TOMBSTONE_MS) return true;
+    }
+    return false;
+  }
+
+  #pruneGone(): number {
+    const now = this.now();
+    for (const [key, at] of this.#gone) if (now - at > TOMBSTONE_MS) this.#gone.delete(key);
+    return now;
   }
 
   // ---- messages ----------------------------------------------------------------------------
@@ -794,6 +855,13 @@ export class ActionError {
     readonly code: RealtimeErrorCode,
     readonly message: string,
   ) {}
+}
+
+function endedRefusal(session: SessionState): Refused {
+  if (session.endCode === CLOSE_CODES.hosted_elsewhere) {
+    return new Refused('hosted_elsewhere', 'the session is live on another Conclave process');
+  }
+  return new Refused('session_ended', 'the session ended', session.endCode, session.endReason);
 }
 
 function forbidden(scope: string): ActionError {

@@ -65,9 +65,34 @@ type Parsed =
   | { ok: true; message: ClientMessage; bytes: number }
   | { ok: false; error: string; ref?: string | undefined };
 
+/** Deepest nesting of arrays and objects a frame may have (JSON.stringify recurses). */
+const MAX_DEPTH = 32;
+
+/** Whether the JSON text nests deeper than MAX_DEPTH (brackets inside strings do not count). */
+function tooDeep(buffer: Buffer): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < buffer.length; i++) {
+    const byte = buffer[i]!;
+    if (inString) {
+      if (byte === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (byte === 0x22) inString = false;
+    } else if (byte === 0x22) {
+      inString = true;
+    } else if (byte === 0x5b || byte === 0x7b) {
+      if (++depth > MAX_DEPTH) return true;
+    } else if (byte === 0x5d || byte === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
 function parse(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): Parsed {
   if (isBinary) return { ok: false, error: 'frames are JSON text' };
   const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+  if (tooDeep(buffer)) return { ok: false, error: `nested deeper than ${MAX_DEPTH} levels` };
   const text = buffer.toString('utf8');
   let value: unknown;
   try {
@@ -82,7 +107,10 @@ function parse(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): Parsed
   // The request id, when there is a usable one, so the error answers its request.
   const ref = typeof id === 'string' && id.length <= 100 ? id : undefined;
   const validate = typeof type === 'string' ? validators.get(type) : undefined;
-  if (!validate) return { ok: false, error: `unknown type ${JSON.stringify(type)}`, ref };
+  if (!validate) {
+    const shown = typeof type === 'string' ? JSON.stringify(type.slice(0, 50)) : typeof type;
+    return { ok: false, error: `unknown type ${shown}`, ref };
+  }
   if (!validate(value)) {
     const e = validate.errors?.[0];
     const where = e?.instancePath || '/';
@@ -179,7 +207,9 @@ export async function realtimeRoutes(
         c.close(CLOSE_CODES.heartbeat_timeout, 'heartbeat_timeout');
         setTimeout(() => c.socket.terminate(), 1000).unref();
         connections.delete(c);
-        if (c.membership) engine.dropped(c.membership, c);
+        void c.chain.then(() => {
+          if (c.membership) engine.dropped(c.membership, c);
+        });
         continue;
       }
       c.alive = false;
@@ -210,6 +240,8 @@ export async function realtimeRoutes(
   };
 
   const dispatch = async (c: Connection, message: ClientMessage, bytes: number): Promise<void> => {
+    // Frames queued behind a close speak for nobody — but a `leave` sent before it still counts.
+    if (!c.open && message.type !== 'leave') return;
     if (message.type === 'join') {
       if (c.membership || c.joining) {
         c.close(CLOSE_CODES.bad_message, 'bad_message');
@@ -221,7 +253,7 @@ export async function realtimeRoutes(
         c.membership = await engine.join(c, message, () => c.open);
       } catch (error) {
         if (error instanceof Refused) {
-          c.close(CLOSE_CODES[error.reason], error.reason);
+          c.close(error.code ?? CLOSE_CODES[error.reason], error.closeReason ?? error.reason);
         } else {
           app.log.error({ err: error }, 'realtime join failed');
           c.close(1011, 'unavailable');
@@ -303,7 +335,23 @@ export async function realtimeRoutes(
       socket.on('pong', () => {
         c.alive = true;
       });
-      socket.on('message', (data, isBinary) => {
+      /** Runs `step` after every frame before it (frames are handled in the order sent). */
+      const enqueue = (step: () => Promise<void> | void) => {
+        if (++c.queued > MAX_QUEUED_FRAMES) {
+          c.close(CLOSE_CODES.rate_limited, 'rate_limited');
+          return;
+        }
+        c.chain = c.chain
+          .then(step)
+          .catch((error: unknown) => {
+            request.log.error({ err: error }, 'realtime frame failed');
+            c.close(1011, 'unavailable');
+          })
+          .finally(() => {
+            c.queued--;
+          });
+      };
+      const onMessage = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
         c.alive = true;
         if (!c.frames.take()) {
           c.close(CLOSE_CODES.rate_limited, 'rate_limited');
@@ -311,9 +359,9 @@ export async function realtimeRoutes(
         }
         const parsed = parse(data, isBinary);
         if (!parsed.ok) {
-          // Before joining, a bad frame ends the connection; after, it is answered.
-          if (!c.membership) c.close(CLOSE_CODES.bad_message, 'bad_message');
-          else c.reply(parsed.ref, { code: 'bad_message', message: parsed.error });
+          // Before joining, a bad frame ends the connection; after, it is answered (in turn).
+          if (!c.membership && !c.joining) c.close(CLOSE_CODES.bad_message, 'bad_message');
+          else enqueue(() => c.reply(parsed.ref, { code: 'bad_message', message: parsed.error }));
           return;
         }
         // The hot path: a signal with nothing ahead of it is relayed synchronously.
@@ -326,27 +374,26 @@ export async function realtimeRoutes(
           relay(c, c.membership, parsed.message, parsed.bytes);
           return;
         }
-        if (++c.queued > MAX_QUEUED_FRAMES) {
-          c.close(CLOSE_CODES.rate_limited, 'rate_limited');
-          return;
-        }
         const { message, bytes } = parsed;
-        c.chain = c.chain
-          .then(() => dispatch(c, message, bytes))
-          .catch((error: unknown) => {
-            request.log.error({ err: error }, 'realtime frame failed');
-            c.close(1011, 'unavailable');
-          })
-          .finally(() => {
-            c.queued--;
-          });
+        enqueue(() => dispatch(c, message, bytes));
+      };
+      socket.on('message', (data, isBinary) => {
+        // Nothing a client sends may throw out of a socket listener (it would end the process).
+        try {
+          onMessage(data, isBinary);
+        } catch (error) {
+          request.log.error({ err: error }, 'realtime frame failed');
+          c.close(1011, 'unavailable');
+        }
       });
       socket.on('close', () => {
         connections.delete(c);
         clearTimeout(c.joinTimer);
-        if (c.membership) engine.dropped(c.membership, c);
+        // After the frames already received (a `leave` among them still counts as one).
+        void c.chain.then(() => {
+          if (c.membership) engine.dropped(c.membership, c);
+        });
       });
-      c.chain = Promise.resolve();
       socket.on('error', (error) => {
         request.log.debug({ err: error }, 'realtime socket error');
       });

@@ -1,4 +1,4 @@
-import type { SessionWrite, Store } from '../store/store.js';
+import { StoreUnavailableError, type SessionWrite, type Store } from '../store/store.js';
 
 interface Pending {
   writes: readonly SessionWrite[];
@@ -39,8 +39,9 @@ export class WriteQueue {
           await this.store.applySessionWrites(batch.flatMap((p) => p.writes));
           for (const p of batch) p.resolve();
         } catch (error) {
-          if (batch.length === 1) {
-            batch[0]!.reject(error);
+          // The database is down: retrying each request would only wait out each one's timeout.
+          if (batch.length === 1 || error instanceof StoreUnavailableError) {
+            for (const p of batch) p.reject(error);
             continue;
           }
           // One bad write must not fail its neighbours: the batch again, one request at a time.

@@ -719,16 +719,21 @@ export class KyselyStore implements Store {
     return row && { id: row.id, nodeId: row.node_id, leaseUntil: row.lease_until };
   }
 
-  async renewSessionLeases(nodeId: string, leaseUntil: number) {
-    const result = await this.run(() =>
-      this.db
-        .updateTable('room_sessions')
-        .set({ lease_until: leaseUntil })
-        .where('status', '=', 'in-progress')
-        .where('node_id', '=', nodeId)
-        .executeTakeFirst(),
-    );
-    return Number(result.numUpdatedRows);
+  async renewSessionLeases(nodeId: string, sessionIds: readonly string[], leaseUntil: number) {
+    let renewed = 0;
+    for (let i = 0; i < sessionIds.length; i += INSERT_CHUNK) {
+      const result = await this.run(() =>
+        this.db
+          .updateTable('room_sessions')
+          .set({ lease_until: leaseUntil })
+          .where('status', '=', 'in-progress')
+          .where('node_id', '=', nodeId)
+          .where('id', 'in', sessionIds.slice(i, i + INSERT_CHUNK))
+          .executeTakeFirst(),
+      );
+      renewed += Number(result.numUpdatedRows);
+    }
+    return renewed;
   }
 
   async abandonedSessions(nodeId: string, now: number, own: boolean) {
@@ -737,11 +742,7 @@ export class KyselyStore implements Store {
         .selectFrom('room_sessions')
         .select(['id', 'project_id', 'lease_until', 'start_time'])
         .where('status', '=', 'in-progress')
-        .where((eb) =>
-          own
-            ? eb('node_id', '=', nodeId)
-            : eb.and([eb('node_id', '<>', nodeId), eb('lease_until', '<', now)]),
-        )
+        .where((eb) => (own ? eb('node_id', '=', nodeId) : eb('lease_until', '<', now)))
         .limit(1000)
         .execute(),
     );

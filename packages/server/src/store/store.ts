@@ -235,12 +235,16 @@ export interface Store {
     projectId: string,
     where: LiveSessionKey,
   ): Promise<{ id: string; nodeId: string | null; leaseUntil: number | null } | undefined>;
-  /** Extends the lease of every in-progress session the node hosts; returns how many. */
-  renewSessionLeases(nodeId: string, leaseUntil: number): Promise<number>;
+  /** Extends the lease of these in-progress sessions of the node; returns how many. */
+  renewSessionLeases(
+    nodeId: string,
+    sessionIds: readonly string[],
+    leaseUntil: number,
+  ): Promise<number>;
   /**
-   * In-progress sessions nobody hosts any more: with `own`, the node's own (left by its previous
-   * run: call it before hosting anything); without, other nodes' whose lease ran out. At most
-   * 1000 at a time.
+   * In-progress sessions nobody may host any more: with `own`, the node's own (left by its
+   * previous run: call it before hosting anything); without, any whose lease ran out (the caller
+   * skips those it hosts). At most 1000 at a time.
    */
   abandonedSessions(
     nodeId: string,
