@@ -87,6 +87,8 @@ export interface EngineHooks {
   migrationDb?(): Kysely<Database>;
   /** The schema holding Kysely's migration tables, where the engine has schemas. */
   migrationSchema?(db: Kysely<Database>): Promise<string>;
+  /** Waits for whatever else holds the database (SQLite's checkpoint thread) to let go. */
+  afterClose?(): Promise<void>;
   /** Brings the planner's statistics up to date after a bulk load. */
   analyze?(db: Kysely<Database>, tables: readonly TableName[]): Promise<void>;
 }
@@ -273,6 +275,7 @@ export class KyselyStore implements Store {
 
   async close(): Promise<void> {
     await this.db.destroy();
+    await this.hooks.afterClose?.();
   }
 
   // ---- projects and API tokens -------------------------------------------------------------

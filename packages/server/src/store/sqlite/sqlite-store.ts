@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
@@ -96,10 +97,17 @@ export function createSqliteStore(options: SqliteOptions): KyselyStore {
   database.pragma('cache_size = -16384');
   database.pragma('temp_store = MEMORY');
   let stopCheckpointer = () => {};
+  let checkpointerGone = async () => {};
   if (options.filename !== ':memory:') {
     database.pragma('wal_autocheckpoint = 20000');
     const checkpointer = startCheckpointer(options.filename);
+    const exited = once(checkpointer, 'exit').catch(() => {});
     stopCheckpointer = () => checkpointer.postMessage('stop');
+    checkpointerGone = async () => {
+      // Unreferenced while it runs; referenced while we wait, or the process could end first.
+      checkpointer.ref();
+      await exited;
+    };
   }
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(database, stopCheckpointer) }),
@@ -112,5 +120,8 @@ export function createSqliteStore(options: SqliteOptions): KyselyStore {
     // An embedded database has no connection to lose.
     isConnectionError: () => false,
     withMigrationLock: async (_db, run) => run(),
+    // Closed means closed: the checkpoint thread's connection too (another process may then
+    // open the file exclusively). Its thread ends once it has closed its connection.
+    afterClose: () => checkpointerGone(),
   });
 }
