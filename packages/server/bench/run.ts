@@ -3,7 +3,6 @@
  * autocannon on loopback, measures two baselines in the same run and prints the ratios against the
  * targets of the foundation and PostgreSQL issues. See bench/README.md.
  */
-import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -13,7 +12,6 @@ import pg from 'pg';
 import {
   BENCH_DIR,
   CPUS,
-  REPO_ROOT,
   parseBenchArgs,
   type BenchOptions,
   type ScenarioName,
@@ -22,7 +20,8 @@ import { inProcessLoop, type LoopResult } from './lib/baselines.js';
 import { DataGenerator } from './lib/data.js';
 import { driveTogether, type LoadResult, type LoadSpec } from './lib/load.js';
 import {
-  killAll,
+  buildServer,
+  cleanupOnExit,
   ProcSampler,
   readHwmKb,
   startBareServer,
@@ -63,19 +62,6 @@ interface Run {
 }
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 19) + 'Z';
-
-function build(opts: BenchOptions): void {
-  if (!opts.build) return;
-  log(`building ${opts.serverDir} (tsc -b) …`);
-  const tsc = join(REPO_ROOT, 'node_modules', '.bin', 'tsc');
-  const r = spawnSync(tsc, ['-b', opts.serverDir], { cwd: REPO_ROOT, encoding: 'utf8' });
-  if (r.status !== 0) {
-    const main = join(opts.serverDir, 'dist', 'main.js');
-    const why = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(0, 15).join('\n');
-    if (!existsSync(main)) throw new Error(`tsc -b failed and there is no ${main}:\n${why}`);
-    log(`  warning: tsc -b failed; benchmarking the existing dist/ build:\n${why}`);
-  }
-}
 
 /** The key of row `offset` (0-based) in list order, and the row after it. */
 async function keysAt(
@@ -640,27 +626,10 @@ function targets(engines: EngineResult[]): Target[] {
 
 async function main(): Promise<void> {
   const opts = parseBenchArgs(process.argv.slice(2));
-  const cleanups: Run['cleanups'] = [];
-  let cleaned = false;
-  const cleanup = async () => {
-    if (cleaned) return;
-    cleaned = true;
-    killAll();
-    for (const c of cleanups.reverse()) {
-      try {
-        await c();
-      } catch (error) {
-        log(`  cleanup: ${(error as Error).message}`);
-      }
-    }
-  };
-  process.once('SIGINT', () => {
-    log('\ninterrupted — cleaning up');
-    void cleanup().then(() => process.exit(130));
-  });
+  const { cleanups, cleanup } = cleanupOnExit();
 
   try {
-    build(opts);
+    buildServer(opts);
     const createdDir = !existsSync(opts.dataDir);
     mkdirSync(opts.dataDir, { recursive: true });
     if (createdDir && !opts.keep)

@@ -4,15 +4,15 @@
  * connected, signal relay rate and latency, server memory per connected member — with a bare `ws`
  * relay measured in the same run as the baseline of the relay figures. See bench/README.md.
  */
-import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CPUS, BENCH_DIR, REPO_ROOT } from './lib/args.js';
+import { CPUS, BENCH_DIR } from './lib/args.js';
 import {
   freePort,
-  killAll,
+  buildServer,
+  cleanupOnExit,
   ProcSampler,
   startBareServer,
   startConclave,
@@ -74,17 +74,6 @@ interface EngineRun {
   notes: string[];
   /** With --cpu-prof: the server's busiest functions over its whole life. */
   profile: string | undefined;
-}
-
-function build(opts: SessionsOptions): void {
-  if (!opts.build) return;
-  log(`building ${opts.serverDir} (tsc -b) …`);
-  const tsc = join(REPO_ROOT, 'node_modules', '.bin', 'tsc');
-  const r = spawnSync(tsc, ['-b', opts.serverDir], { cwd: REPO_ROOT, encoding: 'utf8' });
-  if (r.status !== 0) {
-    const why = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(0, 15).join('\n');
-    log(`  warning: tsc -b failed; benchmarking the existing dist/ build:\n${why}`);
-  }
 }
 
 /** Connects and joins `count` members (member k into conference k mod C). */
@@ -537,26 +526,9 @@ function targets(engines: EngineRun[], opts: SessionsOptions): Target[] {
 
 export async function runSessions(argv: string[]): Promise<void> {
   const opts = parseSessionsArgs(argv);
-  const cleanups: (() => Promise<void> | void)[] = [];
-  let cleaned = false;
-  const cleanup = async () => {
-    if (cleaned) return;
-    cleaned = true;
-    killAll();
-    for (const c of cleanups.reverse()) {
-      try {
-        await c();
-      } catch (error) {
-        log(`  cleanup: ${(error as Error).message}`);
-      }
-    }
-  };
-  process.once('SIGINT', () => {
-    log('\ninterrupted — cleaning up');
-    void cleanup().then(() => process.exit(130));
-  });
+  const { cleanups, cleanup } = cleanupOnExit();
   try {
-    build(opts);
+    buildServer(opts);
     const cpuModel = cpus()[0]?.model.trim() ?? 'unknown CPU';
     const header =
       `Conclave sessions benchmark — ${fmtInt(opts.members)} members in ${fmtInt(opts.conferences)} ${opts.size} conferences, ` +

@@ -3,7 +3,7 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { adminRoutes } from './admin/admin-routes.js';
 import { basicAuth } from './auth/basic-auth.js';
-import type { Config } from './config.js';
+import { defaultMediaDir, REALTIME_DEFAULTS, type Config, type RealtimeConfig } from './config.js';
 import type { AppContext } from './context.js';
 import { registerDocsRoutes, registerOpenApi } from './docs/openapi.js';
 import { installErrorHandling } from './http/error-handler.js';
@@ -19,13 +19,11 @@ import { roomSessionsRoutes } from './routes/video/room-sessions/room-sessions-r
 import { roomRecordingsRoutes } from './routes/video/room-recordings/room-recordings-routes.js';
 import { videoLogsRoutes } from './routes/video/logs/video-logs-routes.js';
 import { mediaRoutes } from './routes/media/media-routes.js';
-import { defaultMediaDir } from './config.js';
 import { LocalMediaStorage, type MediaStorage } from './media/media-storage.js';
 import { healthRoutes } from './routes/health-routes.js';
 import type { Store } from './store/store.js';
-import { DEFAULT_LIVE_OPTIONS, LiveEngine } from './realtime/live-engine.js';
-import { DEFAULT_REALTIME_LIMITS, realtimeRoutes } from './realtime/realtime-routes.js';
-import type { RealtimeConfig } from './config.js';
+import { LiveEngine } from './realtime/live-engine.js';
+import { realtimeRoutes } from './realtime/realtime-routes.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
@@ -44,7 +42,7 @@ export interface BuildAppOptions {
 /** The whole HTTP application as one Fastify instance; `main.ts` only boots it. */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const now = options.now ?? Date.now;
-  const rt = options.realtime ?? {};
+  const rt = { ...REALTIME_DEFAULTS, ...options.realtime };
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT,
@@ -68,8 +66,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       now,
       {
         nodeId: rt.nodeId ?? `node-${randomUUID()}`,
-        graceMs: rt.graceMs ?? DEFAULT_LIVE_OPTIONS.graceMs,
-        leaseMs: rt.leaseMs ?? DEFAULT_LIVE_OPTIONS.leaseMs,
+        graceMs: rt.graceMs,
+        leaseMs: rt.leaseMs,
       },
       app.log,
     ),
@@ -108,9 +106,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(healthRoutes, ctx);
   await app.register(async (live) =>
     realtimeRoutes(live, ctx.live, {
-      heartbeatMs: rt.heartbeatMs ?? DEFAULT_REALTIME_LIMITS.heartbeatMs,
-      joinTimeoutMs: rt.joinTimeoutMs ?? DEFAULT_REALTIME_LIMITS.joinTimeoutMs,
-      framesPerSecond: rt.framesPerSecond ?? DEFAULT_REALTIME_LIMITS.framesPerSecond,
+      heartbeatMs: rt.heartbeatMs,
+      joinTimeoutMs: rt.joinTimeoutMs,
+      framesPerSecond: rt.framesPerSecond,
     }),
   );
   await app.register(async (media) => mediaRoutes(media, ctx));

@@ -19,6 +19,15 @@ export interface Config {
   realtime: RealtimeConfig;
 }
 
+/** The live-session settings' defaults (also for apps built without loadConfig, as in tests). */
+export const REALTIME_DEFAULTS = {
+  graceMs: 15_000,
+  heartbeatMs: 15_000,
+  joinTimeoutMs: 10_000,
+  leaseMs: 30_000,
+  framesPerSecond: 500,
+} as const;
+
 export interface RealtimeConfig {
   /** `CONCLAVE_NODE_ID`; default `<hostname>:<port>` — stable across restarts of one server. */
   nodeId: string | undefined;
@@ -69,14 +78,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mediaDir: defaultMediaDir(env),
     realtime: {
       nodeId: env.CONCLAVE_NODE_ID || undefined,
-      graceMs: integer('CONCLAVE_RECONNECT_GRACE_MS', env.CONCLAVE_RECONNECT_GRACE_MS, 15000),
-      heartbeatMs: integer('CONCLAVE_HEARTBEAT_MS', env.CONCLAVE_HEARTBEAT_MS, 15000, 10),
-      joinTimeoutMs: integer('CONCLAVE_JOIN_TIMEOUT_MS', env.CONCLAVE_JOIN_TIMEOUT_MS, 10000, 10),
-      leaseMs: integer('CONCLAVE_SESSION_LEASE_MS', env.CONCLAVE_SESSION_LEASE_MS, 30000, 300),
+      graceMs: integer(
+        'CONCLAVE_RECONNECT_GRACE_MS',
+        env.CONCLAVE_RECONNECT_GRACE_MS,
+        REALTIME_DEFAULTS.graceMs,
+      ),
+      heartbeatMs: integer(
+        'CONCLAVE_HEARTBEAT_MS',
+        env.CONCLAVE_HEARTBEAT_MS,
+        REALTIME_DEFAULTS.heartbeatMs,
+        10,
+      ),
+      joinTimeoutMs: integer(
+        'CONCLAVE_JOIN_TIMEOUT_MS',
+        env.CONCLAVE_JOIN_TIMEOUT_MS,
+        REALTIME_DEFAULTS.joinTimeoutMs,
+        10,
+      ),
+      leaseMs: integer(
+        'CONCLAVE_SESSION_LEASE_MS',
+        env.CONCLAVE_SESSION_LEASE_MS,
+        REALTIME_DEFAULTS.leaseMs,
+        300,
+      ),
       framesPerSecond: integer(
         'CONCLAVE_REALTIME_FRAME_RATE',
         env.CONCLAVE_REALTIME_FRAME_RATE,
-        500,
+        REALTIME_DEFAULTS.framesPerSecond,
         1,
       ),
     },

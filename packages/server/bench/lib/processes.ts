@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { REPO_ROOT } from './args.js';
 
 /** A port nobody listens on right now. */
 export async function freePort(): Promise<number> {
@@ -260,4 +261,48 @@ export class ProcSampler {
       ((m.busy - this.machine0.busy) / (m.total - this.machine0.total)) * 100;
     return out;
   }
+}
+
+const log = (text: string) => process.stderr.write(`${text}\n`);
+
+/** `tsc -b` of the server before a run (unless `build` is off); an old dist/ is used if it fails. */
+export function buildServer(opts: { build: boolean; serverDir: string }): void {
+  if (!opts.build) return;
+  log(`building ${opts.serverDir} (tsc -b) …`);
+  const tsc = join(REPO_ROOT, 'node_modules', '.bin', 'tsc');
+  const r = spawnSync(tsc, ['-b', opts.serverDir], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (r.status !== 0) {
+    const main = join(opts.serverDir, 'dist', 'main.js');
+    const why = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(0, 15).join('\n');
+    if (!existsSync(main)) throw new Error(`tsc -b failed and there is no ${main}:\n${why}`);
+    log(`  warning: tsc -b failed; benchmarking the existing dist/ build:\n${why}`);
+  }
+}
+
+export type Cleanup = () => Promise<void> | void;
+
+/**
+ * What a run undoes on the way out: child servers killed, then `cleanups` in reverse order, once —
+ * from the run's `finally` or on Ctrl-C (which then exits 130).
+ */
+export function cleanupOnExit(): { cleanups: Cleanup[]; cleanup: () => Promise<void> } {
+  const cleanups: Cleanup[] = [];
+  let cleaned = false;
+  const cleanup = async () => {
+    if (cleaned) return;
+    cleaned = true;
+    killAll();
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch (error) {
+        log(`  cleanup: ${(error as Error).message}`);
+      }
+    }
+  };
+  process.once('SIGINT', () => {
+    log('\ninterrupted — cleaning up');
+    void cleanup().then(() => process.exit(130));
+  });
+  return { cleanups, cleanup };
 }

@@ -36,8 +36,6 @@ export interface Ticket {
   /** Identifies the live session within the project. */
   key: string;
   where: LiveSessionKey;
-  /** The conference token's id, or the room token's `jti`: a resume must present the same. */
-  tokenId: string;
   scopes: ReadonlySet<string>;
   /** The name the token fixes (a room token's `user_name`), if any. */
   name: string | undefined;
@@ -95,7 +93,6 @@ async function conferenceTicket(store: Store, token: string): Promise<Ticket> {
     projectId: found.projectId,
     key: `c:${found.conferenceId}`,
     where: { conferenceId: found.conferenceId },
-    tokenId: found.id,
     scopes: new Set(found.scopes),
     name: undefined,
     joinAs: 'member',
@@ -145,7 +142,6 @@ async function roomTicket(store: Store, token: string): Promise<Ticket> {
   }
   const common = {
     projectId: grants.projectId,
-    tokenId: grants.tokenId,
     scopes: new Set<string>(grants.permissions),
     name: grants.userName,
     joinAs: grants.joinAs === 'audience' ? ('audience' as const) : ('member' as const),

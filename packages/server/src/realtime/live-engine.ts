@@ -13,7 +13,6 @@ import {
   CLOSE_CODES,
   VIDEO_LAYOUTS,
   type ClientMessage,
-  type CloseReason,
   type LiveMember,
   type LiveSession as LiveSessionWire,
   type MemberLeftMessage,
@@ -44,8 +43,6 @@ export interface LiveEngineOptions {
   /** How long a host's claim on its sessions lasts without renewal (renewed every third). */
   leaseMs: number;
 }
-
-export const DEFAULT_LIVE_OPTIONS = { graceMs: 15_000, leaseMs: 30_000 } as const;
 
 type LeaveReason = MemberLeftMessage['reason'];
 
@@ -80,8 +77,6 @@ interface SessionState {
   locked: boolean;
   members: Map<string, MemberState>;
   endTimer: NodeJS.Timeout | undefined;
-  /** When the last member left, while the session waits out its grace period. */
-  emptySince: number | undefined;
   /** The latest leave so far: the session never ends before it. */
   lastLeftAt: number | undefined;
   /** Resolves once its row is written (false: it could not be; the session has ended). */
@@ -184,18 +179,6 @@ export class LiveEngine {
       this.#endSession(session, this.now(), 1001, 'server shutting down');
     }
     await this.#queue.idle();
-  }
-
-  /** For tests and the benchmark: sessions and members held in memory. */
-  stats(): { sessions: number; members: number } {
-    let members = 0;
-    for (const s of this.#sessions.values()) members += s.members.size;
-    return { sessions: this.#sessions.size, members };
-  }
-
-  /** Waits until every write made so far is committed. */
-  flushed(): Promise<void> {
-    return this.#queue.idle();
   }
 
   // ---- joining -----------------------------------------------------------------------------
@@ -394,7 +377,6 @@ export class LiveEngine {
       locked: false,
       members: new Map(),
       endTimer: undefined,
-      emptySince: undefined,
       lastLeftAt: undefined,
       started: Promise.resolve(true),
       ended: false,
@@ -578,10 +560,9 @@ export class LiveEngine {
     }
     // Already counting down (a refused join does not restart the count or move the end time).
     if (session.endTimer) return;
-    session.emptySince = end;
     session.endTimer = setTimeout(() => {
       if (session.members.size === 0 && !session.ended) {
-        this.#endSession(session, session.emptySince ?? this.now(), 1000, 'session ended');
+        this.#endSession(session, end, 1000, 'session ended');
       }
     }, this.options.graceMs);
   }
@@ -589,7 +570,6 @@ export class LiveEngine {
   #cancelEnd(session: SessionState): void {
     clearTimeout(session.endTimer);
     session.endTimer = undefined;
-    session.emptySince = undefined;
   }
 
   /** Ends the session: everyone still in it leaves at `at`, their connections are closed. */
@@ -907,6 +887,3 @@ function minOf(a: number | null | undefined, b: number | null | undefined): numb
   if (b == null) return a;
   return Math.min(a, b);
 }
-
-export { Refused };
-export type { CloseReason };

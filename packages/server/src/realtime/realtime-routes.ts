@@ -21,13 +21,8 @@ import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import { HttpError } from '../http/errors.js';
 import { errorResponses } from '../http/responses.js';
-import {
-  ActionError,
-  Refused,
-  type LiveEngine,
-  type Membership,
-  type Peer,
-} from './live-engine.js';
+import { Refused } from './admission.js';
+import { ActionError, type LiveEngine, type Membership, type Peer } from './live-engine.js';
 
 export interface RealtimeLimits {
   /** Ping every so often; a connection that has not answered the previous ping is dropped. */
@@ -37,12 +32,6 @@ export interface RealtimeLimits {
   /** Frames per second a connection may send (bursts of twice that). */
   framesPerSecond: number;
 }
-
-export const DEFAULT_REALTIME_LIMITS: RealtimeLimits = {
-  heartbeatMs: 15_000,
-  joinTimeoutMs: 10_000,
-  framesPerSecond: 500,
-};
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 addFormats.default(ajv, ['uuid']);
