@@ -69,6 +69,11 @@ export const REALTIME_ERROR_CODES = [
   'too_large',
   /** The database could not record the action; nothing changed for the others. */
   'unavailable',
+  /** A media frame the server could not use: a malformed or unusable SDP or candidate, an
+   *  answer with no offer outstanding, a track that cannot be published. */
+  'media_failed',
+  /** This server runs without media (or its media engine is stopping). */
+  'media_unavailable',
 ] as const;
 export type RealtimeErrorCode = (typeof REALTIME_ERROR_CODES)[number];
 
@@ -126,6 +131,8 @@ export const MemberUpdateMessage = Type.Object(
     member_id: Type.Optional(MemberId),
     audio_muted: Type.Optional(Type.Boolean()),
     video_muted: Type.Optional(Type.Boolean()),
+    /** Deaf: the member receives no audio (`room.self.deaf` / `room.member.deaf`, and undeaf). */
+    deaf: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -149,6 +156,87 @@ export const SessionLockMessage = Type.Object(
   { additionalProperties: false },
 );
 
+// ---- media (Conclave is every member's WebRTC peer) ---------------------------------------------
+
+/** Largest SDP the server reads (characters). */
+export const MEDIA_MAX_SDP_LENGTH = 64 * 1024;
+/** Most tracks one member publishes at once (microphone, camera, screen, and screen audio). */
+export const MEDIA_MAX_PUBLISHED_TRACKS = 4;
+
+/** What a published track carries. */
+export const MEDIA_SOURCES = ['microphone', 'camera', 'screen', 'screen_audio'] as const;
+export type MediaSource = (typeof MEDIA_SOURCES)[number];
+
+/** Which of a member's two peer connections with Conclave: the one it sends on, the one it
+ *  receives on. */
+export const MediaPeer = Type.Union([Type.Literal('publish'), Type.Literal('subscribe')]);
+export type MediaPeer = Static<typeof MediaPeer>;
+
+const Sdp = Type.String({ minLength: 1, maxLength: MEDIA_MAX_SDP_LENGTH });
+
+export const PublishedTrack = Type.Object(
+  {
+    /** The transceiver's `mid` in the offer. */
+    mid: Type.String({ minLength: 1, maxLength: 32 }),
+    source: Type.Union(MEDIA_SOURCES.map((s) => Type.Literal(s))),
+  },
+  { additionalProperties: false },
+);
+export type PublishedTrack = Static<typeof PublishedTrack>;
+
+/** Publish (or renegotiate what one publishes): an SDP offer whose send-only transceivers carry
+ *  the tracks listed. Answered by `media.answer` (and an `ack` when `id` is given). */
+export const MediaPublishMessage = Type.Object(
+  {
+    type: Type.Literal('media.publish'),
+    id: RequestId,
+    sdp: Sdp,
+    tracks: Type.Array(PublishedTrack, { maxItems: MEDIA_MAX_PUBLISHED_TRACKS }),
+  },
+  { additionalProperties: false },
+);
+
+/** Start receiving the others' tracks: the server sends `media.offer` now and whenever the set
+ *  of tracks changes. */
+export const MediaSubscribeMessage = Type.Object(
+  { type: Type.Literal('media.subscribe'), id: RequestId },
+  { additionalProperties: false },
+);
+
+/** The client's answer to the server's latest `media.offer`. */
+export const MediaAnswerMessage = Type.Object(
+  { type: Type.Literal('media.answer'), id: RequestId, sdp: Sdp },
+  { additionalProperties: false },
+);
+
+export const IceCandidate = Type.Object(
+  {
+    candidate: Type.String({ maxLength: 1024 }),
+    sdpMid: Type.Optional(Nullable(Type.String({ maxLength: 32 }))),
+    sdpMLineIndex: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 255 }))),
+    usernameFragment: Type.Optional(Nullable(Type.String({ maxLength: 256 }))),
+  },
+  { additionalProperties: false },
+);
+export type IceCandidate = Static<typeof IceCandidate>;
+
+/** A trickled ICE candidate of one of the client's peer connections (`null`: gathering done). */
+export const MediaCandidateMessage = Type.Object(
+  {
+    type: Type.Literal('media.candidate'),
+    id: RequestId,
+    pc: MediaPeer,
+    candidate: Nullable(IceCandidate),
+  },
+  { additionalProperties: false },
+);
+
+/** Stop all of one's media with Conclave (both peer connections); the session goes on. */
+export const MediaStopMessage = Type.Object(
+  { type: Type.Literal('media.stop'), id: RequestId },
+  { additionalProperties: false },
+);
+
 /** Every client frame, by `type`. */
 export const CLIENT_MESSAGES = {
   join: JoinMessage,
@@ -159,6 +247,11 @@ export const CLIENT_MESSAGES = {
   'member.remove': MemberRemoveMessage,
   'layout.set': LayoutSetMessage,
   'session.lock': SessionLockMessage,
+  'media.publish': MediaPublishMessage,
+  'media.subscribe': MediaSubscribeMessage,
+  'media.answer': MediaAnswerMessage,
+  'media.candidate': MediaCandidateMessage,
+  'media.stop': MediaStopMessage,
 } as const satisfies Record<string, TSchema>;
 
 export type ClientMessage =
@@ -169,7 +262,14 @@ export type ClientMessage =
   | Static<typeof MemberUpdateMessage>
   | Static<typeof MemberRemoveMessage>
   | Static<typeof LayoutSetMessage>
-  | Static<typeof SessionLockMessage>;
+  | Static<typeof SessionLockMessage>
+  | MediaClientMessage;
+export type MediaClientMessage =
+  | Static<typeof MediaPublishMessage>
+  | Static<typeof MediaSubscribeMessage>
+  | Static<typeof MediaAnswerMessage>
+  | Static<typeof MediaCandidateMessage>
+  | Static<typeof MediaStopMessage>;
 export type ClientMessageType = ClientMessage['type'];
 
 // ---- server → client -------------------------------------------------------------------------
@@ -183,6 +283,8 @@ export const LiveMember = Type.Object(
     join_as: Type.Union([Type.Literal('member'), Type.Literal('audience')]),
     audio_muted: Type.Boolean(),
     video_muted: Type.Boolean(),
+    /** Receives no audio from the others. */
+    deaf: Type.Boolean(),
     /** False for an audience member: they receive but do not publish. */
     can_publish: Type.Boolean(),
     /** True while the member's connection is lost and their place is kept (grace period). */
@@ -223,6 +325,14 @@ export interface JoinedMessage {
   resume_token: string;
   /** True when this join resumed an earlier member. */
   resumed: boolean;
+  /** Media with Conclave: whether this server carries it, and the STUN/TURN servers to give one's
+   *  `RTCPeerConnection` (`CONCLAVE_ICE_SERVERS`). */
+  media: MediaInfo;
+}
+
+export interface MediaInfo {
+  available: boolean;
+  ice_servers: { urls: string | string[]; username?: string; credential?: string }[];
 }
 
 export interface MemberJoinedMessage {
@@ -268,6 +378,43 @@ export interface ErrorMessage {
   message: string;
 }
 
+/** The server's offer on the member's `subscribe` peer connection, sent after `media.subscribe`
+ *  and again whenever tracks come or go. `tracks` maps each of its send-only transceivers to the
+ *  member and source it carries. Answer it with `media.answer`. */
+export interface MediaOfferMessage {
+  type: 'media.offer';
+  pc: 'subscribe';
+  sdp: string;
+  tracks: MediaTrackInfo[];
+}
+export interface MediaTrackInfo {
+  mid: string;
+  member_id: string;
+  kind: 'audio' | 'video';
+  source: MediaSource;
+}
+/** The server's answer to `media.publish` (its candidates are in the SDP: no trickle). */
+export interface MediaAnswerReplyMessage {
+  type: 'media.answer';
+  ref?: string;
+  pc: 'publish';
+  sdp: string;
+}
+/** The member's media with Conclave ended (both peer connections); the session goes on. */
+export interface MediaClosedMessage {
+  type: 'media.closed';
+  /** `stopped` (after `media.stop`), `failed` (ICE or DTLS failed, or the connection was lost),
+   *  `worker_failed` (the media worker serving the session died: publish and subscribe again). */
+  reason: 'stopped' | 'failed' | 'worker_failed';
+}
+/** Who is talking: `talking` turns true when a member's audio rises above speech level, false
+ *  after about a second of quiet. */
+export interface MemberTalkingMessage {
+  type: 'member.talking';
+  member_id: string;
+  talking: boolean;
+}
+
 export type ServerMessage =
   | JoinedMessage
   | MemberJoinedMessage
@@ -277,5 +424,9 @@ export type ServerMessage =
   | ChatRelayMessage
   | SessionUpdatedMessage
   | AckMessage
-  | ErrorMessage;
+  | ErrorMessage
+  | MediaOfferMessage
+  | MediaAnswerReplyMessage
+  | MediaClosedMessage
+  | MemberTalkingMessage;
 export type ServerMessageType = ServerMessage['type'];

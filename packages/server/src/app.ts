@@ -24,6 +24,7 @@ import { healthRoutes } from './routes/health-routes.js';
 import type { Store } from './store/store.js';
 import { LiveEngine } from './realtime/live-engine.js';
 import { realtimeRoutes } from './realtime/realtime-routes.js';
+import { WorkerMediaEngine, type MediaEngineOptions } from '@conclave/media';
 
 export const BODY_LIMIT = 1024 * 1024;
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
@@ -37,6 +38,8 @@ export interface BuildAppOptions {
   media?: MediaStorage;
   /** Live-session settings; unset ones take their defaults (a random node id). */
   realtime?: Partial<RealtimeConfig>;
+  /** Media workers (audio and video through Conclave); without it, members meet without media. */
+  mediaEngine?: MediaEngineOptions;
 }
 
 /** The whole HTTP application as one Fastify instance; `main.ts` only boots it. */
@@ -72,6 +75,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       app.log,
     ),
   };
+  if (options.mediaEngine) {
+    const log = app.log.child({ module: 'media' });
+    ctx.live.useMedia(
+      new WorkerMediaEngine(options.mediaEngine, ctx.live.mediaEvents, (message, detail) =>
+        log.warn(detail ?? {}, message),
+      ),
+    );
+  }
   app.setValidatorCompiler(createValidatorCompiler());
   // Response schemas document each route (OpenAPI) but do not drive serialization: the row
   // mappers build exact wire objects, and plain JSON.stringify measured faster than the

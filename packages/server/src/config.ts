@@ -1,3 +1,5 @@
+import { parseMediaConfig, type MediaConfig } from '@conclave/media';
+
 /** D19: configuration by environment. */
 export interface Config {
   port: number;
@@ -17,6 +19,8 @@ export interface Config {
   mediaDir: string;
   /** Live sessions and the realtime endpoint (docs/realtime-protocol.md). */
   realtime: RealtimeConfig;
+  /** Audio and video through Conclave (`CONCLAVE_MEDIA*`, `CONCLAVE_ICE_SERVERS`). */
+  media: MediaConfig;
 }
 
 /** The live-session settings' defaults (also for apps built without loadConfig, as in tests). */
@@ -76,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnections: integer('CONCLAVE_MAX_CONNECTIONS', env.CONCLAVE_MAX_CONNECTIONS, 10000, 1),
     sqliteSynchronous: synchronous,
     mediaDir: defaultMediaDir(env),
+    media: parseMediaConfig(env, host),
     realtime: {
       nodeId: env.CONCLAVE_NODE_ID || undefined,
       graceMs: integer(

@@ -26,6 +26,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     store,
     config,
     media: new LocalMediaStorage(config.mediaDir),
+    ...(config.media.enabled ? { mediaEngine: config.media } : {}),
     realtime: {
       ...config.realtime,
       // Stable across restarts, so a restarted server ends what it left in progress at once.

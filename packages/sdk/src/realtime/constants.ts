@@ -46,6 +46,8 @@ export const REALTIME_ERROR_CODES: typeof SchemaErrorCodes = [
   'not_publisher',
   'too_large',
   'unavailable',
+  'media_failed',
+  'media_unavailable',
 ];
 
 /**

@@ -15,11 +15,13 @@ import {
   type ClientMessage,
   type LiveMember,
   type LiveSession as LiveSessionWire,
+  type MediaClientMessage,
   type MemberLeftMessage,
   type RealtimeErrorCode,
   type ServerMessage,
 } from '@conclave/schema';
 import type { FastifyBaseLogger } from 'fastify';
+import { NoMediaEngine, type MediaEngine, type MemberMediaState } from '@conclave/media';
 import {
   LiveSessionConflictError,
   type NewSessionEvent,
@@ -53,6 +55,8 @@ interface MemberState {
   joinAs: 'member' | 'audience';
   audioMuted: boolean;
   videoMuted: boolean;
+  /** Sent no audio. */
+  deaf: boolean;
   scopes: ReadonlySet<string>;
   /** SHA-256 of the token it joined with: a resume must present the same token. */
   tokenDigest: string;
@@ -101,6 +105,10 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
 
 export class LiveEngine {
   readonly #sessions = new Map<string, SessionState>();
+  /** The same sessions by id (media events name sessions by id). */
+  readonly #byId = new Map<string, SessionState>();
+  /** Carries the members' audio and video; by default none (set with `useMedia`). */
+  #media: MediaEngine = new NoMediaEngine();
   /** Sessions being opened (a database check for another host runs): later joins wait on it. */
   readonly #opening = new Map<string, Promise<SessionState>>();
   readonly #resumable = new Map<string, Membership>();
@@ -120,6 +128,35 @@ export class LiveEngine {
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------
+
+  /** The media engine (made with the engine's own `mediaEvents`). */
+  useMedia(media: MediaEngine): void {
+    this.#media = media;
+  }
+
+  get media(): MediaEngine {
+    return this.#media;
+  }
+
+  /** What the media engine reports, for its constructor. */
+  readonly mediaEvents = {
+    send: (sessionId: string, memberId: string, text: string): void => {
+      const member = this.#byId.get(sessionId)?.members.get(memberId);
+      if (member?.admitted) member.peer?.send(text);
+    },
+    talking: (sessionId: string, memberId: string, talking: boolean): void => {
+      const session = this.#byId.get(sessionId);
+      const member = session?.members.get(memberId);
+      if (!session || !member?.admitted || session.ended) return;
+      this.#broadcast(session, { type: 'member.talking', member_id: memberId, talking });
+      void this.#write(
+        this.#event(session, 'member.talking', this.now(), memberId, {
+          member_id: memberId,
+          talking,
+        }),
+      );
+    },
+  };
 
   /** Ends what a previous run of this node left in progress, then keeps the lease. */
   async start(): Promise<void> {
@@ -179,6 +216,7 @@ export class LiveEngine {
       this.#endSession(session, this.now(), 1001, 'server shutting down');
     }
     await this.#queue.idle();
+    await this.#media.close();
   }
 
   // ---- joining -----------------------------------------------------------------------------
@@ -222,6 +260,7 @@ export class LiveEngine {
       joinAs: ticket.joinAs,
       audioMuted: ticket.audioMuted,
       videoMuted: ticket.videoMuted,
+      deaf: false,
       scopes: ticket.scopes,
       tokenDigest: digest(message.token),
       resumeToken: randomBytes(24).toString('base64url'),
@@ -281,6 +320,7 @@ export class LiveEngine {
     const membership = { session, member };
     this.#resumable.set(member.resumeToken, membership);
     this.#armRemoval(session, member, ticket);
+    this.#media.join(session.id, member.id, mediaState(member));
     this.#sendJoined(session, member, false);
     this.#broadcast(session, { type: 'member.joined', member: wireMember(member) }, member.id);
     return membership;
@@ -312,6 +352,9 @@ export class LiveEngine {
     member.resumeToken = randomBytes(24).toString('base64url');
     this.#resumable.set(member.resumeToken, found);
     if (previous) previous.close(CLOSE_CODES.replaced, 'replaced');
+    // The old connection's media went with it; the member publishes and subscribes anew.
+    this.#media.leave(session.id, member.id);
+    this.#media.join(session.id, member.id, mediaState(member));
     this.#sendJoined(session, member, true);
     this.#broadcast(session, { type: 'member.updated', member: wireMember(member) }, member.id);
     return found;
@@ -384,6 +427,7 @@ export class LiveEngine {
       endReason: undefined,
     };
     this.#sessions.set(mapKey, session);
+    this.#byId.set(session.id, session);
     // Its members' writes wait for this one (see join).
     session.started = this.#queue
       .write({
@@ -505,6 +549,8 @@ export class LiveEngine {
     if (member.peer !== peer || !session.members.has(member.id)) return;
     member.peer = null;
     member.droppedAt = this.now();
+    // Its media cannot outlive the connection that negotiated it.
+    this.#media.leave(session.id, member.id);
     this.#broadcast(session, { type: 'member.updated', member: wireMember(member) }, member.id);
     member.graceTimer = setTimeout(() => {
       if (member.peer === null && session.members.has(member.id)) {
@@ -531,6 +577,7 @@ export class LiveEngine {
     clearTimeout(member.removeTimer);
     this.#resumable.delete(member.resumeToken);
     member.peer = null;
+    this.#media.leave(session.id, member.id);
     const written = this.#write(
       { kind: 'left', projectId: session.projectId, memberId: member.id, at },
       this.#event(session, 'member.left', at, member.id, { member_id: member.id, reason }),
@@ -580,6 +627,8 @@ export class LiveEngine {
     session.endReason = reason;
     clearTimeout(session.endTimer);
     if (this.#sessions.get(session.key) === session) this.#sessions.delete(session.key);
+    this.#byId.delete(session.id);
+    this.#media.endSession(session.id);
     const peers: Peer[] = [];
     for (const member of session.members.values()) {
       clearTimeout(member.graceTimer);
@@ -638,7 +687,7 @@ export class LiveEngine {
   /** Handles one frame of a joined member; returns an error code, or undefined when done. */
   handle(
     membership: Membership,
-    message: Exclude<ClientMessage, { type: 'join' | 'leave' }>,
+    message: Exclude<ClientMessage, { type: 'join' | 'leave' } | MediaClientMessage>,
   ): Promise<boolean> | ActionError | undefined {
     const { session, member } = membership;
     if (!session.members.has(member.id) || session.ended) {
@@ -724,6 +773,33 @@ export class LiveEngine {
     }
   }
 
+  /**
+   * A `media.*` frame: checked against the rules here, carried out by the media engine, which
+   * answers the member itself (`media.answer`, `ack`, or an `error`).
+   */
+  handleMedia(membership: Membership, message: MediaClientMessage): ActionError | undefined {
+    const { session, member } = membership;
+    if (!session.members.has(member.id) || session.ended) {
+      return new ActionError('member_not_found', 'not in a session');
+    }
+    if (!this.#media.available) {
+      return new ActionError('media_unavailable', 'this server carries no media');
+    }
+    if (message.type === 'media.publish') {
+      if (member.joinAs === 'audience' && message.tracks.length > 0) {
+        return new ActionError('not_publisher', 'an audience member does not publish');
+      }
+      if (
+        message.tracks.some((t) => t.source === 'screen' || t.source === 'screen_audio') &&
+        !member.scopes.has('room.self.screenshare')
+      ) {
+        return forbidden('room.self.screenshare');
+      }
+    }
+    this.#media.handle(session.id, member.id, message);
+    return undefined;
+  }
+
   #updateMember(
     session: SessionState,
     actor: MemberState,
@@ -732,7 +808,11 @@ export class LiveEngine {
     const target = message.member_id === undefined ? actor : session.members.get(message.member_id);
     if (!target) return new ActionError('member_not_found', 'no such member');
     const who = target === actor ? 'room.self' : 'room.member';
-    const changes: [keyof Pick<MemberState, 'audioMuted' | 'videoMuted'>, boolean, string][] = [];
+    const changes: [
+      keyof Pick<MemberState, 'audioMuted' | 'videoMuted' | 'deaf'>,
+      boolean,
+      string,
+    ][] = [];
     if (message.audio_muted !== undefined) {
       changes.push([
         'audioMuted',
@@ -747,14 +827,19 @@ export class LiveEngine {
         message.video_muted ? 'video_mute' : 'video_unmute',
       ]);
     }
-    for (const [, muted, action] of changes) {
-      if (!muted && target.joinAs === 'audience') {
+    if (message.deaf !== undefined) {
+      changes.push(['deaf', message.deaf, message.deaf ? 'deaf' : 'undeaf']);
+    }
+    for (const [field, muted, action] of changes) {
+      if (!muted && field !== 'deaf' && target.joinAs === 'audience') {
         return new ActionError('not_publisher', 'an audience member does not publish');
       }
       if (!actor.scopes.has(`${who}.${action}`)) return forbidden(`${who}.${action}`);
     }
     if (changes.length === 0) return undefined;
     for (const [field, muted] of changes) target[field] = muted;
+    // The rules reach the media at once: a muted track stops being forwarded.
+    this.#media.update(session.id, target.id, mediaState(target));
     const at = this.now();
     const written = this.#write(
       this.#event(session, 'member.updated', at, target.id, {
@@ -762,6 +847,7 @@ export class LiveEngine {
         by: actor.id,
         audio_muted: target.audioMuted,
         video_muted: target.videoMuted,
+        deaf: target.deaf,
       }),
     );
     this.#broadcast(session, { type: 'member.updated', member: wireMember(target) });
@@ -817,6 +903,7 @@ export class LiveEngine {
         scopes: [...member.scopes],
         resume_token: member.resumeToken,
         resumed,
+        media: { available: this.#media.available, ice_servers: this.#media.iceServers },
       } satisfies ServerMessage),
     );
   }
@@ -856,8 +943,18 @@ function wireMember(m: MemberState): LiveMember {
     join_as: m.joinAs,
     audio_muted: m.audioMuted,
     video_muted: m.videoMuted,
+    deaf: m.deaf,
     can_publish: m.joinAs === 'member',
     reconnecting: m.admitted && m.peer === null,
+  };
+}
+
+function mediaState(m: MemberState): MemberMediaState {
+  return {
+    canPublish: m.joinAs === 'member',
+    audioMuted: m.audioMuted,
+    videoMuted: m.videoMuted,
+    deaf: m.deaf,
   };
 }
 

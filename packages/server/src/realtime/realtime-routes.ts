@@ -13,6 +13,7 @@ import {
   REALTIME_PATH,
   REALTIME_SUBPROTOCOL,
   type ClientMessage,
+  type MediaClientMessage,
   type RealtimeErrorCode,
 } from '@conclave/schema';
 import { Ajv, type ValidateFunction } from 'ajv';
@@ -48,7 +49,17 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 /** Actions that write or reach everyone (member.update, member.remove, layout.set,
  *  session.lock, chat): per second per connection, bursts of twice that. */
 const ACTIONS_PER_SECOND = 20;
-const ACTIONS = new Set(['member.update', 'member.remove', 'layout.set', 'session.lock', 'chat']);
+const ACTIONS = new Set([
+  'member.update',
+  'member.remove',
+  'layout.set',
+  'session.lock',
+  'chat',
+  // Each makes the media worker parse and negotiate.
+  'media.publish',
+  'media.subscribe',
+  'media.stop',
+]);
 
 type Parsed =
   | { ok: true; message: ClientMessage; bytes: number }
@@ -281,7 +292,16 @@ export async function realtimeRoutes(
       relay(c, membership, message, bytes);
       return;
     }
-    const outcome = engine.handle(membership, message);
+    if (message.type.startsWith('media.')) {
+      // The media engine answers (media.answer, ack or error); only a refusal is ours.
+      const refused = engine.handleMedia(membership, message as MediaClientMessage);
+      if (refused) c.reply(message.id, { code: refused.code, message: refused.message });
+      return;
+    }
+    const outcome = engine.handle(
+      membership,
+      message as Exclude<ClientMessage, { type: 'join' | 'leave' | 'signal' } | MediaClientMessage>,
+    );
     if (outcome instanceof ActionError) {
       c.reply(message.id, { code: outcome.code, message: outcome.message });
     } else if (outcome && !(await outcome)) {

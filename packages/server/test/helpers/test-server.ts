@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import type { MediaEngineOptions } from '@conclave/media';
 import { buildApp } from '../../src/app.js';
 import type { RealtimeConfig } from '../../src/config.js';
 import { hashSecret, newApiToken, tokenPrefix } from '../../src/auth/secrets.js';
@@ -126,6 +127,8 @@ export async function startTestServer(
     now?: () => number;
     rateLimitPerMinute?: number;
     realtime?: Partial<RealtimeConfig>;
+    /** Media workers (loopback only); without it, the server carries no media. */
+    media?: Partial<MediaEngineOptions>;
   } = {},
 ): Promise<TestServer> {
   const { store, cleanup } = await createTestStore();
@@ -142,6 +145,18 @@ export async function startTestServer(
     media,
     ...(options.now ? { now: options.now } : {}),
     ...(options.realtime ? { realtime: options.realtime } : {}),
+    ...(options.media
+      ? {
+          mediaEngine: {
+            workers: 1,
+            addresses: ['127.0.0.1'],
+            portRange: undefined,
+            iceServers: [],
+            keyframeIntervalMs: 500,
+            ...options.media,
+          },
+        }
+      : {}),
   });
   // Every route declares each status it may answer with (for its schema and the OpenAPI
   // document); a test fails when a route answers with one it did not declare.

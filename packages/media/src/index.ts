@@ -1,0 +1,4 @@
+export * from './media-types.js';
+export { WorkerMediaEngine, NoMediaEngine } from './worker-media-engine.js';
+export { parseMediaConfig, type MediaConfig } from './media-config.js';
+export { checkCandidate, checkSdp, MediaInputError } from './sdp-guard.js';

@@ -1,0 +1,132 @@
+/**
+ * The media engine's surface, as the server sees it. The server admits members and enforces the
+ * rules; the engine carries their audio and video (Conclave is each member's WebRTC peer) and
+ * reports back what only it can see: who is talking, and frames for one member.
+ *
+ * The contract is small on purpose: another engine (a native SFU, a media node elsewhere) can
+ * implement it without touching the server.
+ */
+import type { MediaClientMessage } from '@conclave/schema';
+
+/** What the rules say about one member's media. */
+export interface MemberMediaState {
+  /** May publish at all (false for audience members): `media.publish` is refused. */
+  canPublish: boolean;
+  /** Its audio is not forwarded to anyone. */
+  audioMuted: boolean;
+  /** Its video (camera and screen) is not forwarded to anyone. */
+  videoMuted: boolean;
+  /** It is sent no audio. */
+  deaf: boolean;
+}
+
+/** What the engine tells the server. Called on the server's event loop. */
+export interface MediaEngineEvents {
+  /** A frame for one member's WebSocket: serialised JSON, to be sent as it is. */
+  send(sessionId: string, memberId: string, text: string): void;
+  /** A member started or stopped talking. */
+  talking(sessionId: string, memberId: string, talking: boolean): void;
+}
+
+export interface MediaEngine {
+  /** False for an engine that carries nothing (media frames are refused `media_unavailable`). */
+  readonly available: boolean;
+  /** STUN/TURN servers handed to clients. */
+  readonly iceServers: IceServer[];
+  /** A member is in the session: its media may start. */
+  join(sessionId: string, memberId: string, state: MemberMediaState): void;
+  /** The rules changed for a member (mute, deaf). */
+  update(sessionId: string, memberId: string, state: MemberMediaState): void;
+  /** The member is gone (left, dropped, removed): its media ends at once. */
+  leave(sessionId: string, memberId: string): void;
+  /** The session ended: all of its media ends at once. */
+  endSession(sessionId: string): void;
+  /** A `media.*` frame from a member (already schema-checked). Replies go through `send`. */
+  handle(sessionId: string, memberId: string, message: MediaClientMessage): void;
+  /** Counts across all workers, for operators and tests. */
+  stats(): Promise<MediaStats>;
+  close(): Promise<void>;
+}
+
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+export interface MediaEngineOptions {
+  /** Worker threads (`CONCLAVE_MEDIA_WORKERS`, default one per core). */
+  workers: number;
+  /** Addresses announced as host candidates (`CONCLAVE_MEDIA_ADDRESSES`); see `media-config.ts`. */
+  addresses: string[];
+  /** UDP port range (`CONCLAVE_MEDIA_PORTS`, `min-max`); undefined: any free port. */
+  portRange: [number, number] | undefined;
+  iceServers: IceServer[];
+  /** Keyframe requests passed to one publisher: at most one per this many ms. */
+  keyframeIntervalMs: number;
+}
+
+/** One worker's counts (and their sum across workers in `MediaStats.total`). */
+export interface WorkerCounts {
+  sessions: number;
+  members: number;
+  /** Peer connections open (a member has up to two: publish, subscribe). */
+  transports: number;
+  /** Tracks received from publishers. */
+  producers: number;
+  /** Tracks sent to subscribers. */
+  consumers: number;
+  packetsIn: number;
+  packetsOut: number;
+  bytesOut: number;
+  /** Keyframe requests received from subscribers (or made for them). */
+  keyframesAsked: number;
+  /** Keyframe requests sent to publishers (after the per-publisher limit). */
+  keyframesSent: number;
+  /** Errors contained inside the worker (a bad SDP, a failed send). */
+  errors: number;
+}
+
+export interface MediaStats {
+  workers: (WorkerCounts & { index: number; threadId: number; restarts: number })[];
+  total: WorkerCounts;
+}
+
+/** Messages from the server's thread to a worker. */
+export type WorkerCommand =
+  | { op: 'join'; session: string; member: string; state: MemberMediaState }
+  | { op: 'update'; session: string; member: string; state: MemberMediaState }
+  | { op: 'leave'; session: string; member: string }
+  | { op: 'end'; session: string }
+  | { op: 'handle'; session: string; member: string; message: MediaClientMessage }
+  | { op: 'stats'; ask: number };
+
+/** Messages from a worker to the server's thread. */
+export type WorkerEvent =
+  | { ev: 'send'; session: string; member: string; text: string }
+  | { ev: 'talking'; session: string; member: string; talking: boolean }
+  | { ev: 'stats'; ask: number; counts: WorkerCounts }
+  | { ev: 'ready' };
+
+/** What a worker is started with. */
+export interface WorkerConfig {
+  addresses: string[];
+  portRange: [number, number] | undefined;
+  keyframeIntervalMs: number;
+}
+
+export function emptyCounts(): WorkerCounts {
+  return {
+    sessions: 0,
+    members: 0,
+    transports: 0,
+    producers: 0,
+    consumers: 0,
+    packetsIn: 0,
+    packetsOut: 0,
+    bytesOut: 0,
+    keyframesAsked: 0,
+    keyframesSent: 0,
+    errors: 0,
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * A media worker: a thread of its own running the routers of the sessions it was given. It talks
+ * to the server's thread by messages only (`WorkerCommand` in, `WorkerEvent` out), so a storm of
+ * packets here never delays an HTTP answer or a join there.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ServerMessage } from '@conclave/schema';
+import {
+  emptyCounts,
+  type WorkerCommand,
+  type WorkerConfig,
+  type WorkerEvent,
+} from '../media-types.js';
+import { SessionRouter } from './session-router.js';
+
+const port = parentPort;
+if (!port) throw new Error('media-worker runs as a worker thread');
+const config = workerData as WorkerConfig;
+const counts = emptyCounts();
+const routers = new Map<string, SessionRouter>();
+
+const post = (event: WorkerEvent) => port.postMessage(event);
+
+// werift raises some errors from timers and socket callbacks; they concern one connection, and
+// must not end every session of this worker.
+process.on('uncaughtException', () => {
+  counts.errors++;
+});
+process.on('unhandledRejection', () => {
+  counts.errors++;
+});
+
+function router(session: string): SessionRouter {
+  let r = routers.get(session);
+  if (!r) {
+    r = new SessionRouter(session, config, counts, {
+      send: (member, message: ServerMessage) =>
+        post({ ev: 'send', session, member, text: JSON.stringify(message) }),
+      talking: (member, talking) => post({ ev: 'talking', session, member, talking }),
+    });
+    routers.set(session, r);
+    counts.sessions++;
+  }
+  return r;
+}
+
+port.on('message', (command: WorkerCommand) => {
+  try {
+    switch (command.op) {
+      case 'join':
+        router(command.session).join(command.member, command.state);
+        return;
+      case 'update':
+        routers.get(command.session)?.update(command.member, command.state);
+        return;
+      case 'leave': {
+        const r = routers.get(command.session);
+        if (!r) return;
+        r.leave(command.member);
+        return;
+      }
+      case 'end': {
+        const r = routers.get(command.session);
+        if (!r) return;
+        r.close();
+        routers.delete(command.session);
+        counts.sessions--;
+        return;
+      }
+      case 'handle':
+        routers.get(command.session)?.handle(command.member, command.message);
+        return;
+      case 'stats':
+        post({ ev: 'stats', ask: command.ask, counts: { ...counts } });
+        return;
+    }
+  } catch {
+    counts.errors++;
+  }
+});
+
+post({ ev: 'ready' });

@@ -1,0 +1,522 @@
+/**
+ * One live session's media, inside a worker: its members, each with up to two peer connections
+ * with Conclave — `publish` (the member offers, Conclave answers; tracks in) and `subscribe`
+ * (Conclave offers, the member answers; everyone else's tracks out) — and the producers and
+ * consumers between them. Closing the router closes everything in it.
+ *
+ * Each member's media frames are handled one at a time, in order; a server-made offer waits its
+ * turn on the same chain. Every failure stays with the member it concerns: an error frame for
+ * them, nothing for anyone else.
+ */
+import { randomUUID } from 'node:crypto';
+import { MediaStream, RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
+import type {
+  MediaClientMessage,
+  MediaSource,
+  MediaTrackInfo,
+  RealtimeErrorCode,
+  ServerMessage,
+} from '@conclave/schema';
+import type { MemberMediaState, WorkerConfig, WorkerCounts } from '../media-types.js';
+import { checkCandidate, checkSdp, MediaInputError } from '../sdp-guard.js';
+import { announcedOnly, codecs, peerConfig } from './peer-config.js';
+import { Consumer, Producer, type ProducerOwner } from './producer.js';
+
+export interface RouterOutput {
+  send(memberId: string, message: ServerMessage): void;
+  talking(memberId: string, talking: boolean): void;
+}
+
+/** Most sections in a publish offer (tracks, plus room for a data channel). */
+const MAX_PUBLISH_SECTIONS = 8;
+
+class MemberMedia implements ProducerOwner {
+  publish: RTCPeerConnection | undefined;
+  subscribe: RTCPeerConnection | undefined;
+  /** Asked for the others' tracks (`media.subscribe`). */
+  subscribed = false;
+  /** An offer of ours awaits the member's answer. */
+  offering = false;
+  /** Something changed while offering: offer again after the answer. */
+  dirty = false;
+  negotiateScheduled = false;
+  readonly producers = new Map<RTCRtpTransceiver, Producer>();
+  readonly consumers = new Map<Producer, Consumer>();
+  /** Candidates for the subscribe connection that arrived before its answer. */
+  pendingCandidates: NonNullable<
+    Extract<MediaClientMessage, { type: 'media.candidate' }>['candidate']
+  >[] = [];
+  chain: Promise<void> = Promise.resolve();
+  closed = false;
+
+  constructor(
+    readonly memberId: string,
+    public state: MemberMediaState,
+    readonly router: SessionRouter,
+  ) {}
+
+  get counts(): WorkerCounts {
+    return this.router.counts;
+  }
+
+  talking(producer: Producer, talking: boolean): void {
+    if (producer.source === 'microphone') this.router.output.talking(this.memberId, talking);
+  }
+}
+
+export class SessionRouter {
+  readonly members = new Map<string, MemberMedia>();
+
+  constructor(
+    readonly id: string,
+    readonly config: WorkerConfig,
+    readonly counts: WorkerCounts,
+    readonly output: RouterOutput,
+  ) {}
+
+  join(memberId: string, state: MemberMediaState): void {
+    if (this.members.has(memberId)) {
+      this.update(memberId, state);
+      return;
+    }
+    this.members.set(memberId, new MemberMedia(memberId, state, this));
+    this.counts.members++;
+  }
+
+  update(memberId: string, state: MemberMediaState): void {
+    const member = this.members.get(memberId);
+    if (!member) return;
+    member.state = state;
+    for (const producer of member.producers.values()) {
+      producer.setMuted(producer.kind === 'audio' ? state.audioMuted : state.videoMuted);
+    }
+    for (const consumer of member.consumers.values()) {
+      const paused = state.deaf && consumer.producer.kind === 'audio';
+      if (consumer.paused && !paused) consumer.resync();
+      consumer.paused = paused;
+    }
+    if (!state.canPublish) this.#closePublish(member);
+  }
+
+  leave(memberId: string): void {
+    const member = this.members.get(memberId);
+    if (!member) return;
+    this.members.delete(memberId);
+    this.counts.members--;
+    member.closed = true;
+    this.#closeMedia(member);
+  }
+
+  close(): void {
+    for (const memberId of [...this.members.keys()]) this.leave(memberId);
+  }
+
+  handle(memberId: string, message: MediaClientMessage): void {
+    const member = this.members.get(memberId);
+    if (!member) return;
+    this.#enqueue(member, async () => {
+      try {
+        await this.#handle(member, message);
+      } catch (error) {
+        this.counts.errors++;
+        const text =
+          error instanceof MediaInputError
+            ? error.message
+            : `the ${message.type.slice(6)} could not be used: ${describe(error)}`;
+        this.#reply(member, message.id, 'media_failed', text);
+      }
+    });
+  }
+
+  #enqueue(member: MemberMedia, step: () => Promise<void>): void {
+    member.chain = member.chain.then(async () => {
+      if (member.closed) return;
+      try {
+        await step();
+      } catch {
+        this.counts.errors++;
+      }
+    });
+  }
+
+  async #handle(member: MemberMedia, message: MediaClientMessage): Promise<void> {
+    switch (message.type) {
+      case 'media.publish':
+        return this.#publish(member, message);
+      case 'media.subscribe':
+        member.subscribed = true;
+        this.#scheduleNegotiation(member);
+        this.#ack(member, message.id);
+        return;
+      case 'media.answer':
+        return this.#answer(member, message);
+      case 'media.candidate': {
+        const pc = message.pc === 'publish' ? member.publish : member.subscribe;
+        if (message.candidate && message.candidate.candidate !== '') {
+          checkCandidate(message.candidate.candidate);
+        }
+        if (!pc) throw new MediaInputError(`no ${message.pc} connection to add a candidate to`);
+        if (message.candidate === null) {
+          this.#ack(member, message.id);
+          return;
+        }
+        if (message.pc === 'subscribe' && !pc.remoteDescription) {
+          if (member.pendingCandidates.length >= 64) {
+            throw new MediaInputError('too many candidates before the answer');
+          }
+          member.pendingCandidates.push(message.candidate);
+        } else if (message.candidate.candidate !== '') {
+          await pc.addIceCandidate(toCandidate(message.candidate));
+        }
+        this.#ack(member, message.id);
+        return;
+      }
+      case 'media.stop':
+        this.#closeMedia(member);
+        this.output.send(member.memberId, { type: 'media.closed', reason: 'stopped' });
+        this.#ack(member, message.id);
+        return;
+    }
+  }
+
+  // ---- publish ---------------------------------------------------------------------------
+
+  async #publish(
+    member: MemberMedia,
+    message: Extract<MediaClientMessage, { type: 'media.publish' }>,
+  ): Promise<void> {
+    if (!member.state.canPublish) {
+      this.#reply(member, message.id, 'not_publisher', 'this member may not publish');
+      return;
+    }
+    checkSdp(message.sdp, 'offer', MAX_PUBLISH_SECTIONS);
+    const sources = new Map<string, MediaSource>();
+    for (const track of message.tracks) {
+      if (sources.has(track.mid)) throw new MediaInputError(`mid "${track.mid}" is listed twice`);
+      sources.set(track.mid, track.source);
+    }
+    let pc = member.publish;
+    if (!pc) {
+      pc = this.#connection(member, 'publish');
+      member.publish = pc;
+    }
+    try {
+      await pc.setRemoteDescription({ type: 'offer', sdp: message.sdp });
+      await pc.setLocalDescription(await pc.createAnswer());
+    } catch (error) {
+      // The connection may be half-changed: it is dropped, and the member may publish anew.
+      this.#closePublish(member);
+      throw error;
+    }
+    if (member.closed || member.publish !== pc) return;
+    this.#reconcileProducers(member, pc, sources);
+    const sdp = announcedOnly(pc.localDescription?.sdp ?? '', this.config.addresses);
+    this.output.send(member.memberId, {
+      type: 'media.answer',
+      pc: 'publish',
+      sdp,
+      ...(message.id !== undefined ? { ref: message.id } : {}),
+    });
+  }
+
+  /** Producers follow the publish connection's receiving transceivers. */
+  #reconcileProducers(
+    member: MemberMedia,
+    pc: RTCPeerConnection,
+    sources: Map<string, MediaSource>,
+  ): void {
+    const live = new Set<RTCRtpTransceiver>();
+    const added: [RTCRtpTransceiver, MediaSource][] = [];
+    for (const transceiver of pc.getTransceivers()) {
+      const receiving =
+        !transceiver.stopped &&
+        !transceiver.stopping &&
+        (transceiver.currentDirection === 'recvonly' ||
+          transceiver.currentDirection === 'sendrecv');
+      if (!receiving || transceiver.mid === null) continue;
+      live.add(transceiver);
+      if (member.producers.has(transceiver)) continue;
+      const kind = transceiver.kind === 'audio' ? 'audio' : 'video';
+      added.push([
+        transceiver,
+        sources.get(transceiver.mid) ?? (kind === 'audio' ? 'microphone' : 'camera'),
+      ]);
+    }
+    const gone = [...member.producers].filter(([transceiver]) => !live.has(transceiver));
+    for (const [transceiver, source] of added) {
+      const producer = this.#addProducer(member, transceiver, source);
+      // The same source published on a new transceiver (the camera replaced, say): the old
+      // one's subscribers keep their transceivers and continue on the new producer.
+      const index = gone.findIndex(([, p]) => p.source === source && p.kind === producer.kind);
+      if (index < 0) continue;
+      const [oldTransceiver, previous] = gone.splice(index, 1)[0]!;
+      member.producers.delete(oldTransceiver);
+      this.counts.producers--;
+      for (const consumer of previous.consumers) {
+        consumer.producer = producer;
+        producer.consumers.add(consumer);
+        consumer.resync();
+        const subscriber = this.members.get(consumer.subscriberId);
+        subscriber?.consumers.delete(previous);
+        subscriber?.consumers.set(producer, consumer);
+      }
+      previous.consumers.clear();
+      previous.close();
+    }
+    for (const [transceiver, producer] of gone) this.#removeProducer(member, transceiver, producer);
+    if (added.length > 0) {
+      for (const other of this.members.values()) {
+        if (other !== member) this.#scheduleNegotiation(other);
+      }
+    }
+  }
+
+  #addProducer(member: MemberMedia, transceiver: RTCRtpTransceiver, source: MediaSource): Producer {
+    const producer = new Producer(
+      randomUUID(),
+      member,
+      source,
+      transceiver,
+      transceiver.receiver.track,
+      this.config.keyframeIntervalMs,
+    );
+    producer.muted = producer.kind === 'audio' ? member.state.audioMuted : member.state.videoMuted;
+    member.producers.set(transceiver, producer);
+    this.counts.producers++;
+    return producer;
+  }
+
+  #removeProducer(member: MemberMedia, transceiver: RTCRtpTransceiver, producer: Producer): void {
+    member.producers.delete(transceiver);
+    this.counts.producers--;
+    producer.close();
+    for (const other of this.members.values()) {
+      const consumer = other.consumers.get(producer);
+      if (!consumer) continue;
+      other.consumers.delete(producer);
+      this.counts.consumers--;
+      stopTransceiver(consumer.transceiver);
+      this.#scheduleNegotiation(other);
+    }
+    producer.consumers.clear();
+  }
+
+  #closePublish(member: MemberMedia): void {
+    for (const [transceiver, producer] of [...member.producers]) {
+      this.#removeProducer(member, transceiver, producer);
+    }
+    if (member.publish) {
+      const pc = member.publish;
+      member.publish = undefined;
+      this.counts.transports--;
+      void pc.close().catch(() => undefined);
+    }
+  }
+
+  // ---- subscribe -------------------------------------------------------------------------
+
+  #scheduleNegotiation(member: MemberMedia): void {
+    if (!member.subscribed || member.closed) return;
+    if (member.offering) {
+      member.dirty = true;
+      return;
+    }
+    if (member.negotiateScheduled) return;
+    member.negotiateScheduled = true;
+    // On the next turn: the tracks of one publish (audio and video) go in one offer.
+    setImmediate(() => {
+      member.negotiateScheduled = false;
+      this.#enqueue(member, () => this.#offer(member));
+    });
+  }
+
+  async #offer(member: MemberMedia): Promise<void> {
+    if (!member.subscribed || member.closed) return;
+    if (member.offering) {
+      member.dirty = true;
+      return;
+    }
+    member.dirty = false;
+    // Consumers follow the other members' producers.
+    const wanted = new Set<Producer>();
+    for (const other of this.members.values()) {
+      if (other === member) continue;
+      for (const producer of other.producers.values()) wanted.add(producer);
+    }
+    const pc = member.subscribe ?? this.#connection(member, 'subscribe');
+    let changed = !member.subscribe;
+    member.subscribe = pc;
+    for (const producer of wanted) {
+      if (member.consumers.has(producer)) continue;
+      const transceiver = pc.addTransceiver(producer.kind, {
+        direction: 'sendonly',
+        streams: [new MediaStream({ id: producer.owner.memberId })],
+      });
+      if (producer.kind === 'video') {
+        transceiver.setCodecPreferences(matchingCodecs(pc, producer.mimeType));
+      }
+      const consumer = new Consumer(producer, transceiver, member.memberId);
+      consumer.paused = member.state.deaf && producer.kind === 'audio';
+      member.consumers.set(producer, consumer);
+      producer.consumers.add(consumer);
+      this.counts.consumers++;
+      changed = true;
+    }
+    for (const [producer, consumer] of member.consumers) {
+      if (wanted.has(producer)) continue;
+      member.consumers.delete(producer);
+      producer.consumers.delete(consumer);
+      this.counts.consumers--;
+      stopTransceiver(consumer.transceiver);
+      changed = true;
+    }
+    const hasMedia = pc.getTransceivers().some((t) => !t.stopped);
+    if (!hasMedia && !pc.remoteDescription) return; // nothing to offer yet
+    if (!changed && pc.signalingState === 'stable' && !pendingStops(pc)) return;
+    await pc.setLocalDescription(await pc.createOffer());
+    if (member.closed || member.subscribe !== pc) return;
+    member.offering = true;
+    const tracks: MediaTrackInfo[] = [];
+    for (const consumer of member.consumers.values()) {
+      const mid = consumer.transceiver.mid;
+      if (mid === null) continue;
+      tracks.push({
+        mid,
+        member_id: consumer.producer.owner.memberId,
+        kind: consumer.producer.kind,
+        source: consumer.producer.source,
+      });
+    }
+    this.output.send(member.memberId, {
+      type: 'media.offer',
+      pc: 'subscribe',
+      sdp: announcedOnly(pc.localDescription?.sdp ?? '', this.config.addresses),
+      tracks,
+    });
+  }
+
+  async #answer(
+    member: MemberMedia,
+    message: Extract<MediaClientMessage, { type: 'media.answer' }>,
+  ): Promise<void> {
+    const pc = member.subscribe;
+    if (!pc || !member.offering) throw new MediaInputError('no offer is waiting for an answer');
+    checkSdp(message.sdp, 'answer');
+    try {
+      await pc.setRemoteDescription({ type: 'answer', sdp: message.sdp });
+    } catch (error) {
+      // Back to where it was: the next change offers again.
+      member.offering = false;
+      await pc.setLocalDescription({ type: 'rollback' }).catch(() => undefined);
+      throw error;
+    }
+    member.offering = false;
+    for (const candidate of member.pendingCandidates.splice(0)) {
+      if (candidate.candidate !== '') {
+        await pc.addIceCandidate(toCandidate(candidate)).catch(() => undefined);
+      }
+    }
+    const connected = pc.connectionState === 'connected';
+    for (const consumer of member.consumers.values()) {
+      if (consumer.transceiver.mid !== null) consumer.negotiated(connected);
+    }
+    this.#ack(member, message.id);
+    if (member.dirty) this.#scheduleNegotiation(member);
+  }
+
+  // ---- connections -----------------------------------------------------------------------
+
+  #connection(member: MemberMedia, role: 'publish' | 'subscribe'): RTCPeerConnection {
+    const pc = new RTCPeerConnection(peerConfig(this.config));
+    this.counts.transports++;
+    pc.connectionStateChange.subscribe((state) => {
+      if (state === 'connected' && role === 'subscribe' && member.subscribe === pc) {
+        for (const consumer of member.consumers.values()) consumer.connected();
+      }
+      if (state !== 'failed') return;
+      const current = role === 'publish' ? member.publish : member.subscribe;
+      if (current !== pc || member.closed) return;
+      this.#closeMedia(member);
+      this.output.send(member.memberId, { type: 'media.closed', reason: 'failed' });
+    });
+    return pc;
+  }
+
+  /** Ends both of the member's connections, and its tracks for everyone. */
+  #closeMedia(member: MemberMedia): void {
+    this.#closePublish(member);
+    for (const [producer, consumer] of member.consumers) {
+      producer.consumers.delete(consumer);
+      this.counts.consumers--;
+    }
+    member.consumers.clear();
+    member.subscribed = false;
+    member.offering = false;
+    member.dirty = false;
+    member.pendingCandidates = [];
+    if (member.subscribe) {
+      const pc = member.subscribe;
+      member.subscribe = undefined;
+      this.counts.transports--;
+      void pc.close().catch(() => undefined);
+    }
+  }
+
+  #ack(member: MemberMedia, ref: string | undefined): void {
+    if (ref !== undefined) this.output.send(member.memberId, { type: 'ack', ref });
+  }
+
+  #reply(member: MemberMedia, ref: string | undefined, code: RealtimeErrorCode, message: string) {
+    this.output.send(member.memberId, {
+      type: 'error',
+      ...(ref !== undefined ? { ref } : {}),
+      code,
+      message,
+    });
+  }
+}
+
+function toCandidate(c: {
+  candidate: string;
+  sdpMid?: string | null | undefined;
+  sdpMLineIndex?: number | null | undefined;
+}) {
+  return {
+    candidate: c.candidate,
+    ...(c.sdpMid != null ? { sdpMid: c.sdpMid } : {}),
+    ...(c.sdpMLineIndex != null ? { sdpMLineIndex: c.sdpMLineIndex } : {}),
+  };
+}
+
+/** A video transceiver offers just the producer's codec (and its RTX), so forwarding needs no
+ *  transcoding. */
+function matchingCodecs(pc: RTCPeerConnection, mimeType: string) {
+  const video = pc.config.codecs.video ?? codecs().video ?? [];
+  const out = [];
+  for (let i = 0; i < video.length; i++) {
+    const codec = video[i]!;
+    if (codec.mimeType.toLowerCase() !== mimeType.toLowerCase()) continue;
+    out.push(codec);
+    const next = video[i + 1];
+    if (next && next.mimeType.toLowerCase() === 'video/rtx') out.push(next);
+  }
+  return out.length > 0 ? out : video;
+}
+
+function stopTransceiver(transceiver: RTCRtpTransceiver): void {
+  try {
+    // removeTrack does nothing for werift senders; stop() ends the m-line at the next offer.
+    transceiver.stop();
+  } catch {
+    // already stopped
+  }
+}
+
+function pendingStops(pc: RTCPeerConnection): boolean {
+  return pc.getTransceivers().some((t) => t.stopping && !t.stopped);
+}
+
+function describe(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.slice(0, 200);
+}
