@@ -45,6 +45,8 @@ export interface MediaEngine {
   handle(sessionId: string, memberId: string, message: MediaClientMessage): void;
   /** Counts across all workers, for operators and tests. */
   stats(): Promise<MediaStats>;
+  /** Ends worker `index` as a crash would (a drill); false when there is no such worker. */
+  restartWorker(index: number): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -42,7 +42,16 @@ interface Slot {
   restarts: number;
   /** Stats replies awaited from this worker. */
   asks: Map<number, (counts: WorkerCounts) => void>;
+  /** It said it was ready. */
+  started: boolean;
+  /** Its predecessors that died before they were ready, in a row. */
+  failedStarts: number;
+  /** Given up on (it could not start): its sessions' media frames are refused. */
+  dead: boolean;
 }
+
+/** Workers of one slot that may die before they are ready, in a row, before it is given up. */
+const MAX_FAILED_STARTS = 3;
 
 interface SessionPlace {
   slot: Slot;
@@ -69,13 +78,22 @@ export class WorkerMediaEngine implements MediaEngine {
       portRange: options.portRange,
       keyframeIntervalMs: options.keyframeIntervalMs,
     };
-    const count = Math.max(1, options.workers);
-    for (let index = 0; index < count; index++) this.#slots.push(this.#spawn(index, 0));
+    this.#size = Math.max(1, options.workers);
   }
+  readonly #size: number;
 
-  #spawn(index: number, restarts: number): Slot {
+  #spawn(index: number, restarts: number, failedStarts = 0): Slot {
     const worker = startWorker(this.#config);
-    const slot: Slot = { index, worker, sessions: new Set(), restarts, asks: new Map() };
+    const slot: Slot = {
+      index,
+      worker,
+      sessions: new Set(),
+      restarts,
+      asks: new Map(),
+      started: false,
+      failedStarts,
+      dead: false,
+    };
     worker.on('message', (event: WorkerEvent) => this.#onEvent(slot, event));
     worker.on('error', (error) => this.log('media worker failed', { index, err: error }));
     worker.on('exit', (code) => this.#onExit(slot, code));
@@ -100,6 +118,7 @@ export class WorkerMediaEngine implements MediaEngine {
         slot.asks.delete(event.ask);
         return;
       case 'ready':
+        slot.started = true;
         return;
     }
   }
@@ -107,9 +126,18 @@ export class WorkerMediaEngine implements MediaEngine {
   /** A worker is gone: its sessions' members are told, and it is replaced. */
   #onExit(slot: Slot, code: number): void {
     if (this.#closing || this.#slots[slot.index] !== slot) return;
-    this.log('media worker exited; replacing it', { index: slot.index, code });
+    // A worker that cannot even start (a broken install) is not restarted in a loop.
     for (const resolve of slot.asks.values()) resolve(emptyCounts());
-    const replacement = this.#spawn(slot.index, slot.restarts + 1);
+    const failedStarts = slot.started ? 0 : slot.failedStarts + 1;
+    if (failedStarts >= MAX_FAILED_STARTS) {
+      // A worker that cannot even start (a broken install) is not restarted in a loop: its
+      // sessions' media frames are refused from now on.
+      this.log('media worker could not start; giving up on it', { index: slot.index, code });
+      slot.dead = true;
+    } else {
+      this.log('media worker exited; replacing it', { index: slot.index, code });
+    }
+    const replacement = slot.dead ? slot : this.#spawn(slot.index, slot.restarts + 1, failedStarts);
     this.#slots[slot.index] = replacement;
     const closed = JSON.stringify({ type: 'media.closed', reason: 'worker_failed' });
     for (const sessionId of slot.sessions) {
@@ -120,23 +148,29 @@ export class WorkerMediaEngine implements MediaEngine {
       place.slot = replacement;
       replacement.sessions.add(sessionId);
       for (const [memberId, state] of place.members) {
-        this.#post(replacement, { op: 'join', session: sessionId, member: memberId, state });
+        if (!replacement.dead) {
+          this.#post(replacement, { op: 'join', session: sessionId, member: memberId, state });
+        }
         this.events.send(sessionId, memberId, closed);
       }
     }
   }
 
   #post(slot: Slot, command: WorkerCommand): void {
-    slot.worker.postMessage(command);
+    if (!slot.dead) slot.worker.postMessage(command);
   }
 
   #place(sessionId: string): SessionPlace {
     let place = this.#sessions.get(sessionId);
     if (!place) {
-      // The least busy worker: fewest members, then fewest sessions.
+      // Workers start when first needed; then the least busy one: fewest members, then sessions.
+      if (this.#slots.length < this.#size && this.#slots.every((s) => s.sessions.size > 0)) {
+        this.#slots.push(this.#spawn(this.#slots.length, 0));
+      }
       let best = this.#slots[0]!;
       let bestLoad = Infinity;
       for (const slot of this.#slots) {
+        if (slot.dead) continue;
         let members = 0;
         for (const id of slot.sessions) members += this.#sessions.get(id)?.members.size ?? 0;
         const load = members * 1000 + slot.sessions.size;
@@ -183,6 +217,16 @@ export class WorkerMediaEngine implements MediaEngine {
   handle(sessionId: string, memberId: string, message: MediaClientMessage): void {
     const place = this.#sessions.get(sessionId);
     if (!place || !place.members.has(memberId)) return;
+    if (place.slot.dead) {
+      const refusal = {
+        type: 'error',
+        ...(message.id !== undefined ? { ref: message.id } : {}),
+        code: 'media_unavailable',
+        message: 'the media worker of this session could not start',
+      };
+      this.events.send(sessionId, memberId, JSON.stringify(refusal));
+      return;
+    }
     this.#post(place.slot, { op: 'handle', session: sessionId, member: memberId, message });
   }
 
@@ -190,6 +234,9 @@ export class WorkerMediaEngine implements MediaEngine {
     const workers = await Promise.all(
       this.#slots.map(async (slot) => {
         const ask = ++this.#asks;
+        if (slot.dead) {
+          return { ...emptyCounts(), index: slot.index, threadId: -1, restarts: slot.restarts };
+        }
         const counts = await new Promise<WorkerCounts>((resolve) => {
           const timer = setTimeout(() => {
             slot.asks.delete(ask);
@@ -216,11 +263,11 @@ export class WorkerMediaEngine implements MediaEngine {
     return { workers, total };
   }
 
-  /** Ends a worker as a crash would (operators' drills and tests): it is replaced. */
-  async killWorker(index: number): Promise<void> {
+  async restartWorker(index: number): Promise<boolean> {
     const slot = this.#slots[index];
-    if (!slot) throw new RangeError(`no media worker ${index}`);
+    if (!slot) return false;
     await slot.worker.terminate();
+    return true;
   }
 
   /** Which worker a session's media is on (undefined: none yet). */
@@ -246,6 +293,9 @@ export class NoMediaEngine implements MediaEngine {
   handle(): void {}
   async stats(): Promise<MediaStats> {
     return { workers: [], total: emptyCounts() };
+  }
+  async restartWorker(): Promise<boolean> {
+    return false;
   }
   async close(): Promise<void> {}
 }

@@ -64,3 +64,38 @@ export const ListProjectsResponse = ListResponse(Project, 'ListProjectsResponse'
 export type ListProjectsResponse = Static<typeof ListProjectsResponse>;
 export const ListApiTokensResponse = ListResponse(ApiToken, 'ListApiTokensResponse');
 export type ListApiTokensResponse = Static<typeof ListApiTokensResponse>;
+
+/** One media worker's counts (`GET /admin/v1/media`). */
+const MediaCountsFields = {
+  sessions: Type.Integer({ description: 'Sessions whose media this worker carries' }),
+  members: Type.Integer(),
+  transports: Type.Integer({ description: 'Peer connections open (publish and subscribe)' }),
+  producers: Type.Integer({ description: 'Tracks received from publishers' }),
+  consumers: Type.Integer({ description: 'Tracks sent to subscribers' }),
+  packetsIn: Type.Integer(),
+  packetsOut: Type.Integer(),
+  bytesOut: Type.Integer(),
+  keyframesAsked: Type.Integer({ description: 'Keyframe requests from subscribers' }),
+  keyframesSent: Type.Integer({
+    description: 'Keyframe requests sent to publishers (rate-limited)',
+  }),
+  errors: Type.Integer({ description: 'Errors contained in the worker (bad SDP, failed sends)' }),
+};
+export const MediaWorkerStats = Type.Object(
+  {
+    index: Type.Integer(),
+    threadId: Type.Integer(),
+    restarts: Type.Integer({ description: 'Times this worker died and was replaced' }),
+    ...MediaCountsFields,
+  },
+  { $id: 'MediaWorkerStats', additionalProperties: false },
+);
+export const MediaStatsResponse = Type.Object(
+  {
+    available: Type.Boolean({ description: 'False when the server runs without media' }),
+    workers: Type.Array(MediaWorkerStats),
+    total: Type.Object(MediaCountsFields, { additionalProperties: false }),
+  },
+  { $id: 'MediaStatsResponse', additionalProperties: false },
+);
+export type MediaStatsResponse = Static<typeof MediaStatsResponse>;

@@ -6,6 +6,7 @@ import {
   ListApiTokensResponse,
   ListPageQuery,
   ListProjectsResponse,
+  MediaStatsResponse,
   Project,
   RoomTokenKeyRotation,
   type CreateApiTokenRequest as CreateTokenBody,
@@ -219,6 +220,51 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
             }
           : null,
       };
+    },
+  );
+
+  app.get(
+    '/media',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Media workers and what they carry',
+        description:
+          'Counts of each media worker (sessions, members, peer connections, tracks in and out, ' +
+          'packets, keyframe requests, contained errors) and their sum.',
+        response: { 200: MediaStatsResponse, ...errorResponses(401) },
+      },
+    },
+    async () => {
+      const media = ctx.live.media;
+      const stats = await media.stats();
+      return { available: media.available, ...stats };
+    },
+  );
+
+  app.post<{ Params: { index: string } }>(
+    '/media/workers/:index/restart',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Restart a media worker (a drill)',
+        description:
+          'Ends the worker as a crash would: the members of its sessions are sent ' +
+          '`media.closed` (`worker_failed`) and may publish and subscribe again; a new worker ' +
+          'takes its place.',
+        params: Type.Object({ index: Type.String({ pattern: '^[0-9]{1,3}$' }) }),
+        response: {
+          204: { type: 'null', description: 'Restarted' },
+          ...errorResponses(400, 401, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const restarted = await ctx.live.media.restartWorker(Number(request.params.index));
+      if (!restarted) throw new HttpError(404);
+      return reply.code(204).send();
     },
   );
 }
