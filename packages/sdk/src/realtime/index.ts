@@ -8,6 +8,18 @@ export {
 export { RealtimeClosedError, RealtimeError } from './errors.js';
 export { Realtime } from './realtime.js';
 export {
+  RealtimeMedia,
+  type LocalTrack,
+  type MediaChannel,
+  type MediaClosedEvent,
+  type PeerConnectionConstructor,
+  type PublishInput,
+  type PublishOptions,
+  type RealtimeMediaOptions,
+  type RemoteTrack,
+  type TrackEvent,
+} from './media.js';
+export {
   RealtimeSession,
   joinRealtime,
   type MemberLeftEvent,

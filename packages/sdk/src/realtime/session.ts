@@ -4,7 +4,9 @@ import type {
   JoinedMessage,
   LiveMember,
   LiveSession,
+  MediaClientMessage,
   MemberJoinedMessage,
+  MemberTalkingMessage,
   MemberLeftMessage,
   MemberUpdatedMessage,
   ServerMessage,
@@ -13,6 +15,12 @@ import type {
 } from '@conclave/schema';
 import { REALTIME_SUBPROTOCOL, isFinalClose } from './constants.js';
 import { RealtimeClosedError, RealtimeError } from './errors.js';
+import {
+  RealtimeMedia,
+  type MediaClosedEvent,
+  type RealtimeMediaOptions,
+  type TrackEvent,
+} from './media.js';
 import {
   realtimeUrl,
   resolveWebSocket,
@@ -42,6 +50,8 @@ export interface RealtimeJoinOptions {
   reconnect?: boolean | ReconnectOptions;
   /** How long connecting and joining may take, per attempt (default 10 000 ms). */
   joinTimeoutMs?: number;
+  /** Media with Conclave (`session.media`): the `RTCPeerConnection` class, auto-subscribe … */
+  media?: RealtimeMediaOptions;
 }
 
 export interface RealtimeOptions extends RealtimeJoinOptions {
@@ -80,6 +90,15 @@ export interface RealtimeEvents {
   reconnected: { attempt: number; resumed: boolean };
   /** The session is over: left, refused, removed, ended, or reconnection gave up. */
   closed: RealtimeCloseEvent;
+  /** A remote member's track arrived (`session.media.remoteTracks` has it). */
+  'track.added': TrackEvent;
+  /** A remote member's track ended (unpublished, the member left, or media closed). */
+  'track.removed': TrackEvent;
+  /** A member started or stopped talking. */
+  'member.talking': MemberTalkingMessage;
+  /** This member's media with Conclave ended; `restarting` when the client starts it again
+   *  (after `worker_failed`). */
+  'media.closed': MediaClosedEvent;
 }
 export type RealtimeEventType = keyof RealtimeEvents;
 export type RealtimeListener<K extends RealtimeEventType> = (event: RealtimeEvents[K]) => void;
@@ -93,10 +112,12 @@ export interface UpdateMemberParams {
   memberId?: string;
   audioMuted?: boolean;
   videoMuted?: boolean;
+  /** Receives no audio from the others. */
+  deaf?: boolean;
 }
 
 interface Pending {
-  resolve: () => void;
+  resolve: (reply: ServerMessage) => void;
   reject: (error: Error) => void;
 }
 
@@ -149,9 +170,29 @@ export class RealtimeSession {
   #wake: (() => void) | undefined;
   #closed: Promise<RealtimeCloseEvent>;
   #resolveClosed!: (event: RealtimeCloseEvent) => void;
+  readonly #media: RealtimeMedia;
 
   private constructor(url: string, options: RealtimeJoinOptions, WebSocket: WebSocketConstructor) {
     this.#url = url;
+    this.#media = new RealtimeMedia(
+      {
+        request: (frame) => this.#call(frame),
+        send: (frame) => {
+          if (this.#state === 'open' && this.#ws) this.#send(this.#ws, frame);
+        },
+        emitTrack: (type, event) => this.#emit(type, event),
+        emitClosed: (event) => this.#emit('media.closed', event),
+        emitError: (error) =>
+          this.#emit(
+            'error',
+            error instanceof RealtimeError
+              ? error
+              : new RealtimeError('media_failed', `media: ${error.message}`),
+          ),
+        updateSelf: (params) => this.updateMember(params),
+      },
+      options.media,
+    );
     this.#options = options;
     this.#WebSocket = WebSocket;
     const reconnect = options.reconnect ?? true;
@@ -172,7 +213,8 @@ export class RealtimeSession {
     const { url, ...rest } = options;
     const WebSocket = await resolveWebSocket(options.WebSocket);
     const session = new RealtimeSession(realtimeUrl(url), rest, WebSocket);
-    await session.#open();
+    const joined = await session.#open();
+    session.#media.onJoined(joined.media, false, true);
     return session;
   }
 
@@ -205,6 +247,10 @@ export class RealtimeSession {
   /** The scopes this member's token grants. */
   get scopes(): readonly string[] {
     return this.#scopes;
+  }
+  /** This member's media with Conclave: publish, mute, the others' tracks. */
+  get media(): RealtimeMedia {
+    return this.#media;
   }
   /** Resolves once the session is over, with the final close code and reason. */
   get closed(): Promise<RealtimeCloseEvent> {
@@ -268,6 +314,7 @@ export class RealtimeSession {
       ...(params.memberId === undefined ? {} : { member_id: params.memberId }),
       ...(params.audioMuted === undefined ? {} : { audio_muted: params.audioMuted }),
       ...(params.videoMuted === undefined ? {} : { video_muted: params.videoMuted }),
+      ...(params.deaf === undefined ? {} : { deaf: params.deaf }),
     });
   }
 
@@ -336,6 +383,13 @@ export class RealtimeSession {
   }
 
   #request(frame: Exclude<ClientMessage, { type: 'join' | 'leave' }>): Promise<void> {
+    return this.#call(frame).then(() => undefined);
+  }
+
+  /** Sends a request; resolves with its reply (`ack`, or `media.answer` to `media.publish`). */
+  #call(
+    frame: Exclude<ClientMessage, { type: 'join' | 'leave' }> | MediaClientMessage,
+  ): Promise<ServerMessage> {
     const ws = this.#ws;
     if (this.#state !== 'open' || !ws) {
       const { code, reason } =
@@ -343,7 +397,7 @@ export class RealtimeSession {
       return Promise.reject(new RealtimeClosedError(code, reason));
     }
     const id = `r${++this.#nextId}`;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<ServerMessage>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       if (!this.#send(ws, { ...frame, id })) {
         this.#pending.delete(id);
@@ -465,9 +519,26 @@ export class RealtimeSession {
       case 'ack': {
         const pending = this.#pending.get(frame.ref);
         this.#pending.delete(frame.ref);
-        pending?.resolve();
+        pending?.resolve(frame);
         return;
       }
+      case 'media.answer': {
+        if (frame.ref === undefined) return;
+        const pending = this.#pending.get(frame.ref);
+        this.#pending.delete(frame.ref);
+        pending?.resolve(frame);
+        return;
+      }
+      case 'media.offer':
+        this.#media.onOffer(frame);
+        return;
+      case 'media.closed':
+        this.#media.onClosed(frame);
+        return;
+      case 'member.talking':
+        this.#media.onTalking(frame.member_id, frame.talking);
+        this.#emit('member.talking', frame);
+        return;
       case 'error': {
         const error = new RealtimeError(frame.code, frame.message, frame.ref);
         const pending = frame.ref === undefined ? undefined : this.#pending.get(frame.ref);
@@ -484,6 +555,7 @@ export class RealtimeSession {
       case 'member.left': {
         const member = this.#members.get(frame.member_id);
         if (frame.member_id !== this.#memberId) this.#members.delete(frame.member_id);
+        this.#media.onMemberLeft(frame.member_id);
         this.#emit('member.left', { ...frame, member });
         return;
       }
@@ -546,6 +618,8 @@ export class RealtimeSession {
         }
         this.#state = 'open';
         this.#emit('reconnected', { attempt, resumed: joined.resumed });
+        // The server dropped this member's media with the old connection: start it again.
+        this.#media.onJoined(joined.media, joined.resumed, false);
         return;
       } catch (error) {
         if (this.#state !== 'reconnecting') return;
@@ -562,6 +636,7 @@ export class RealtimeSession {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#lastClose = { code, reason };
+    this.#media.close();
     this.#wake?.();
     const connecting = this.#connecting;
     this.#connecting = undefined;

@@ -34,7 +34,12 @@ export function freePort(): Promise<number> {
 
 /** The real server (`startServer`, as `conclave serve` runs it) on a fresh SQLite file. */
 export async function startConclave(
-  options: { rateLimitPerMinute?: number } = {},
+  options: {
+    rateLimitPerMinute?: number;
+    /** Media workers (`CONCLAVE_MEDIA_WORKERS`) and announced addresses
+     *  (`CONCLAVE_MEDIA_ADDRESSES`); default: the server's defaults. */
+    media?: { workers?: number; addresses?: string };
+  } = {},
 ): Promise<Conclave> {
   const dir = mkdtempSync(join(tmpdir(), 'conclave-sdk-test-'));
   const port = await freePort();
@@ -51,6 +56,12 @@ export async function startConclave(
       CONCLAVE_ADMIN_TOKEN: adminToken,
       CONCLAVE_RATE_LIMIT: String(options.rateLimitPerMinute ?? 0),
       LOG_LEVEL: 'silent',
+      ...(options.media?.workers === undefined
+        ? {}
+        : { CONCLAVE_MEDIA_WORKERS: String(options.media.workers) }),
+      ...(options.media?.addresses === undefined
+        ? {}
+        : { CONCLAVE_MEDIA_ADDRESSES: options.media.addresses }),
     }),
   );
   return {
