@@ -72,6 +72,30 @@ window.harness = {
     return out;
   },
   events: () => events,
+  camera: (enabled) => session.media.setCameraEnabled(enabled).then(() => 'ack'),
+  async replaceCamera() {
+    // A canvas that changes every 50 ms: a different video track for the same sender.
+    const canvas = document.createElement('canvas');
+    canvas.width = 320;
+    canvas.height = 240;
+    const context = canvas.getContext('2d');
+    let n = 0;
+    setInterval(() => {
+      context.fillStyle = 'hsl(' + (n++ * 7) % 360 + ', 80%, 50%)';
+      context.fillRect(0, 0, 320, 240);
+    }, 50);
+    const track = canvas.captureStream(20).getVideoTracks()[0];
+    const old = session.media.localTracks.get('camera').track;
+    await session.media.replaceTrack('camera', track);
+    old.stop();
+    return session.media.localTracks.get('camera').track === track;
+  },
+  unpublish: (source) => session.media.unpublish(source).then(() => [...session.media.localTracks.keys()]),
+  async publishCamera() {
+    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240, frameRate: 15 } });
+    await session.media.publish(stream);
+    return [...session.media.localTracks.keys()];
+  },
   async leave() {
     await session.leave();
     for (const t of session.media.localTracks.values()) t.track?.stop();
@@ -272,6 +296,60 @@ describe('media through the SDK in headless Chromium', { ...skip, timeout: 240_0
     await mod.unmuteVideo(grace.memberId);
     await grows(ada.page, [grace.memberId], { minFrames: 10, minPackets: 0 });
     await grows(linus.page, [grace.memberId], { minFrames: 10, minPackets: 0 });
+  });
+
+  it('local camera mute, replaceTrack without renegotiation, unpublish and publish again', async () => {
+    const [ada, grace] = people as [(typeof people)[0], (typeof people)[0]];
+    const call = (page: Page, expression: string) => page.evaluate(expression);
+    const added = async () =>
+      (
+        (await call(grace.page, 'window.harness.events()')) as { type: string; memberId: string }[]
+      ).filter((e) => e.type === 'track.added' && e.memberId === ada.memberId).length;
+
+    // setCameraEnabled(false): the server is told (the others see video_muted) and stops forwarding.
+    const mod = nodeSessions[0]!;
+    const seen = new Promise<void>((resolve) => {
+      const off = mod.on('member.updated', (e) => {
+        if (e.member.id === ada.memberId && e.member.video_muted) {
+          off();
+          resolve();
+        }
+      });
+    });
+    assert.equal(await call(ada.page, 'window.harness.camera(false)'), 'ack');
+    await seen;
+    await new Promise((r) => setTimeout(r, 1_500));
+    const before = (await inbound(grace.page))[ada.memberId]!;
+    await new Promise((r) => setTimeout(r, 2_000));
+    const later = (await inbound(grace.page))[ada.memberId]!;
+    console.log(
+      `camera off: frames +${later.frames - before.frames}, audio packets +${later.packets - before.packets}`,
+    );
+    assert.ok(later.frames - before.frames <= 2);
+    assert.ok(later.packets - before.packets > 10, 'audio goes on');
+    assert.equal(await call(ada.page, 'window.harness.camera(true)'), 'ack');
+    await grows(grace.page, [ada.memberId], { minFrames: 10, minPackets: 0 });
+
+    // replaceTrack: the same sender, a new track; no renegotiation, so no new remote track.
+    const addedBefore = await added();
+    assert.equal(await call(ada.page, 'window.harness.replaceCamera()'), true);
+    await grows(grace.page, [ada.memberId], { minFrames: 20, minPackets: 0 });
+    assert.equal(await added(), addedBefore);
+
+    // unpublish the camera: Grace's track of it is removed; audio goes on.
+    assert.deepEqual(await call(ada.page, "window.harness.unpublish('camera')"), ['microphone']);
+    await grace.page.waitForFunction(
+      `window.harness.events().some((e) => e.type === 'track.removed' && e.memberId === ${JSON.stringify(ada.memberId)} && e.source === 'camera')`,
+    );
+    // Publish a camera again: a new remote track, decoded.
+    assert.deepEqual(
+      ((await call(ada.page, 'window.harness.publishCamera()')) as string[]).sort(),
+      ['camera', 'microphone'],
+    );
+    await grace.page.waitForFunction(
+      `window.harness.events().filter((e) => e.type === 'track.added' && e.memberId === ${JSON.stringify(ada.memberId)} && e.source === 'camera').length >= 2`,
+    );
+    await grows(grace.page, [ada.memberId], { minFrames: 10, minPackets: 10 });
   });
 
   it('an audience member cannot publish (not_publisher) but receives', async () => {
