@@ -101,6 +101,13 @@ describe('README', () => {
       '.setLayout(',
       '.lock(',
       '.leave(',
+      'media.publish(',
+      'media.unpublish(',
+      'media.replaceTrack(',
+      'media.setCameraEnabled(',
+      'media.setMicrophoneEnabled(',
+      'media.remoteTracks',
+      'media.stop(',
     ]) {
       assert.ok(
         blocks.some((b) => b.includes(method)),
