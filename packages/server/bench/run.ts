@@ -744,10 +744,13 @@ async function main(): Promise<void> {
 }
 
 // `npm run bench -- sessions …`: the realtime sessions benchmark (bench/sessions.ts).
-const sessions = process.argv[2] === 'sessions';
-(sessions
+// `npm run bench -- media …`: the media benchmark (bench/media.ts).
+const sub = process.argv[2];
+(sub === 'sessions'
   ? import('./sessions.js').then((m) => m.runSessions(process.argv.slice(3)))
-  : main()
+  : sub === 'media'
+    ? import('./media.js').then((m) => m.runMedia(process.argv.slice(3)))
+    : main()
 ).catch((error: unknown) => {
   log(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exitCode = 1;

@@ -33,6 +33,7 @@ export interface BenchOptions {
 
 const HELP = `npm run bench -- [flags]
 npm run bench -- sessions [flags]   (the realtime sessions benchmark: \`npm run bench -- sessions --help\`)
+npm run bench -- media [flags]      (the media benchmark, Chromium through the SFU: \`npm run bench -- media --help\`)
 
   --n <rows>             conferences to seed (default 1000000)
   --duration <s>         measured seconds per scenario (default 10)

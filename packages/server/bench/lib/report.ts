@@ -55,7 +55,7 @@ const fmtMs = (n: number) => (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n
 const pad = (s: string, w: number) => s.padStart(w);
 const padEnd = (s: string, w: number) => s.padEnd(w);
 
-function table(headers: string[], rows: string[][], leftCols = 1): string {
+export function table(headers: string[], rows: string[][], leftCols = 1): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     '  ' +
