@@ -15,9 +15,7 @@ export class TestMember {
     socket.on('message', (data) => {
       const message = JSON.parse(String(data)) as ServerMessage;
       if (message.type === 'joined') this.joined = message;
-      const i = this.#waiters.findIndex((w) => w.match(message));
-      if (i >= 0) this.#waiters.splice(i, 1)[0]!.resolve(message);
-      else this.received.push(message);
+      this.deliver(message);
     });
     this.closed = new Promise((resolve) => {
       socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
@@ -48,6 +46,13 @@ export class TestMember {
     if (outcome)
       throw Object.assign(new Error(`refused: ${outcome.code} ${outcome.reason}`), outcome);
     return member;
+  }
+
+  /** Hands a message to the first waiter for it, or keeps it (also to pass one back on). */
+  deliver(message: ServerMessage): void {
+    const i = this.#waiters.findIndex((w) => w.match(message));
+    if (i >= 0) this.#waiters.splice(i, 1)[0]!.resolve(message);
+    else this.received.push(message);
   }
 
   get id(): string {
