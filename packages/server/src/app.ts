@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { adminRoutes } from './admin/admin-routes.js';
@@ -40,6 +41,8 @@ export interface BuildAppOptions {
   realtime?: Partial<RealtimeConfig>;
   /** Media workers (audio and video through Conclave); without it, members meet without media. */
   mediaEngine?: MediaEngineOptions;
+  /** Listen with HTTPS (and wss) instead of HTTP: at least `cert` and `key`. */
+  https?: HttpsServerOptions;
 }
 
 /** The whole HTTP application as one Fastify instance; `main.ts` only boots it. */
@@ -58,6 +61,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     forceCloseConnections: 'idle',
     return503OnClosing: false,
     routerOptions: { maxParamLength: 500 },
+    // Typed as `object`: nothing here uses more of the server than HTTPS shares with HTTP.
+    ...((options.https ? { https: options.https } : {}) as object),
   });
   const ctx: AppContext = {
     store: options.store,

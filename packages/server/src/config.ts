@@ -21,6 +21,29 @@ export interface Config {
   realtime: RealtimeConfig;
   /** Audio and video through Conclave (`CONCLAVE_MEDIA*`, `CONCLAVE_ICE_SERVERS`). */
   media: MediaConfig;
+  /** HTTPS (and wss) on `port` when `CONCLAVE_TLS_CERT` and `CONCLAVE_TLS_KEY` are set. */
+  tls: TlsConfig | undefined;
+}
+
+/** Paths of PEM files, read at start and again on SIGHUP (a renewed certificate). */
+export interface TlsConfig {
+  /** `CONCLAVE_TLS_CERT`: the certificate, followed by its intermediates. */
+  certFile: string;
+  /** `CONCLAVE_TLS_KEY`: the private key. */
+  keyFile: string;
+}
+
+/** Both `CONCLAVE_TLS_CERT` and `CONCLAVE_TLS_KEY`, or neither. */
+export function parseTlsConfig(env: NodeJS.ProcessEnv = process.env): TlsConfig | undefined {
+  const certFile = env.CONCLAVE_TLS_CERT || undefined;
+  const keyFile = env.CONCLAVE_TLS_KEY || undefined;
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) {
+    throw new Error(
+      `CONCLAVE_TLS_CERT and CONCLAVE_TLS_KEY go together: ${certFile ? 'CONCLAVE_TLS_KEY' : 'CONCLAVE_TLS_CERT'} is not set`,
+    );
+  }
+  return { certFile, keyFile };
 }
 
 /** The live-session settings' defaults (also for apps built without loadConfig, as in tests). */
@@ -67,11 +90,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error('CONCLAVE_SQLITE_SYNCHRONOUS must be NORMAL or FULL');
   }
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  const tls = parseTlsConfig(env);
   return {
     port,
     host,
     databaseUrl: env.DATABASE_URL || './data/conclave.sqlite',
-    publicUrl: (env.CONCLAVE_PUBLIC_URL || `http://${urlHost}:${port}`).replace(/\/+$/, ''),
+    publicUrl: (
+      env.CONCLAVE_PUBLIC_URL || `${tls ? 'https' : 'http'}://${urlHost}:${port}`
+    ).replace(/\/+$/, ''),
     projectId: env.CONCLAVE_PROJECT_ID || undefined,
     apiToken: env.CONCLAVE_API_TOKEN || undefined,
     adminToken: env.CONCLAVE_ADMIN_TOKEN || undefined,
@@ -81,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sqliteSynchronous: synchronous,
     mediaDir: defaultMediaDir(env),
     media: parseMediaConfig(env, host),
+    tls,
     realtime: {
       nodeId: env.CONCLAVE_NODE_ID || undefined,
       graceMs: integer(

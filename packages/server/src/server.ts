@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
+import type { Server as HttpsServer } from 'node:https';
 import { hostname } from 'node:os';
+import { createSecureContext } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { bootstrap } from './bootstrap.js';
 import { LocalMediaStorage } from './media/media-storage.js';
-import type { Config } from './config.js';
+import type { Config, TlsConfig } from './config.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 
@@ -15,8 +18,33 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Opens the database, ensures the bootstrap project, and listens. */
+/** Reads the certificate and key, and checks that they make a usable pair. */
+export function readTls(tls: TlsConfig): { cert: Buffer; key: Buffer } {
+  const read = (name: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new Error(`${name}: cannot read ${path}: ${(error as Error).message}`);
+    }
+  };
+  const pair = {
+    cert: read('CONCLAVE_TLS_CERT', tls.certFile),
+    key: read('CONCLAVE_TLS_KEY', tls.keyFile),
+  };
+  try {
+    createSecureContext(pair);
+  } catch (error) {
+    throw new Error(
+      `CONCLAVE_TLS_CERT and CONCLAVE_TLS_KEY are not a usable PEM certificate and key: ${(error as Error).message}`,
+    );
+  }
+  return pair;
+}
+
+/** Opens the database, ensures the bootstrap project, and listens (HTTPS with `config.tls`). */
 export async function startServer(config: Config): Promise<RunningServer> {
+  // Before the database: a bad certificate is a startup error that changes nothing.
+  const https = config.tls ? readTls(config.tls) : undefined;
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     sqliteSynchronous: config.sqliteSynchronous,
@@ -27,6 +55,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     config,
     media: new LocalMediaStorage(config.mediaDir),
     ...(config.media.enabled ? { mediaEngine: config.media } : {}),
+    ...(https ? { https } : {}),
     realtime: {
       ...config.realtime,
       // Stable across restarts, so a restarted server ends what it left in progress at once.
@@ -50,6 +79,16 @@ export async function startServer(config: Config): Promise<RunningServer> {
   app.server.keepAliveTimeout = 65_000;
   app.server.requestTimeout = 30_000;
   await app.listen({ port: config.port, host: config.host });
+  // SIGHUP reloads a renewed certificate (Let's Encrypt); a bad one is logged and the old one kept.
+  const reload = () => {
+    try {
+      (app.server as unknown as HttpsServer).setSecureContext(readTls(config.tls!));
+      app.log.info({ cert: config.tls!.certFile }, 'TLS certificate reloaded');
+    } catch (error) {
+      app.log.error({ err: error }, 'TLS certificate not reloaded; the previous one stays');
+    }
+  };
+  if (config.tls) process.on('SIGHUP', reload);
   let closing: Promise<void> | undefined;
   return {
     app,
@@ -57,6 +96,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     url: config.publicUrl,
     close() {
       closing ??= (async () => {
+        process.off('SIGHUP', reload);
         await app.close();
         await store.close();
       })();

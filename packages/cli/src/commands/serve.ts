@@ -20,7 +20,8 @@ export function serveCommand(program: Command): Command {
         'CONCLAVE_PUBLIC_URL, CONCLAVE_PROJECT_ID + CONCLAVE_API_TOKEN (a project ensured at start),\n' +
         'CONCLAVE_ADMIN_TOKEN (enables the admin API), CONCLAVE_RATE_LIMIT, LOG_LEVEL. The flags\n' +
         'above override the first four. On an empty database with no project given, the first\n' +
-        'start creates a project and prints its id and API token once.\n',
+        'start creates a project and prints its id and API token once. CONCLAVE_TLS_CERT and\n' +
+        'CONCLAVE_TLS_KEY (PEM files; SIGHUP reloads them) serve HTTPS and wss on the same port.\n',
     )
     .option('--port <port>', 'port to listen on (PORT, default 8080)')
     .option('--host <address>', 'address to listen on (HOST, default 127.0.0.1)')

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,16 @@ export interface ServerProcess {
   stdout: () => string;
   stderr: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** The status of a GET over HTTPS, trusting any certificate (the test's own self-signed one). */
+function httpsStatus(url: string): Promise<number> {
+  return new Promise((resolveStatus, reject) => {
+    httpsGet(url, { rejectUnauthorized: false }, (res) => {
+      res.resume();
+      resolveStatus(res.statusCode ?? 0);
+    }).once('error', reject);
+  });
 }
 
 /** Runs `src/main.ts` — what `npm start` runs — as its own process, and waits until it is ready. */
@@ -50,15 +61,18 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
     child.once('exit', (code, signal) => done({ code, signal })),
   );
-  const url = `http://127.0.0.1:${port}`;
+  const tls = Boolean(env.CONCLAVE_TLS_CERT && env.CONCLAVE_TLS_KEY);
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   let exitedEarly = false;
   void exited.then(() => (exitedEarly = true));
   for (;;) {
     if (exitedEarly) throw new Error(`server exited early:\n${out}\n${err}`);
     try {
-      const res = await fetch(`${url}/readyz`);
-      if (res.status === 200) break;
+      const status = tls
+        ? await httpsStatus(`${url}/readyz`)
+        : (await fetch(`${url}/readyz`)).status;
+      if (status === 200) break;
     } catch {
       // not listening yet
     }
