@@ -12,6 +12,9 @@ import type {
 /** The `RTCPeerConnection` class: the browser's, or a Node implementation's (`@roamhq/wrtc`). */
 export type PeerConnectionConstructor = new (configuration?: RTCConfiguration) => RTCPeerConnection;
 
+/** Least time between two automatic restarts after an unusable server offer. */
+const RECOVER_INTERVAL_MS = 10_000;
+
 /** Media options of `joinRealtime`. */
 export interface RealtimeMediaOptions {
   /** The `RTCPeerConnection` class. Default: `globalThis.RTCPeerConnection`. In Node, pass
@@ -106,6 +109,8 @@ export class RealtimeMedia {
   #offerChain: Promise<unknown> = Promise.resolve();
   #generation = 0;
   #stopped = false;
+  #recovering = false;
+  #recoveredAt = -Infinity;
 
   constructor(channel: MediaChannel, options: RealtimeMediaOptions = {}) {
     this.#channel = channel;
@@ -292,6 +297,8 @@ export class RealtimeMedia {
   }
 
   #onOffer(offer: MediaOfferMessage): void {
+    // An offer of connections this side has already closed (a restart is under way).
+    if (!this.#subscribed) return;
     const generation = this.#generation;
     this.#offerChain = this.#offerChain
       .then(async () => {
@@ -306,7 +313,32 @@ export class RealtimeMedia {
         this.#applyTracks(pc, offer.tracks);
       })
       .catch((error: unknown) => {
+        if (generation !== this.#generation) return;
         this.#channel.emitError(error instanceof Error ? error : new Error(String(error)));
+        this.#recover();
+      });
+  }
+
+  /**
+   * An offer of the server's that this side cannot apply leaves the subscribe connection stuck
+   * (the server offers the same again). Start media again on fresh connections: `media.stop`,
+   * then publish the same tracks and subscribe again — at most once per `RECOVER_INTERVAL_MS`.
+   */
+  #recover(): void {
+    const now = Date.now();
+    if (this.#recovering || now - this.#recoveredAt < RECOVER_INTERVAL_MS) return;
+    this.#recovering = true;
+    this.#recoveredAt = now;
+    const tracks = this.#liveTracks();
+    const subscribed = this.#subscribed;
+    this.#reset(false);
+    void this.#channel
+      .request({ type: 'media.stop' })
+      .catch(() => undefined)
+      .then(() => {
+        this.#recovering = false;
+        if (this.#stopped) return;
+        this.#start(tracks, subscribed);
       });
   }
 
@@ -423,7 +455,7 @@ export class RealtimeMedia {
   onClosed(message: MediaClosedMessage): void {
     const restarting = message.reason === 'worker_failed' && !this.#stopped && this.#wanted();
     if (message.reason === 'stopped') {
-      this.#channel.emitClosed({ ...message, restarting: false });
+      this.#channel.emitClosed({ ...message, restarting: this.#recovering });
       return;
     }
     if (restarting) this.#restart();
@@ -446,19 +478,25 @@ export class RealtimeMedia {
       this.#reset(false);
       return;
     }
-    const tracks = [...this.#local].map(([source, { transceiver }]) => ({
-      source,
-      track: transceiver.sender.track,
-    }));
+    const tracks = this.#liveTracks();
     const subscribed = this.#subscribed;
     this.#reset(false);
+    this.#start(tracks, subscribed);
+  }
+
+  #liveTracks(): { source: MediaSource; track: MediaStreamTrack }[] {
+    const out: { source: MediaSource; track: MediaStreamTrack }[] = [];
+    for (const [source, { transceiver }] of this.#local) {
+      const track = transceiver.sender.track;
+      if (track && track.readyState !== 'ended') out.push({ source, track });
+    }
+    return out;
+  }
+
+  #start(tracks: { source: MediaSource; track: MediaStreamTrack }[], subscribed: boolean): void {
     const fail = (error: unknown) =>
       this.#channel.emitError(error instanceof Error ? error : new Error(String(error)));
-    const live = tracks.filter(
-      (t): t is { source: MediaSource; track: MediaStreamTrack } =>
-        t.track !== null && t.track.readyState !== 'ended',
-    );
-    if (live.length > 0) this.publish(live).catch(fail);
+    if (tracks.length > 0) this.publish(tracks).catch(fail);
     if (subscribed) this.subscribe().catch(fail);
   }
 
