@@ -111,6 +111,7 @@ export class RealtimeMedia {
   #stopped = false;
   #recovering = false;
   #recoveredAt = -Infinity;
+  #recoverTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(channel: MediaChannel, options: RealtimeMediaOptions = {}) {
     this.#channel = channel;
@@ -311,6 +312,9 @@ export class RealtimeMedia {
         this.#channel.send({ type: 'media.answer', sdp: pc.localDescription!.sdp });
         this.#flushCandidates('subscribe');
         this.#applyTracks(pc, offer.tracks);
+        // Applied: a recovery waiting for its turn is not needed any more.
+        clearTimeout(this.#recoverTimer);
+        this.#recoverTimer = undefined;
       })
       .catch((error: unknown) => {
         if (generation !== this.#generation) return;
@@ -326,7 +330,16 @@ export class RealtimeMedia {
    */
   #recover(): void {
     const now = Date.now();
-    if (this.#recovering || now - this.#recoveredAt < RECOVER_INTERVAL_MS) return;
+    if (this.#recovering || this.#recoverTimer !== undefined) return;
+    const wait = this.#recoveredAt + RECOVER_INTERVAL_MS - now;
+    if (wait > 0) {
+      // Too soon after the last one: once the interval is over.
+      this.#recoverTimer = setTimeout(() => {
+        this.#recoverTimer = undefined;
+        if (!this.#stopped && this.#wanted()) this.#recover();
+      }, wait);
+      return;
+    }
     this.#recovering = true;
     this.#recoveredAt = now;
     const tracks = this.#liveTracks();
@@ -414,6 +427,8 @@ export class RealtimeMedia {
   /** Ends all of this member's media with Conclave (both connections); the session goes on. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    clearTimeout(this.#recoverTimer);
+    this.#recoverTimer = undefined;
     const had = this.#publishPc || this.#subscribePc || this.#subscribed;
     this.#reset(true);
     if (had) await this.#channel.request({ type: 'media.stop' }).catch(() => undefined);
@@ -465,6 +480,8 @@ export class RealtimeMedia {
 
   /** @internal The session is over. */
   close(): void {
+    clearTimeout(this.#recoverTimer);
+    this.#recoverTimer = undefined;
     this.#reset(true);
   }
 
