@@ -61,23 +61,41 @@ window.start = async (wsUrl, token, opts) => {
   const ws = new WebSocket(wsUrl);
   window.ws = ws;
   const send = (m) => ws.readyState === 1 && ws.send(JSON.stringify(m));
-  const pub = new RTCPeerConnection();
-  const sub = new RTCPeerConnection();
-  window.pcs = { pub, sub };
-  pub.onconnectionstatechange = () => mark(`pub ${pub.connectionState}`);
-  sub.onconnectionstatechange = () => mark(`sub ${sub.connectionState}`);
-  sub.onicecandidate = (e) =>
-    send({
-      type: 'media.candidate',
-      pc: 'subscribe',
-      candidate: e.candidate ? e.candidate.toJSON() : null,
-    });
-  pub.onicecandidate = (e) =>
-    send({
-      type: 'media.candidate',
-      pc: 'publish',
-      candidate: e.candidate ? e.candidate.toJSON() : null,
-    });
+  let pub;
+  let sub;
+  /** Fresh publish and subscribe connections (at the start, and after media.closed). */
+  const connect = () => {
+    pub = new RTCPeerConnection();
+    sub = new RTCPeerConnection();
+    const [p, q] = [pub, sub];
+    window.pcs = { pub, sub };
+    p.onconnectionstatechange = () => mark(`pub ${p.connectionState}`);
+    q.onconnectionstatechange = () => mark(`sub ${q.connectionState}`);
+    q.onicecandidate = (e) =>
+      send({
+        type: 'media.candidate',
+        pc: 'subscribe',
+        candidate: e.candidate ? e.candidate.toJSON() : null,
+      });
+    p.onicecandidate = (e) =>
+      send({
+        type: 'media.candidate',
+        pc: 'publish',
+        candidate: e.candidate ? e.candidate.toJSON() : null,
+      });
+  };
+  const publish = async () => {
+    for (const t of stream.getTracks()) pub.addTransceiver(t, { direction: 'sendonly' });
+    await pub.setLocalDescription(await pub.createOffer());
+    const tracks = pub.getTransceivers().map((t) => ({
+      mid: t.mid,
+      source: t.sender.track.kind === 'audio' ? 'microphone' : 'camera',
+    }));
+    mark('publish sent');
+    send({ type: 'media.publish', id: 'p', sdp: pub.localDescription.sdp, tracks });
+    send({ type: 'media.subscribe', id: 's' });
+  };
+  connect();
   let joined;
   const joinedP = new Promise((r) => (joined = r));
   // One message at a time: an offer must be answered before the next one is applied.
@@ -90,15 +108,7 @@ window.start = async (wsUrl, token, opts) => {
       if (m.type === 'joined') {
         b.me = m.member.id;
         mark('joined');
-        for (const t of stream.getTracks()) pub.addTransceiver(t, { direction: 'sendonly' });
-        await pub.setLocalDescription(await pub.createOffer());
-        const tracks = pub.getTransceivers().map((t) => ({
-          mid: t.mid,
-          source: t.sender.track.kind === 'audio' ? 'microphone' : 'camera',
-        }));
-        mark('publish sent');
-        send({ type: 'media.publish', id: 'p', sdp: pub.localDescription.sdp, tracks });
-        send({ type: 'media.subscribe', id: 's' });
+        await publish();
         joined();
       } else if (m.type === 'media.answer') {
         mark('publish answered');
@@ -117,7 +127,14 @@ window.start = async (wsUrl, token, opts) => {
       } else if (m.type === 'error') {
         b.errors.push(`${m.code}: ${m.message}`);
       } else if (m.type === 'media.closed') {
+        // What a client does: new connections, publish and subscribe again.
         b.closed.push(m.reason);
+        pub.close();
+        sub.close();
+        if (m.reason === 'stopped') return;
+        b.recoveries++;
+        connect();
+        await publish();
       }
     } catch (error) {
       b.errors.push(String(error));

@@ -307,7 +307,10 @@ async function measureWindow(
   let audioFlowing = 0;
   let minFps = Infinity;
   for (const [key, s] of after) {
-    const b = before.get(key);
+    // A stream whose counters went back (a page that published and subscribed again) counts
+    // from zero.
+    const prev = before.get(key);
+    const b = prev && prev.packetsReceived <= s.packetsReceived ? prev : undefined;
     const dPackets = s.packetsReceived - (b?.packetsReceived ?? 0);
     received += dPackets;
     lost += Math.max(0, s.packetsLost - (b?.packetsLost ?? 0));
@@ -322,7 +325,10 @@ async function measureWindow(
       if (dPackets > 0) audioFlowing++;
     }
   }
-  const forwarded = c1.packetsOut - c0.packetsOut;
+  // A worker that restarted counts from zero again (then only its new count is known).
+  const forwarded = c1.packetsOut >= c0.packetsOut ? c1.packetsOut - c0.packetsOut : c1.packetsOut;
+  if (c1.packetsOut < c0.packetsOut)
+    log('  note: the forwarded-packets counter went back (a media worker restarted?)');
   const cpuSeconds = ((sample.cpuPercent[pid] ?? 0) / 100) * elapsed;
   return {
     seconds: elapsed,
@@ -356,7 +362,9 @@ async function collectPageNotes(members: Member[], notes: string[]): Promise<voi
     const s = await pageState(m).catch(() => undefined);
     if (!s) continue;
     for (const e of s.errors) notes.push(`page error: ${e}`);
-    for (const c of s.closed) if (!c.startsWith('ws 1000')) notes.push(`page closed: ${c}`);
+    for (const c of s.closed)
+      if (!c.startsWith('ws 1000'))
+        notes.push(`media.closed (${c}): the page published and subscribed again`);
   }
 }
 
@@ -593,7 +601,10 @@ async function twoRun(b: Bench): Promise<TwoRun> {
     const w1 = await b.admin();
     const workers = w1.workers.map((w, i) => ({
       sessions: w.sessions,
-      packetsOut: w.packetsOut - (w0.workers[i]?.packetsOut ?? 0),
+      packetsOut:
+        w.packetsOut >= (w0.workers[i]?.packetsOut ?? 0)
+          ? w.packetsOut - (w0.workers[i]?.packetsOut ?? 0)
+          : w.packetsOut,
     }));
     const threads = [...t1]
       .map(([tid, t]) => ({
