@@ -1,4 +1,5 @@
 export * from './media-types.js';
 export { WorkerMediaEngine, NoMediaEngine } from './worker-media-engine.js';
 export { parseMediaConfig, type MediaConfig } from './media-config.js';
+export { closePeer } from './close-peer.js';
 export { checkCandidate, checkSdp, MediaInputError } from './sdp-guard.js';

@@ -85,6 +85,8 @@ export interface WorkerCounts {
   keyframesAsked: number;
   /** Keyframe requests sent to publishers (after the per-publisher limit). */
   keyframesSent: number;
+  /** Retransmission requests (NACK) from subscribers, answered from the sent-packet history. */
+  nacks: number;
   /** Errors contained inside the worker (a bad SDP, a failed send). */
   errors: number;
 }
@@ -101,7 +103,9 @@ export type WorkerCommand =
   | { op: 'leave'; session: string; member: string }
   | { op: 'end'; session: string }
   | { op: 'handle'; session: string; member: string; message: MediaClientMessage }
-  | { op: 'stats'; ask: number };
+  | { op: 'stats'; ask: number }
+  /** Close every connection (their sockets first), then end the thread with `code`. */
+  | { op: 'exit'; code: number };
 
 /** Messages from a worker to the server's thread. */
 export type WorkerEvent =
@@ -129,6 +133,7 @@ export function emptyCounts(): WorkerCounts {
     bytesOut: 0,
     keyframesAsked: 0,
     keyframesSent: 0,
+    nacks: 0,
     errors: 0,
   };
 }

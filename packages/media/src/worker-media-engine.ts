@@ -20,7 +20,10 @@ import {
   type WorkerEvent,
 } from './media-types.js';
 
-const STATS_TIMEOUT_MS = 2_000;
+/** A worker that does not answer in time is reported with its last counts. */
+const STATS_TIMEOUT_MS = 5_000;
+/** A worker asked to exit that has not within this time is ended outright. */
+const EXIT_TIMEOUT_MS = 3_000;
 
 /** Built, the worker is a .js file. In source form (tests and benchmarks under tsx) it is a .ts
  *  file, which a worker thread can load only once tsx is registered in it. */
@@ -44,6 +47,8 @@ interface Slot {
   asks: Map<number, (counts: WorkerCounts) => void>;
   /** It said it was ready. */
   started: boolean;
+  /** Its latest counts (reported again when it is too busy to answer in time). */
+  last: WorkerCounts;
   /** Its predecessors that died before they were ready, in a row. */
   failedStarts: number;
   /** Given up on (it could not start): its sessions' media frames are refused. */
@@ -91,6 +96,7 @@ export class WorkerMediaEngine implements MediaEngine {
       restarts,
       asks: new Map(),
       started: false,
+      last: emptyCounts(),
       failedStarts,
       dead: false,
     };
@@ -127,7 +133,7 @@ export class WorkerMediaEngine implements MediaEngine {
   #onExit(slot: Slot, code: number): void {
     if (this.#closing || this.#slots[slot.index] !== slot) return;
     // A worker that cannot even start (a broken install) is not restarted in a loop.
-    for (const resolve of slot.asks.values()) resolve(emptyCounts());
+    for (const resolve of slot.asks.values()) resolve(slot.last);
     const failedStarts = slot.started ? 0 : slot.failedStarts + 1;
     if (failedStarts >= MAX_FAILED_STARTS) {
       // A worker that cannot even start (a broken install) is not restarted in a loop: its
@@ -240,10 +246,11 @@ export class WorkerMediaEngine implements MediaEngine {
         const counts = await new Promise<WorkerCounts>((resolve) => {
           const timer = setTimeout(() => {
             slot.asks.delete(ask);
-            resolve(emptyCounts());
+            resolve(slot.last);
           }, STATS_TIMEOUT_MS);
           slot.asks.set(ask, (c) => {
             clearTimeout(timer);
+            slot.last = c;
             resolve(c);
           });
           this.#post(slot, { op: 'stats', ask });
@@ -265,9 +272,18 @@ export class WorkerMediaEngine implements MediaEngine {
 
   async restartWorker(index: number): Promise<boolean> {
     const slot = this.#slots[index];
-    if (!slot) return false;
-    await slot.worker.terminate();
+    if (!slot || slot.dead) return false;
+    await this.#end(slot, 1);
     return true;
+  }
+
+  /** Asks a worker to close its sockets and exit; ends it outright if it does not. */
+  async #end(slot: Slot, code: number): Promise<void> {
+    const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));
+    slot.worker.postMessage({ op: 'exit', code } satisfies WorkerCommand);
+    const timer = setTimeout(() => void slot.worker.terminate(), EXIT_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
   }
 
   /** Which worker a session's media is on (undefined: none yet). */
@@ -278,7 +294,7 @@ export class WorkerMediaEngine implements MediaEngine {
   async close(): Promise<void> {
     this.#closing = true;
     this.#sessions.clear();
-    await Promise.all(this.#slots.map((slot) => slot.worker.terminate()));
+    await Promise.all(this.#slots.filter((slot) => !slot.dead).map((slot) => this.#end(slot, 0)));
   }
 }
 

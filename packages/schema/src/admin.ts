@@ -79,6 +79,9 @@ const MediaCountsFields = {
   keyframesSent: Type.Integer({
     description: 'Keyframe requests sent to publishers (rate-limited)',
   }),
+  nacks: Type.Integer({
+    description: 'Retransmission requests from subscribers (answered from history, as RTX)',
+  }),
   errors: Type.Integer({ description: 'Errors contained in the worker (bad SDP, failed sends)' }),
 };
 export const MediaWorkerStats = Type.Object(

@@ -54,9 +54,9 @@ async function grows(read: () => number, ms = 1500): Promise<boolean> {
 }
 
 const peers: MediaPeer[] = [];
-async function peer(token: string, name: string) {
+async function peer(token: string, name: string, options?: MediaPeer['options']) {
   const member = await TestMember.join(server.url, token, { name });
-  const p = new MediaPeer(member);
+  const p = new MediaPeer(member, options);
   peers.push(p);
   return p;
 }
@@ -106,19 +106,23 @@ describe('media: forwarding and the rules', () => {
     assert.equal(await grows(() => b.count(a.member.id, 'video')), false, 'muted video stops');
     assert.equal(await grows(() => b.count(a.member.id, 'audio'), 500), true, 'audio goes on');
     await b.member.request({ type: 'member.update', member_id: a.member.id, video_muted: false });
-    await eventually(async () => assert.ok(await grows(() => b.count(a.member.id, 'video'), 500)));
+    await eventually(async () =>
+      assert.ok(await grows(() => b.count(a.member.id, 'video'), 500), 'video resumes'),
+    );
 
     // Bo deafens himself: no audio reaches him; video does.
     assert.equal((await b.member.request({ type: 'member.update', deaf: true })).type, 'ack');
     const updated = await a.member.next(
       (m) => m.type === 'member.updated' && m.member.id === b.member.id && m.member.deaf,
     );
-    assert.ok(updated);
+    assert.ok(updated, 'member.updated with deaf');
     await sleep(300);
     assert.equal(await grows(() => b.count(a.member.id, 'audio')), false, 'deaf: no audio');
     assert.equal(await grows(() => b.count(a.member.id, 'video'), 500), true);
     await b.member.request({ type: 'member.update', deaf: false });
-    await eventually(async () => assert.ok(await grows(() => b.count(a.member.id, 'audio'), 500)));
+    await eventually(async () =>
+      assert.ok(await grows(() => b.count(a.member.id, 'audio'), 500), 'audio resumes'),
+    );
 
     // Ada speaks: everyone hears that she is talking, then that she stopped; both are recorded.
     a.level = 20;
@@ -126,7 +130,7 @@ describe('media: forwarding and the rules', () => {
       (m) => m.type === 'member.talking' && m.member_id === a.member.id && m.talking,
       10_000,
     );
-    assert.ok(started);
+    assert.ok(started, 'talking started');
     a.level = 127;
     await b.member.next(
       (m) => m.type === 'member.talking' && m.member_id === a.member.id && !m.talking,
@@ -191,6 +195,56 @@ describe('media: forwarding and the rules', () => {
   });
 });
 
+describe('media: codecs and losses', () => {
+  after(closeAll);
+
+  it('forwards H.264 when the publisher sends it, and answers NACKs when packets are lost', async () => {
+    const c = await conference();
+    const a = await peer(c.guest, 'Ada', { video: ['H264'] });
+    const b = await peer(c.guest, 'Bo', { video: ['VP8', 'H264'], loss: 5 });
+    const answer = await a.startPublishing();
+    assert.equal(answer.type, 'media.answer');
+    if (answer.type === 'media.answer') assert.match(answer.sdp, /a=rtpmap:\d+ H264\/90000/);
+    await b.startSubscribing();
+    await eventually(
+      async () => assert.ok(b.count(a.member.id, 'video') > 50, 'H.264 video arrives'),
+      15_000,
+    );
+    // The subscriber's video section puts the publisher's codec first: forwarded as it is.
+    const remote = b.subscribe!.remoteDescription!.sdp;
+    const video = remote.slice(remote.indexOf('m=video'));
+    const first = /^m=video \S+ \S+ (\d+)/.exec(video)![1];
+    assert.match(video, new RegExp(`a=rtpmap:${first} H264/90000`));
+    // Lost packets were asked for again, and answered from the server's history.
+    await eventually(
+      async () => assert.ok(((await mediaStats()).total.nacks ?? 0) > 0, 'NACKs answered'),
+      15_000,
+    );
+    await closeAll();
+  });
+
+  it("keeps a subscriber's m-lines to the most tracks at once as people come and go", async () => {
+    const c = await conference();
+    const watcher = await peer(c.guest, 'Watcher');
+    await watcher.startSubscribing();
+    for (let round = 0; round < 3; round++) {
+      const p = await peer(c.guest, `Guest ${round}`);
+      assert.equal((await p.startPublishing()).type, 'media.answer');
+      await eventually(
+        async () => assert.ok(watcher.count(p.member.id, 'video') > 5, 'the newcomer is seen'),
+        15_000,
+      );
+      await p.close();
+      await p.member.leave();
+      peers.splice(peers.indexOf(p), 1);
+    }
+    // Each newcomer's tracks took over the idle transceivers of the one before.
+    const sdp = watcher.subscribe!.remoteDescription!.sdp;
+    assert.equal(sdp.split('\r\nm=').length - 1, 2, 'two m-lines: one audio, one video');
+    await closeAll();
+  });
+});
+
 describe('media: what clients send is checked', () => {
   after(closeAll);
 
@@ -244,7 +298,7 @@ describe('media: what clients send is checked', () => {
     await real.close();
     const chat = await p.member.request({ type: 'chat', text: 'still here' });
     assert.equal(chat.type, 'ack');
-    assert.ok(((await mediaStats()).total.errors ?? 0) >= 1);
+    assert.ok(((await mediaStats()).total.errors ?? 0) >= 1, 'errors counted');
   });
 
   it('a server without media says so, and refuses media frames with media_unavailable', async () => {
@@ -267,7 +321,10 @@ describe('media: a worker that dies', () => {
     const b = await peer(c.guest, 'Bo');
     assert.equal((await a.startPublishing()).type, 'media.answer');
     await b.startSubscribing();
-    await eventually(async () => assert.ok(b.count(a.member.id, 'video') > 10), 15_000);
+    await eventually(
+      async () => assert.ok(b.count(a.member.id, 'video') > 10, 'video arrives'),
+      15_000,
+    );
 
     const res = await fetch(`${server.url}/admin/v1/media/workers/0/restart`, {
       method: 'POST',
@@ -288,7 +345,10 @@ describe('media: a worker that dies', () => {
     peers.push(a2, b2);
     assert.equal((await a2.startPublishing()).type, 'media.answer');
     await b2.startSubscribing();
-    await eventually(async () => assert.ok(b2.count(a.member.id, 'video') > 10), 15_000);
+    await eventually(
+      async () => assert.ok(b2.count(a.member.id, 'video') > 10, 'video arrives again'),
+      15_000,
+    );
     const missing = await fetch(`${server.url}/admin/v1/media/workers/9/restart`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },

@@ -73,6 +73,17 @@ port.on('message', (command: WorkerCommand) => {
       case 'stats':
         post({ ev: 'stats', ask: command.ask, counts: { ...counts } });
         return;
+      case 'exit': {
+        // Sockets are closed before the thread ends: ending a thread while its UDP sockets
+        // receive can abort the whole process (seen with Node 20's worker.terminate()).
+        const closing: Promise<unknown>[] = [];
+        for (const r of routers.values()) closing.push(...r.close());
+        routers.clear();
+        const exit = () => process.exit(command.code);
+        void Promise.allSettled(closing).then(() => setTimeout(exit, 50));
+        setTimeout(exit, 1000).unref();
+        return;
+      }
     }
   } catch {
     counts.errors++;

@@ -179,6 +179,7 @@ export class Consumer {
   packetsSent = 0;
   /** The subscriber's ids for the forwarded extensions, by URI. */
   readonly #ids = new Map<string, number>();
+  readonly #unsubscribe: (() => void)[] = [];
 
   constructor(
     public producer: Producer,
@@ -188,7 +189,20 @@ export class Consumer {
     this.waitingForKeyframe = producer.kind === 'video';
     // The subscriber lost sync (or never had it): its request goes to whichever producer this
     // consumer forwards now, through that producer's limit.
-    transceiver.sender.onPictureLossIndication.subscribe(() => this.producer.requestKeyframe());
+    const pli = transceiver.sender.onPictureLossIndication.subscribe(() =>
+      this.producer.requestKeyframe(),
+    );
+    // werift's sender answers NACKs from its history (as RTX when negotiated); counted here.
+    const nack = transceiver.sender.onGenericNack.subscribe(
+      () => this.producer.owner.counts.nacks++,
+    );
+    this.#unsubscribe.push(pli.unSubscribe, nack.unSubscribe);
+  }
+
+  /** Detaches from its transceiver (which may be used again for another producer). */
+  dispose(): void {
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+    this.ready = false;
   }
 
   get sender(): RTCRtpSender {

@@ -18,6 +18,7 @@ import type {
   ServerMessage,
 } from '@conclave/schema';
 import type { MemberMediaState, WorkerConfig, WorkerCounts } from '../media-types.js';
+import { closePeer } from '../close-peer.js';
 import { checkCandidate, checkSdp, MediaInputError } from '../sdp-guard.js';
 import { announcedOnly, codecs, peerConfig } from './peer-config.js';
 import { Consumer, Producer, type ProducerOwner } from './producer.js';
@@ -42,6 +43,9 @@ class MemberMedia implements ProducerOwner {
   negotiateScheduled = false;
   readonly producers = new Map<RTCRtpTransceiver, Producer>();
   readonly consumers = new Map<Producer, Consumer>();
+  /** Subscribe transceivers no longer used (inactive), kept to carry the next track of their
+   *  kind and codec: the m-line count stays at the most tracks ever received at once. */
+  readonly idle: RTCRtpTransceiver[] = [];
   /** Candidates for the subscribe connection that arrived before its answer. */
   pendingCandidates: NonNullable<
     Extract<MediaClientMessage, { type: 'media.candidate' }>['candidate']
@@ -98,17 +102,18 @@ export class SessionRouter {
     if (!state.canPublish) this.#closePublish(member);
   }
 
-  leave(memberId: string): void {
+  leave(memberId: string): Promise<void>[] {
     const member = this.members.get(memberId);
-    if (!member) return;
+    if (!member) return [];
     this.members.delete(memberId);
     this.counts.members--;
     member.closed = true;
-    this.#closeMedia(member);
+    return this.#closeMedia(member);
   }
 
-  close(): void {
-    for (const memberId of [...this.members.keys()]) this.leave(memberId);
+  /** Ends everyone's media; resolves as their connections' sockets close. */
+  close(): Promise<void>[] {
+    return [...this.members.keys()].flatMap((memberId) => this.leave(memberId));
   }
 
   handle(memberId: string, message: MediaClientMessage): void {
@@ -293,24 +298,21 @@ export class SessionRouter {
     for (const other of this.members.values()) {
       const consumer = other.consumers.get(producer);
       if (!consumer) continue;
-      other.consumers.delete(producer);
-      this.counts.consumers--;
-      stopTransceiver(consumer.transceiver);
+      this.#retire(other, producer, consumer);
       this.#scheduleNegotiation(other);
     }
     producer.consumers.clear();
   }
 
-  #closePublish(member: MemberMedia): void {
+  #closePublish(member: MemberMedia): Promise<void>[] {
     for (const [transceiver, producer] of [...member.producers]) {
       this.#removeProducer(member, transceiver, producer);
     }
-    if (member.publish) {
-      const pc = member.publish;
-      member.publish = undefined;
-      this.counts.transports--;
-      void pc.close().catch(() => undefined);
-    }
+    if (!member.publish) return [];
+    const pc = member.publish;
+    member.publish = undefined;
+    this.counts.transports--;
+    return [closePeer(pc)];
   }
 
   // ---- subscribe -------------------------------------------------------------------------
@@ -348,14 +350,32 @@ export class SessionRouter {
     member.subscribe = pc;
     for (const producer of wanted) {
       if (member.consumers.has(producer)) continue;
-      const transceiver = pc.addTransceiver(producer.kind, {
-        direction: 'sendonly',
-        streams: [new MediaStream({ id: producer.owner.memberId })],
-      });
-      if (producer.kind === 'video') {
-        transceiver.setCodecPreferences(matchingCodecs(pc, producer.mimeType));
+      const stream = new MediaStream({ id: producer.owner.memberId });
+      // An idle transceiver of the same kind and codec carries it if there is one: werift's
+      // reuse of stopped m-lines gives the new section a transport of its own, which browsers
+      // refuse in a bundle ("Failed to setup RTCP mux").
+      const index = member.idle.findIndex(
+        (t) => t.kind === producer.kind && sameCodec(t, producer.mimeType),
+      );
+      let transceiver: RTCRtpTransceiver;
+      let recycled = false;
+      if (index >= 0) {
+        transceiver = member.idle.splice(index, 1)[0]!;
+        transceiver.setDirection('sendonly');
+        transceiver.sender.setStreams([stream]);
+        recycled = true;
+      } else {
+        transceiver = pc.addTransceiver(producer.kind, {
+          direction: 'sendonly',
+          streams: [stream],
+        });
+        if (producer.kind === 'video') {
+          transceiver.setCodecPreferences(matchingCodecs(pc, producer.mimeType));
+        }
       }
       const consumer = new Consumer(producer, transceiver, member.memberId);
+      // Another source on the same sender: its sequence and timestamps continue.
+      if (recycled) consumer.continuityPending = true;
       consumer.paused = member.state.deaf && producer.kind === 'audio';
       member.consumers.set(producer, consumer);
       producer.consumers.add(consumer);
@@ -364,15 +384,12 @@ export class SessionRouter {
     }
     for (const [producer, consumer] of member.consumers) {
       if (wanted.has(producer)) continue;
-      member.consumers.delete(producer);
-      producer.consumers.delete(consumer);
-      this.counts.consumers--;
-      stopTransceiver(consumer.transceiver);
+      this.#retire(member, producer, consumer);
       changed = true;
     }
     const hasMedia = pc.getTransceivers().some((t) => !t.stopped);
     if (!hasMedia && !pc.remoteDescription) return; // nothing to offer yet
-    if (!changed && pc.signalingState === 'stable' && !pendingStops(pc)) return;
+    if (!changed && pc.signalingState === 'stable') return;
     await pc.setLocalDescription(await pc.createOffer());
     if (member.closed || member.subscribe !== pc) return;
     member.offering = true;
@@ -424,6 +441,20 @@ export class SessionRouter {
     if (member.dirty) this.#scheduleNegotiation(member);
   }
 
+  /** A consumer ends: its transceiver goes idle (inactive at the next offer) for later reuse. */
+  #retire(member: MemberMedia, producer: Producer, consumer: Consumer): void {
+    member.consumers.delete(producer);
+    producer.consumers.delete(consumer);
+    this.counts.consumers--;
+    consumer.dispose();
+    try {
+      consumer.transceiver.setDirection('inactive');
+      member.idle.push(consumer.transceiver);
+    } catch {
+      // a closed connection: nothing to keep
+    }
+  }
+
   // ---- connections -----------------------------------------------------------------------
 
   #connection(member: MemberMedia, role: 'publish' | 'subscribe'): RTCPeerConnection {
@@ -443,13 +474,15 @@ export class SessionRouter {
   }
 
   /** Ends both of the member's connections, and its tracks for everyone. */
-  #closeMedia(member: MemberMedia): void {
-    this.#closePublish(member);
+  #closeMedia(member: MemberMedia): Promise<void>[] {
+    const closing = this.#closePublish(member);
     for (const [producer, consumer] of member.consumers) {
       producer.consumers.delete(consumer);
+      consumer.dispose();
       this.counts.consumers--;
     }
     member.consumers.clear();
+    member.idle.length = 0;
     member.subscribed = false;
     member.offering = false;
     member.dirty = false;
@@ -458,8 +491,9 @@ export class SessionRouter {
       const pc = member.subscribe;
       member.subscribe = undefined;
       this.counts.transports--;
-      void pc.close().catch(() => undefined);
+      closing.push(closePeer(pc));
     }
+    return closing;
   }
 
   #ack(member: MemberMedia, ref: string | undefined): void {
@@ -503,17 +537,11 @@ function matchingCodecs(pc: RTCPeerConnection, mimeType: string) {
   return out.length > 0 ? out : video;
 }
 
-function stopTransceiver(transceiver: RTCRtpTransceiver): void {
-  try {
-    // removeTrack does nothing for werift senders; stop() ends the m-line at the next offer.
-    transceiver.stop();
-  } catch {
-    // already stopped
-  }
-}
-
-function pendingStops(pc: RTCPeerConnection): boolean {
-  return pc.getTransceivers().some((t) => t.stopping && !t.stopped);
+/** Whether a video transceiver was set up for this codec (audio: always Opus). */
+function sameCodec(transceiver: RTCRtpTransceiver, mimeType: string): boolean {
+  if (transceiver.kind !== 'video') return true;
+  const primary = (transceiver.codecPreferences ?? transceiver.codecs)[0];
+  return primary?.mimeType.toLowerCase() === mimeType.toLowerCase();
 }
 
 function describe(error: unknown): string {

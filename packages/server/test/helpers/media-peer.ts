@@ -4,11 +4,15 @@ import {
   RtpHeader,
   RtpPacket,
   useAudioLevelIndication,
+  useH264,
+  useNACK,
   useOPUS,
+  usePLI,
   useSdesMid,
   useVP8,
   type RTCRtpTransceiver,
 } from 'werift';
+import { closePeer } from '@conclave/media';
 import type { MediaTrackInfo, ServerMessage } from '@conclave/schema';
 import type { TestMember } from './realtime-client.js';
 
@@ -31,15 +35,32 @@ export class MediaPeer {
   level = 127;
   offers = 0;
 
-  constructor(readonly member: TestMember) {}
+  constructor(
+    readonly member: TestMember,
+    readonly options: {
+      /** The video codecs it offers or accepts (default VP8). */
+      video?: ('VP8' | 'H264')[];
+      /** Percent of incoming media packets dropped (werift's own loss simulation). */
+      loss?: number;
+    } = {},
+  ) {}
 
-  static config() {
+  config() {
+    const video = (this.options.video ?? ['VP8']).map((name) =>
+      name === 'VP8'
+        ? useVP8({ rtcpFeedback: [useNACK(), usePLI()] })
+        : useH264({ rtcpFeedback: [useNACK(), usePLI()] }),
+    );
     return {
-      codecs: { audio: [useOPUS()], video: [useVP8()] },
+      codecs: { audio: [useOPUS()], video },
+      // werift drops a packet when `inboundPacketLoss / 100 < random`: 100 - loss keeps the rest.
+      ...(this.options.loss ? { debug: { inboundPacketLoss: 100 - this.options.loss } } : {}),
       headerExtensions: { audio: [useSdesMid(), useAudioLevelIndication()], video: [useSdesMid()] },
       iceAdditionalHostAddresses: ['127.0.0.1'],
       iceUseIpv6: false,
       iceUseTcp: false,
+      // One transport for every m-line (werift leaves the sockets of unbundled ones open).
+      bundlePolicy: 'max-bundle' as const,
       iceFilterCandidatePair: (pair: { localCandidate: { host: string } }) =>
         pair.localCandidate.host === '127.0.0.1',
     };
@@ -49,7 +70,7 @@ export class MediaPeer {
   async startPublishing(
     sources: { audio?: string; video?: string } = { audio: 'microphone', video: 'camera' },
   ): Promise<Of<'media.answer'> | Of<'error'>> {
-    const pc = new RTCPeerConnection(MediaPeer.config());
+    const pc = new RTCPeerConnection(this.config());
     this.publish = pc;
     const tracks: { mid: string; source: string }[] = [];
     const kinds = (['audio', 'video'] as const).filter((k) => sources[k] !== undefined);
@@ -82,12 +103,12 @@ export class MediaPeer {
         const track = t.sender.track;
         if (!track) continue;
         if (t.kind === 'video') {
-          // A keyframe every 10 frames, deltas between (VP8 descriptor S=1, then P bit).
+          // A keyframe every 10 frames, deltas between: VP8 (descriptor S=1, then the P bit) or
+          // H.264 (an IDR slice, NAL type 5, or a non-IDR one, type 1).
           const key = frame % 10 === 1;
-          const payload = Buffer.concat([
-            Buffer.from([0x10, key ? 0x00 : 0x01]),
-            Buffer.alloc(600),
-          ]);
+          const h264 = this.options.video?.[0] === 'H264';
+          const head = h264 ? [key ? 0x65 : 0x41] : [0x10, key ? 0x00 : 0x01];
+          const payload = Buffer.concat([Buffer.from(head), Buffer.alloc(600)]);
           track.writeRtp(
             new RtpPacket(
               new RtpHeader({
@@ -119,7 +140,7 @@ export class MediaPeer {
 
   /** Subscribes and keeps answering the server's offers. */
   async startSubscribing(): Promise<void> {
-    const pc = new RTCPeerConnection(MediaPeer.config());
+    const pc = new RTCPeerConnection(this.config());
     this.subscribe = pc;
     pc.onTrack.subscribe((track) => {
       track.onReceiveRtp.subscribe(() => {
@@ -161,7 +182,7 @@ export class MediaPeer {
     this.publish = undefined;
     this.subscribe = undefined;
     this.#transceivers = [];
-    await Promise.all(pcs.map((pc) => pc?.close().catch(() => undefined)));
+    await Promise.all(pcs.map((pc) => (pc ? closePeer(pc) : undefined)));
   }
 }
 
