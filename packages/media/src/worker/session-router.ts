@@ -46,6 +46,8 @@ class MemberMedia implements ProducerOwner {
   /** Subscribe transceivers no longer used (inactive), kept to carry the next track of their
    *  kind and codec: the m-line count stays at the most tracks ever received at once. */
   readonly idle: RTCRtpTransceiver[] = [];
+  /** A transceiver went idle since the last offer: the next offer must say so. */
+  retired = false;
   /** Candidates for the subscribe connection that arrived before its answer. */
   pendingCandidates: NonNullable<
     Extract<MediaClientMessage, { type: 'media.candidate' }>['candidate']
@@ -346,7 +348,8 @@ export class SessionRouter {
       for (const producer of other.producers.values()) wanted.add(producer);
     }
     const pc = member.subscribe ?? this.#connection(member, 'subscribe');
-    let changed = !member.subscribe;
+    let changed = !member.subscribe || member.retired;
+    member.retired = false;
     member.subscribe = pc;
     for (const producer of wanted) {
       if (member.consumers.has(producer)) continue;
@@ -450,6 +453,7 @@ export class SessionRouter {
     try {
       consumer.transceiver.setDirection('inactive');
       member.idle.push(consumer.transceiver);
+      member.retired = true;
     } catch {
       // a closed connection: nothing to keep
     }
