@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
@@ -50,4 +51,22 @@ describe('npm run bench (smoke)', { skip }, () => {
     assert.match(out, /memory per member/);
     assert.doesNotMatch(out, /never delivered|closed by the server/i);
   });
+
+  it(
+    'the media benchmark runs (two Chromium members and the bare forwarder)',
+    {
+      skip:
+        existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium') || process.env.CI === 'true'
+          ? false
+          : 'no Chromium',
+    },
+    async () => {
+      const out = await bench([
+        'media',
+        ...['--sizes', '2', '--duration', '2', '--settle', '1', '--churn', '0', '--two', '0'],
+        '--no-build',
+      ]);
+      assert.match(out, /CPU per forwarded packet/);
+    },
+  );
 });

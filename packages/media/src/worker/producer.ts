@@ -22,6 +22,9 @@ interface Extension {
 }
 const NO_EXTENSIONS: Extension[] = [];
 const ignore = () => undefined;
+/** A subscriber still waiting for a keyframe asks again this often, this many times. */
+const KEYFRAME_RETRY_MS = 400;
+const KEYFRAME_RETRIES = 10;
 
 /** Audio level (RFC 6464, 0 = loudest … 127 = silence, in -dBov) at or under which a packet
  *  counts as speech. */
@@ -201,6 +204,7 @@ export class Consumer {
 
   /** Detaches from its transceiver (which may be used again for another producer). */
   dispose(): void {
+    clearTimeout(this.#retry);
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     this.ready = false;
   }
@@ -223,7 +227,7 @@ export class Consumer {
   connected(): void {
     if (this.ready || !this.#negotiated) return;
     this.ready = true;
-    this.producer.requestKeyframe();
+    this.#askForKeyframe();
   }
 
   /** Forwarding resumes after a gap: continuity, and (video) a keyframe first. */
@@ -231,8 +235,22 @@ export class Consumer {
     this.continuityPending = true;
     if (this.producer.kind === 'video') {
       this.waitingForKeyframe = true;
-      this.producer.requestKeyframe();
+      this.#askForKeyframe();
     }
+  }
+
+  #retry: NodeJS.Timeout | undefined;
+
+  /** Asks the producer for a keyframe, and again while none has come (a request can be lost, or
+   *  made before the publisher's first packet), through the producer's limit. */
+  #askForKeyframe(attempt = 0): void {
+    if (this.producer.kind !== 'video') return;
+    this.producer.requestKeyframe();
+    clearTimeout(this.#retry);
+    if (attempt >= KEYFRAME_RETRIES) return;
+    this.#retry = setTimeout(() => {
+      if (this.waitingForKeyframe && this.ready) this.#askForKeyframe(attempt + 1);
+    }, KEYFRAME_RETRY_MS);
   }
 
   /** The publisher's forwarded extensions, with this subscriber's ids; the rest are dropped
