@@ -70,6 +70,23 @@ export function peerConfig(config: WorkerConfig): Partial<PeerConfig> {
   };
 }
 
+/**
+ * Drops the SSRC lines of the sections Conclave only receives on. werift writes its own RTCP
+ * sender's SSRCs there, which the far end never needs, and older libwebrtc builds (the one in
+ * `@roamhq/wrtc`) refuse an answer whose section names SSRCs of more than one track.
+ */
+export function withoutReceiveOnlySsrcs(sdp: string): string {
+  const [head = '', ...sections] = sdp.split(/\r\n(?=m=)/);
+  const kept = sections.map((section) => {
+    const lines = section.split('\r\n');
+    if (!lines.includes('a=recvonly') && !lines.includes('a=inactive')) return section;
+    return lines
+      .filter((l) => !l.startsWith('a=ssrc:') && !l.startsWith('a=ssrc-group:'))
+      .join('\r\n');
+  });
+  return [head, ...kept].join('\r\n');
+}
+
 /** Keeps only the candidates on announced addresses in an SDP the server sends. */
 export function announcedOnly(sdp: string, addresses: string[]): string {
   const allowed = new Set(addresses);

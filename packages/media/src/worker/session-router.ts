@@ -20,7 +20,7 @@ import type {
 import type { MemberMediaState, WorkerConfig, WorkerCounts } from '../media-types.js';
 import { closePeer } from '../close-peer.js';
 import { checkCandidate, checkSdp, MediaInputError } from '../sdp-guard.js';
-import { announcedOnly, codecs, peerConfig } from './peer-config.js';
+import { announcedOnly, codecs, peerConfig, withoutReceiveOnlySsrcs } from './peer-config.js';
 import { Consumer, Producer, type ProducerOwner } from './producer.js';
 
 export interface RouterOutput {
@@ -217,7 +217,9 @@ export class SessionRouter {
     }
     if (member.closed || member.publish !== pc) return;
     this.#reconcileProducers(member, pc, sources);
-    const sdp = announcedOnly(pc.localDescription?.sdp ?? '', this.config.addresses);
+    const sdp = withoutReceiveOnlySsrcs(
+      announcedOnly(pc.localDescription?.sdp ?? '', this.config.addresses),
+    );
     this.output.send(member.memberId, {
       type: 'media.answer',
       pc: 'publish',
