@@ -294,6 +294,28 @@ export const LiveMember = Type.Object(
 );
 export type LiveMember = Static<typeof LiveMember>;
 
+/**
+ * The session's theme colours (`#RRGGBB`): a conference's stored `dark_*` / `light_*` fields;
+ * null where none is set, and always null for rooms (they have no colours). A client uses its own
+ * default for a null one.
+ */
+export const LiveSessionColors = Type.Object(
+  {
+    dark_primary: Nullable(Type.String()),
+    dark_background: Nullable(Type.String()),
+    dark_foreground: Nullable(Type.String()),
+    dark_success: Nullable(Type.String()),
+    dark_negative: Nullable(Type.String()),
+    light_primary: Nullable(Type.String()),
+    light_background: Nullable(Type.String()),
+    light_foreground: Nullable(Type.String()),
+    light_success: Nullable(Type.String()),
+    light_negative: Nullable(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type LiveSessionColors = Static<typeof LiveSessionColors>;
+
 export const LiveSession = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
@@ -306,6 +328,10 @@ export const LiveSession = Type.Object(
     max_members: Type.Integer(),
     enable_chat: Type.Boolean(),
     start_time: Type.String(),
+    /** The conference's or room's `tone_on_entry_and_exit`: clients play a tone when members
+     *  join and leave. */
+    tone_on_entry_and_exit: Type.Boolean(),
+    colors: LiveSessionColors,
   },
   { additionalProperties: false },
 );
@@ -415,6 +441,20 @@ export interface MemberTalkingMessage {
   talking: boolean;
 }
 
+/**
+ * Why a join was refused, sent just before the connection is closed with the reason's close code
+ * (not for 1001, a join refused while the server stops). `message` is for people ("joining opens
+ * at 2030-01-01T09:00:00Z"); `join_from` (with `too_early`) and `join_until` (with `too_late`: the
+ * `join_until` or `remove_at` that applied) are RFC 3339, UTC, for a client to show or count down.
+ */
+export interface RefusedMessage {
+  type: 'refused';
+  reason: CloseReason;
+  message: string;
+  join_from?: string;
+  join_until?: string;
+}
+
 export type ServerMessage =
   | JoinedMessage
   | MemberJoinedMessage
@@ -428,5 +468,6 @@ export type ServerMessage =
   | MediaOfferMessage
   | MediaAnswerReplyMessage
   | MediaClosedMessage
-  | MemberTalkingMessage;
+  | MemberTalkingMessage
+  | RefusedMessage;
 export type ServerMessageType = ServerMessage['type'];

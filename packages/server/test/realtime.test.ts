@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLOSE_CODES } from '@conclave/schema';
+import { CLOSE_CODES, THEME_COLOR_FIELDS, type RefusedMessage } from '@conclave/schema';
 import WebSocket from 'ws';
+import { refusedMessage, shuttingDown } from '../src/realtime/admission.js';
 import { eventually } from './helpers/eventually.js';
 import { TestMember } from './helpers/realtime-client.js';
 import {
@@ -41,6 +42,8 @@ async function newConference(body: Record<string, unknown> = {}, project?: TestP
     )!;
   return {
     id: created.body.id as string,
+    /** The conference as the API returned it. */
+    body: created.body as Record<string, unknown>,
     moderator: byName('Moderator').token,
     guest: byName('Guest').token,
     guestId: byName('Guest').id,
@@ -79,7 +82,7 @@ async function refusal(token: string, extra: { name?: string } = {}) {
     m.drop();
     assert.fail('the join was admitted');
   } catch (error) {
-    return error as { code: number; reason: string };
+    return error as { code: number; reason: string; refused: RefusedMessage | undefined };
   }
 }
 
@@ -201,16 +204,116 @@ describe('realtime: joining a conference', () => {
     next.drop();
   });
 
-  it('enforces the join window of the conference', async () => {
+  it('enforces the join window of the conference, and says when it opens or closed', async () => {
     const soon = new Date(Date.now() + 3_600_000).toISOString();
     const past = new Date(Date.now() - 3_600_000).toISOString();
     const early = await newConference({ join_from: soon });
     const e = await refusal(early.guest);
     assert.deepEqual([e.code, e.reason], [CLOSE_CODES.too_early, 'too_early']);
+    assert.deepEqual(e.refused, {
+      type: 'refused',
+      reason: 'too_early',
+      message: `joining opens at ${early.body.join_from as string}`,
+      join_from: early.body.join_from,
+    });
     const late = await newConference({ join_until: past });
     const l = await refusal(late.guest);
     assert.deepEqual([l.code, l.reason], [CLOSE_CODES.too_late, 'too_late']);
+    assert.deepEqual(l.refused, {
+      type: 'refused',
+      reason: 'too_late',
+      message: `joining closed at ${late.body.join_until as string}`,
+      join_until: late.body.join_until,
+    });
     assert.equal(await activeSession(early.id), undefined, 'no session was started');
+
+    // A token's remove_at that has passed: too late, and join_until says since when.
+    const removeAt = new Date(Math.floor(Date.now() / 1000 - 60) * 1000)
+      .toISOString()
+      .replace('.000Z', 'Z');
+    const token = await roomToken({
+      room_name: `gone_${Date.now()}`,
+      auto_create_room: true,
+      remove_at: removeAt,
+    });
+    const r = await refusal(token);
+    assert.equal(r.code, CLOSE_CODES.too_late);
+    assert.equal(r.refused?.join_until, removeAt);
+    assert.equal(r.refused?.join_from, undefined);
+    assert.match(r.refused?.message ?? '', /^members are removed at /);
+  });
+
+  it('explains every refusal in a refused frame before closing (but not a shutdown)', async () => {
+    const bogus = await refusal('vpt_' + '0'.repeat(32));
+    assert.deepEqual(bogus.refused, {
+      type: 'refused',
+      reason: 'invalid_token',
+      message: 'unknown or reset token',
+    });
+    const conf = await newConference({ size: 'small' });
+    const mod = await TestMember.join(server.url, conf.moderator);
+    assert.equal((await mod.request({ type: 'session.lock', locked: true })).type, 'ack');
+    const locked = await refusal(conf.guest);
+    assert.equal(locked.code, CLOSE_CODES.session_locked);
+    assert.deepEqual(locked.refused, {
+      type: 'refused',
+      reason: 'session_locked',
+      message: 'the session is locked',
+    });
+    mod.drop();
+    // A join refused while the server stops closes 1001 like everyone else's, with no frame.
+    assert.equal(refusedMessage(shuttingDown()), undefined);
+  });
+
+  it('carries the conference’s tone and colours in the session; a room’s tone and no colours', async () => {
+    const conf = await newConference({
+      tone_on_entry_and_exit: false,
+      dark_primary: '#112233',
+      light_background: '#FAFAFA',
+    });
+    const m = await TestMember.join(server.url, conf.guest);
+    const session = m.joined!.session;
+    assert.equal(session.tone_on_entry_and_exit, false);
+    assert.deepEqual(Object.keys(session.colors), [...THEME_COLOR_FIELDS]);
+    assert.equal(session.colors.dark_primary, '#112233');
+    assert.equal(session.colors.light_background, '#FAFAFA');
+    for (const field of THEME_COLOR_FIELDS) {
+      assert.equal(session.colors[field], conf.body[field], `${field} as stored`);
+    }
+    // The next join reads the conference again: a changed colour shows.
+    const updated = await server.api(`/api/video/conferences/${conf.id}`, {
+      method: 'PUT',
+      body: { display_name: 'Live', dark_primary: '#445566', tone_on_entry_and_exit: true },
+    });
+    assert.equal(updated.status, 200, updated.text);
+    const second = await TestMember.join(server.url, conf.guest);
+    assert.equal(second.joined!.session.id, session.id);
+    assert.equal(second.joined!.session.colors.dark_primary, '#445566');
+    assert.equal(second.joined!.session.tone_on_entry_and_exit, true);
+    m.drop();
+    second.drop();
+
+    const room = await server.api('/api/video/rooms', {
+      method: 'POST',
+      body: { name: `quiet_${Date.now()}`, tone_on_entry_and_exit: false },
+    });
+    assert.equal(room.status, 200, room.text);
+    const inRoom = await TestMember.join(
+      server.url,
+      await roomToken({ room_name: room.body.name }),
+    );
+    assert.equal(inRoom.joined!.session.tone_on_entry_and_exit, false);
+    for (const field of THEME_COLOR_FIELDS) {
+      assert.equal(inRoom.joined!.session.colors[field], null, `a room has no ${field}`);
+    }
+    inRoom.drop();
+    const adhoc = await TestMember.join(
+      server.url,
+      await roomToken({ room_name: `adhoc_theme_${Date.now()}`, auto_create_room: true }),
+    );
+    assert.equal(adhoc.joined!.session.tone_on_entry_and_exit, true);
+    assert.equal(adhoc.joined!.session.colors.dark_primary, null);
+    adhoc.drop();
   });
 
   it('refuses unknown, malformed and reset tokens; a reset keeps those already in', async () => {

@@ -2,8 +2,18 @@
  * From the token a client presents to what it may join and under which rules (a "ticket"). Only
  * reads: admitting someone is the engine's decision, taken against the live session.
  */
-import { CONFERENCE_SIZE_LIMITS, type ConferenceSize, type CloseReason } from '@conclave/schema';
+import {
+  CLOSE_CODES,
+  CONFERENCE_SIZE_LIMITS,
+  THEME_COLOR_FIELDS,
+  type CloseReason,
+  type ConferenceSize,
+  type LiveSessionColors,
+  type RefusedMessage,
+  type ThemeColorField,
+} from '@conclave/schema';
 import { RoomTokenRejected, verifyRoomToken } from '../auth/room-tokens.js';
+import { formatSeconds } from '../lib/time.js';
 import type { LiveSessionKey, Store } from '../store/store.js';
 
 /** The conference's, room's or auto-created session's settings, read fresh at every join. */
@@ -26,6 +36,8 @@ export interface SessionSettings {
   enableRoomPreviews: boolean;
   audioVideoSync: boolean;
   toneOnEntryAndExit: boolean;
+  /** The conference's theme colours; all null for rooms, which have none. */
+  colors: LiveSessionColors;
   roomJoinVideoOff: boolean;
   userJoinVideoOff: boolean;
   prioritizeHandraise: boolean;
@@ -51,6 +63,14 @@ export interface Ticket {
   settings: SessionSettings;
 }
 
+/** The join window that refused a join (Unix seconds), told to the client. */
+export interface RefusalTimes {
+  /** When joining opens (`too_early`). */
+  joinFrom?: number;
+  /** When joining closed: the `join_until` or `remove_at` that applied (`too_late`). */
+  joinUntil?: number;
+}
+
 /** A join refused before it reaches a session: the close code's reason. */
 export class Refused extends Error {
   constructor(
@@ -59,10 +79,27 @@ export class Refused extends Error {
     /** A standard close code instead of the reason's own (1001 while the server stops). */
     readonly code?: number,
     readonly closeReason?: string,
+    readonly times: RefusalTimes = {},
   ) {
     super(message);
     this.name = 'Refused';
   }
+}
+
+/**
+ * The `refused` frame sent before the close; none when the close takes a standard code instead of
+ * the reason's own (1001 while the server stops, a session that ended as the join was written).
+ */
+export function refusedMessage(refusal: Refused): RefusedMessage | undefined {
+  if (refusal.code !== undefined && refusal.code !== CLOSE_CODES[refusal.reason]) return undefined;
+  const { joinFrom, joinUntil } = refusal.times;
+  return {
+    type: 'refused',
+    reason: refusal.reason,
+    message: refusal.message,
+    ...(joinFrom === undefined ? {} : { join_from: formatSeconds(joinFrom) }),
+    ...(joinUntil === undefined ? {} : { join_until: formatSeconds(joinUntil) }),
+  };
 }
 
 /** A join refused because the server is stopping: 1001, as for everyone else (not final). */
@@ -70,6 +107,15 @@ export const shuttingDown = () =>
   new Refused('session_ended', 'server shutting down', 1001, 'server shutting down');
 
 const CONFERENCE_TOKEN = /^vpt_[0-9a-f]{32}$/;
+
+/** The session's colours, field by field. */
+function colorsOf(value: (field: ThemeColorField) => string | null): LiveSessionColors {
+  const colors = {} as LiveSessionColors;
+  for (const field of THEME_COLOR_FIELDS) colors[field] = value(field);
+  return colors;
+}
+/** Rooms (and auto-created sessions) have no theme colours: clients use their own. */
+const NO_COLORS: Readonly<LiveSessionColors> = Object.freeze(colorsOf(() => null));
 
 /** Rooms' defaults (the room create schema's) for a session auto-created from a room token. */
 const AUTO_ROOM_MAX_MEMBERS = 20;
@@ -121,6 +167,7 @@ async function conferenceTicket(store: Store, token: string): Promise<Ticket> {
       enableRoomPreviews: f.enable_room_previews ?? false,
       audioVideoSync: false,
       toneOnEntryAndExit: f.tone_on_entry_and_exit,
+      colors: colorsOf((field) => f[field]),
       roomJoinVideoOff: f.room_join_video_off,
       userJoinVideoOff: f.user_join_video_off,
       prioritizeHandraise: false,
@@ -178,6 +225,7 @@ async function roomTicket(store: Store, token: string): Promise<Ticket> {
         enableRoomPreviews: f.enable_room_previews ?? false,
         audioVideoSync: f.sync_audio_video ?? false,
         toneOnEntryAndExit: f.tone_on_entry_and_exit,
+        colors: NO_COLORS,
         roomJoinVideoOff: f.room_join_video_off,
         userJoinVideoOff: f.user_join_video_off,
         prioritizeHandraise: f.prioritize_handraise,
@@ -207,6 +255,7 @@ async function roomTicket(store: Store, token: string): Promise<Ticket> {
       enableRoomPreviews: grants.enableRoomPreviews,
       audioVideoSync: grants.syncAudioVideo,
       toneOnEntryAndExit: true,
+      colors: NO_COLORS,
       roomJoinVideoOff: false,
       userJoinVideoOff: false,
       prioritizeHandraise: false,

@@ -28,7 +28,14 @@ import {
   type SessionWrite,
   type Store,
 } from '../store/store.js';
-import { admit, Refused, shuttingDown, type SessionSettings, type Ticket } from './admission.js';
+import {
+  admit,
+  Refused,
+  shuttingDown,
+  type RefusalTimes,
+  type SessionSettings,
+  type Ticket,
+} from './admission.js';
 import { WriteQueue } from './write-queue.js';
 
 /** One connection, as the engine sees it (a WebSocket in production). */
@@ -491,13 +498,19 @@ export class LiveEngine {
     const until = minOf(s.joinUntil, ticket.joinUntil);
     const removeAt = minOf(s.removeAt, ticket.removeAt);
     if (from !== undefined && now < from * 1000) {
-      throw new Refused('too_early', `joining opens at ${iso(from * 1000)}`);
+      throw windowRefusal('too_early', `joining opens at ${iso(from * 1000)}`, {
+        joinFrom: from,
+      });
     }
     if (until !== undefined && now >= until * 1000) {
-      throw new Refused('too_late', `joining closed at ${iso(until * 1000)}`);
+      throw windowRefusal('too_late', `joining closed at ${iso(until * 1000)}`, {
+        joinUntil: until,
+      });
     }
     if (removeAt !== undefined && now >= removeAt * 1000) {
-      throw new Refused('too_late', `members are removed at ${iso(removeAt * 1000)}`);
+      throw windowRefusal('too_late', `members are removed at ${iso(removeAt * 1000)}`, {
+        joinUntil: removeAt,
+      });
     }
   }
 
@@ -931,6 +944,14 @@ function endedRefusal(session: SessionState): Refused {
   return new Refused('session_ended', 'the session ended', session.endCode, session.endReason);
 }
 
+function windowRefusal(
+  reason: 'too_early' | 'too_late',
+  message: string,
+  times: RefusalTimes,
+): Refused {
+  return new Refused(reason, message, undefined, undefined, times);
+}
+
 function forbidden(scope: string): ActionError {
   return new ActionError('forbidden', `the token does not grant ${scope}`);
 }
@@ -970,6 +991,8 @@ function wireSession(s: SessionState): LiveSessionWire {
     max_members: s.settings.maxMembers,
     enable_chat: s.settings.enableChat,
     start_time: iso(s.startTime),
+    tone_on_entry_and_exit: s.settings.toneOnEntryAndExit,
+    colors: s.settings.colors,
   };
 }
 

@@ -22,7 +22,7 @@ import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import { HttpError } from '../http/errors.js';
 import { errorResponses } from '../http/responses.js';
-import { Refused } from './admission.js';
+import { Refused, refusedMessage } from './admission.js';
 import { ActionError, type LiveEngine, type Membership, type Peer } from './live-engine.js';
 
 export interface RealtimeLimits {
@@ -253,6 +253,9 @@ export async function realtimeRoutes(
         c.membership = await engine.join(c, message, () => c.open);
       } catch (error) {
         if (error instanceof Refused) {
+          // Why, in words and times, before the close (whose reason is one word).
+          const refused = refusedMessage(error);
+          if (refused) c.send(JSON.stringify(refused));
           c.close(error.code ?? CLOSE_CODES[error.reason], error.closeReason ?? error.reason);
         } else {
           app.log.error({ err: error }, 'realtime join failed');

@@ -31,7 +31,10 @@ export class TestMember {
     return new TestMember(socket);
   }
 
-  /** Connects and joins; resolves with `joined`, or rejects with the close code and reason. */
+  /**
+   * Connects and joins; resolves with `joined`, or rejects with the close code and reason (and
+   * the `refused` frame that came before the close, if one did).
+   */
   static async join(
     baseUrl: string,
     token: string,
@@ -43,8 +46,12 @@ export class TestMember {
       member.next('joined').then(() => undefined),
       member.closed,
     ]);
-    if (outcome)
-      throw Object.assign(new Error(`refused: ${outcome.code} ${outcome.reason}`), outcome);
+    if (outcome) {
+      const refused = member.received.find((m) => m.type === 'refused');
+      throw Object.assign(new Error(`refused: ${outcome.code} ${outcome.reason}`), outcome, {
+        refused,
+      });
+    }
     return member;
   }
 
