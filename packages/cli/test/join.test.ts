@@ -31,7 +31,7 @@ function lines(stdout: string): Line[] {
 let counter = 0;
 /** A fresh conference over the API, and its Moderator and Guest token values. */
 async function conference(
-  fields: { enable_chat?: boolean } = {},
+  fields: { enable_chat?: boolean; join_from?: string } = {},
 ): Promise<{ id: string; moderator: string; guest: string }> {
   counter++;
   const c = await api.video.conferences.create({
@@ -230,7 +230,16 @@ describe('conclave join', () => {
     const r = await conclave(['join', `vpt_${'0'.repeat(32)}`, '--leave-after', '1']);
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
-    assert.match(r.stderr, /refused: 4401 invalid_token/);
+    assert.match(r.stderr, /refused: 4401 invalid_token: unknown or reset token/);
+  });
+
+  it('too early: exit 1, and stderr says when joining opens', async () => {
+    const joinFrom = new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const c = await conference({ join_from: joinFrom });
+    const r = await conclave(['join', c.guest, '--leave-after', '1']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, `conclave: refused: 4410 too_early: joining opens at ${joinFrom}\n`);
   });
 
   it('no server there: exit 1', async () => {

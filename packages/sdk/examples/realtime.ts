@@ -53,7 +53,7 @@ try {
   await client.video.realtime.join({ token: guestToken });
 } catch (error) {
   if (error instanceof RealtimeClosedError && error.code === CLOSE_CODES.session_locked) {
-    console.log(error.code, error.reason); // 4413 'session_locked'
+    console.log(error.code, error.reason, error.refusal?.message); // 4413 'session_locked' 'the session is locked'
   } else {
     throw error;
   }
@@ -67,3 +67,10 @@ guest.on('reconnected', ({ resumed }) => console.log('back, same member:', resum
 await host.removeMember(guest.memberId);
 console.log(await guest.closed); // { code: 4420, reason: 'removed' }
 await host.leave(); // resolves once the server has closed the connection
+
+// A page that reloads: keep the resume token as it changes, and join with it again.
+const visitor = await client.video.realtime.join({ token: guestToken, name: 'Lin' });
+const saved = visitor.resumeToken; // in sessionStorage, say
+const reloaded = await client.video.realtime.join({ token: guestToken, resumeToken: saved });
+console.log(reloaded.resumed, reloaded.memberId === visitor.memberId); // true true
+await reloaded.leave();

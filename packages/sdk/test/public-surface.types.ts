@@ -46,6 +46,7 @@ import {
   type ValidationErrorItem,
   type VideoLog,
   type ListVideoLogsQuery,
+  type RealtimeRefusal,
 } from '@conclave/sdk';
 
 type Equal<A, B> =
@@ -215,6 +216,14 @@ export async function realtimeSurface(): Promise<void> {
   expectType<Equal<typeof live, RealtimeSession>>();
   expectType<Equal<ReturnType<typeof client.video.realtime.join>, Promise<RealtimeSession>>>();
   expectType<Equal<typeof live.session, Schema.LiveSession>>();
+  expectType<Equal<typeof live.session.colors.dark_primary, string | null>>();
+  expectType<Equal<typeof live.resumeToken, string>>();
+  expectType<Equal<typeof live.resumed, boolean>>();
+  await joinRealtime({
+    url: 'http://127.0.0.1:8080',
+    token: 'vpt_x',
+    resumeToken: live.resumeToken,
+  });
   expectType<Equal<typeof live.member, Schema.LiveMember>>();
   expectType<Equal<ReturnType<typeof live.signal>, Promise<void>>>();
   expectType<Equal<ReturnType<typeof live.leave>, Promise<void>>>();
@@ -235,6 +244,8 @@ export async function realtimeSurface(): Promise<void> {
     }
     if (error instanceof RealtimeClosedError) {
       expectType<Equal<typeof error.code, number>>();
+      expectType<Equal<typeof error.refusal, RealtimeRefusal | undefined>>();
+      expectType<Equal<NonNullable<typeof error.refusal>['joinFrom'], string | undefined>>();
     }
   }
   // @ts-expect-error not an event of the protocol

@@ -265,6 +265,75 @@ describe('realtime client against a real server', () => {
     assert.equal(reset.code, 4401);
   });
 
+  it('a refused join carries the server’s explanation: when joining opens', async () => {
+    const joinFrom = new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const early = await client.video.conferences.create({
+      display_name: 'Realtime too early',
+      join_from: joinFrom,
+    });
+    const { data } = await client.video.conferences.listConferenceTokens(early.id);
+    const refused = await joinRealtime({ url: server.url, token: data[0]!.token }).catch(
+      (e: unknown) => e,
+    );
+    assert.ok(refused instanceof RealtimeClosedError, String(refused));
+    assert.equal(refused.code, CLOSE_CODES.too_early);
+    assert.equal(refused.reason, 'too_early');
+    assert.equal(early.join_from, joinFrom);
+    assert.deepEqual(refused.refusal, {
+      message: `joining opens at ${joinFrom}`,
+      joinFrom,
+    });
+    assert.match(refused.message, /4410 too_early \(joining opens at /);
+
+    // A close that is not a refusal carries none.
+    const c = await conference('Realtime no refusal');
+    const recording = recordingWebSocket();
+    const guest = await join(c.guest, 'Guest', {
+      WebSocket: recording.WebSocket,
+      reconnect: false,
+    });
+    const pending = guest.chat('lost').catch((e: unknown) => e);
+    recording.sockets[0]!.terminate();
+    const dropped = await pending;
+    assert.ok(dropped instanceof RealtimeClosedError, String(dropped));
+    assert.equal(dropped.refusal, undefined);
+  });
+
+  it('takes its place back with resumeToken after a reload; a stale one joins anew', async () => {
+    const c = await conference('Realtime reload');
+    const mod = await join(c.moderator, 'Mod');
+    const recording = recordingWebSocket();
+    const first = await join(c.guest, 'Guest', {
+      WebSocket: recording.WebSocket,
+      reconnect: false,
+    });
+    assert.equal(first.resumed, false);
+    const saved = first.resumeToken;
+    assert.ok(saved.length > 0, 'a resume token');
+    const seenDrop = next(mod, 'member.updated', (e) => e.member.reconnecting);
+    recording.sockets[0]!.terminate(); // the page went away without leaving
+    await first.closed;
+    await seenDrop;
+
+    const seenBack = next(mod, 'member.updated', (e) => !e.member.reconnecting);
+    const reloaded = await join(c.guest, 'Guest', { resumeToken: saved });
+    assert.equal(reloaded.memberId, first.memberId);
+    assert.equal(reloaded.resumed, true);
+    assert.notEqual(reloaded.resumeToken, saved, 'a fresh resume token with every joined');
+    assert.equal((await seenBack).member.id, first.memberId);
+    assert.equal(mod.members.size, 2);
+
+    // Spent, or another member's: the server ignores it and the join is a new one.
+    const stale = await join(c.guest, 'Guest 2', { resumeToken: saved });
+    assert.equal(stale.resumed, false);
+    assert.notEqual(stale.memberId, first.memberId);
+    const foreign = await join(c.moderator, 'Mod 2', { resumeToken: reloaded.resumeToken });
+    assert.equal(foreign.resumed, false);
+    assert.notEqual(foreign.memberId, reloaded.memberId);
+    assert.equal(reloaded.state, 'open', 'a foreign resume token does not replace the member');
+    for (const s of [foreign, stale, reloaded, mod]) await s.leave();
+  });
+
   it('resumes after a dropped connection, keeping the member id', async () => {
     const c = await conference('Realtime resume');
     const mod = await join(c.moderator, 'Mod');

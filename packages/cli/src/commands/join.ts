@@ -94,9 +94,9 @@ export function joinCommand(program: Command): Command {
         'reconnected, and last "closed" (code and reason). The token is the credential: no\n' +
         'project or API token is needed, only the server (--url, CONCLAVE_URL or the profile).\n' +
         '\nExit codes: 0 left (after --leave-after, SIGINT or SIGTERM, or the end of --stdin-chat\n' +
-        'input); 1 refused (e.g. "refused: 4412 session_full"), unreachable, a chat refused, or\n' +
-        'the session closed by the server (removed 4420, time_up 4421, session_ended 4422 …),\n' +
-        'the code and reason on stderr; 2 usage error.\n',
+        'input); 1 refused (e.g. "refused: 4410 too_early: joining opens at …"), unreachable, a\n' +
+        'chat refused, or the session closed by the server (removed 4420, time_up 4421,\n' +
+        'session_ended 4422 …), the code and reason on stderr; 2 usage error.\n',
     )
     .action(async (token: string, flags: JoinFlags, cmd: Command) => {
       const settings = resolveSettings(cmd.optsWithGlobals<GlobalFlags>(), process.env);
@@ -218,7 +218,8 @@ async function connect(url: string, token: string, flags: JoinFlags): Promise<Re
       if (error.code === 1006 || error.code === CLOSE_CODES.join_timeout) {
         fail(`could not join at ${url}: ${describeClose(error)} (is the server running there?)`);
       }
-      fail(`refused: ${describeClose(error)}`);
+      // The server's own words when it sent them: "4410 too_early: joining opens at …".
+      fail(`refused: ${describeClose(error)}${error.refusal ? `: ${error.refusal.message}` : ''}`);
     }
     fail(`could not join at ${url}: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -15,6 +15,17 @@ export class RealtimeError extends Error {
   }
 }
 
+/** Why the server refused a join, as its `refused` frame told it before closing. */
+export interface RealtimeRefusal {
+  /** For people: "joining opens at 2030-01-01T09:00:00Z", "the session is locked" … */
+  message: string;
+  /** When joining opens (RFC 3339), with `too_early`. */
+  joinFrom?: string;
+  /** When joining closed (RFC 3339: the `join_until` or `remove_at` that applied), with
+   *  `too_late`. */
+  joinUntil?: string;
+}
+
 /**
  * The connection closed: a join was refused (`4401 invalid_token`, `4413 session_locked` …), the
  * member was removed, the session ended, or the connection dropped while a request was pending.
@@ -24,11 +35,23 @@ export class RealtimeClosedError extends Error {
   readonly code: number;
   /** The close reason the server sent (`invalid_token`, `removed` …); may be empty. */
   readonly reason: string;
+  /** A refused join: the server's explanation (absent for other closes, and from servers that
+   *  send none). */
+  readonly refusal?: RealtimeRefusal;
 
-  constructor(code: number, reason: string, options?: { cause?: unknown }) {
-    super(`realtime connection closed: ${code}${reason ? ` ${reason}` : ''}`, options);
+  constructor(
+    code: number,
+    reason: string,
+    options?: { cause?: unknown; refusal?: RealtimeRefusal },
+  ) {
+    super(
+      `realtime connection closed: ${code}${reason ? ` ${reason}` : ''}` +
+        (options?.refusal ? ` (${options.refusal.message})` : ''),
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = new.target.name;
     this.code = code;
     this.reason = reason;
+    this.refusal = options?.refusal;
   }
 }

@@ -5,7 +5,7 @@ export {
   REALTIME_PROTOCOL_VERSION,
   REALTIME_SUBPROTOCOL,
 } from './constants.js';
-export { RealtimeClosedError, RealtimeError } from './errors.js';
+export { RealtimeClosedError, RealtimeError, type RealtimeRefusal } from './errors.js';
 export { Realtime } from './realtime.js';
 export {
   RealtimeMedia,

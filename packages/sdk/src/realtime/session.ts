@@ -14,7 +14,7 @@ import type {
   SignalRelayMessage,
 } from '@conclave/schema';
 import { REALTIME_SUBPROTOCOL, isFinalClose } from './constants.js';
-import { RealtimeClosedError, RealtimeError } from './errors.js';
+import { RealtimeClosedError, RealtimeError, type RealtimeRefusal } from './errors.js';
 import {
   RealtimeMedia,
   type MediaClosedEvent,
@@ -44,6 +44,12 @@ export interface RealtimeJoinOptions {
   token: string;
   /** Display name (a room token's `user_name` takes precedence). */
   name?: string;
+  /**
+   * A `resumeToken` of an earlier session with the same token (a page that reloaded), sent with
+   * the first join: within the server's grace period the member gets its place back (same member
+   * id, `resumed`); otherwise the server ignores it and the join is a new one.
+   */
+  resumeToken?: string;
   /** The `WebSocket` class. Default: `globalThis.WebSocket`, else the `ws` package. */
   WebSocket?: WebSocketConstructor;
   /** Resume after a dropped connection (default `true`: 5 attempts from 500 ms). */
@@ -165,6 +171,7 @@ export class RealtimeSession {
   #memberId!: string;
   #scopes: readonly string[] = [];
   #resumeToken: string | undefined;
+  #resumed = false;
   #nextId = 0;
   #lastClose: RealtimeCloseEvent = { code: 1006, reason: '' };
   #wake: (() => void) | undefined;
@@ -195,6 +202,7 @@ export class RealtimeSession {
     );
     this.#options = options;
     this.#WebSocket = WebSocket;
+    this.#resumeToken = options.resumeToken;
     const reconnect = options.reconnect ?? true;
     this.#reconnect =
       reconnect === false
@@ -247,6 +255,19 @@ export class RealtimeSession {
   /** The scopes this member's token grants. */
   get scopes(): readonly string[] {
     return this.#scopes;
+  }
+  /**
+   * The token that takes this member's place back after a dropped connection, renewed by every
+   * join (each is good once). Keep it (`sessionStorage`, say) to pass as `resumeToken` when the
+   * page reloads.
+   */
+  get resumeToken(): string {
+    return this.#resumeToken!;
+  }
+  /** Whether the latest join resumed an earlier member (`resumeToken`, or a reconnection) rather
+   *  than joining as a new one. */
+  get resumed(): boolean {
+    return this.#resumed;
   }
   /** This member's media with Conclave: publish, mute, the others' tracks. */
   get media(): RealtimeMedia {
@@ -429,6 +450,8 @@ export class RealtimeSession {
       }
       this.#connecting = ws;
       let settled = false;
+      /** The server's explanation of a refusal, which comes just before its close. */
+      let refusal: RealtimeRefusal | undefined;
       const fail = (error: RealtimeClosedError) => {
         if (settled) return;
         settled = true;
@@ -457,6 +480,14 @@ export class RealtimeSession {
         const frame = parseFrame(event.data);
         if (!frame) return;
         if (!settled) {
+          if (frame.type === 'refused') {
+            refusal = {
+              message: frame.message,
+              ...(frame.join_from === undefined ? {} : { joinFrom: frame.join_from }),
+              ...(frame.join_until === undefined ? {} : { joinUntil: frame.join_until }),
+            };
+            return;
+          }
           if (frame.type !== 'joined') return;
           settled = true;
           clearTimeout(timer);
@@ -474,7 +505,7 @@ export class RealtimeSession {
       ws.addEventListener('close', (event: { code?: number; reason?: string }) => {
         const code = event.code ?? 1006;
         const reason = event.reason ?? '';
-        if (!settled) fail(new RealtimeClosedError(code, reason));
+        if (!settled) fail(new RealtimeClosedError(code, reason, refusal ? { refusal } : {}));
         else this.#onClose(ws, code, reason);
       });
     });
@@ -488,6 +519,7 @@ export class RealtimeSession {
     this.#memberId = joined.member.id;
     this.#scopes = joined.scopes;
     this.#resumeToken = joined.resume_token;
+    this.#resumed = joined.resumed;
     this.#members.clear();
     this.#members.set(joined.member.id, joined.member);
     for (const member of joined.members) this.#members.set(member.id, member);
