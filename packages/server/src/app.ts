@@ -25,6 +25,7 @@ import { healthRoutes } from './routes/health-routes.js';
 import type { Store } from './store/store.js';
 import { LiveEngine } from './realtime/live-engine.js';
 import { realtimeRoutes } from './realtime/realtime-routes.js';
+import { DEFAULT_WEB_ROOT, webRoutes } from './web/web-routes.js';
 import { WorkerMediaEngine, type MediaEngineOptions } from '@conclave/media';
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -43,6 +44,9 @@ export interface BuildAppOptions {
   mediaEngine?: MediaEngineOptions;
   /** Listen with HTTPS (and wss) instead of HTTP: at least `cert` and `key`. */
   https?: HttpsServerOptions;
+  /** The built pages (`/join`, `/assets/`): by default `@conclave/web`'s `dist/`; `false` serves
+   *  none (and leaves `/` alone). */
+  webRoot?: string | false;
 }
 
 /** The whole HTTP application as one Fastify instance; `main.ts` only boots it. */
@@ -152,6 +156,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     },
     { prefix: '/admin/v1' },
   );
+
+  const webRoot = options.webRoot ?? DEFAULT_WEB_ROOT;
+  if (webRoot !== false) await app.register(async (web) => webRoutes(web, webRoot));
 
   await registerDocsRoutes(app);
   // Once serving: end what an earlier run of this node left in progress, then keep the lease.

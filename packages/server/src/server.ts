@@ -8,6 +8,7 @@ import { bootstrap } from './bootstrap.js';
 import { LocalMediaStorage } from './media/media-storage.js';
 import type { Config, TlsConfig } from './config.js';
 import { openStore } from './store/open-store.js';
+import { DEFAULT_WEB_ROOT, joinPageBuilt } from './web/web-routes.js';
 import type { Store } from './store/store.js';
 
 export interface RunningServer {
@@ -79,6 +80,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
   app.server.keepAliveTimeout = 65_000;
   app.server.requestTimeout = 30_000;
   await app.listen({ port: config.port, host: config.host });
+  const joinPage = `${config.publicUrl}/join`;
+  if (await joinPageBuilt(DEFAULT_WEB_ROOT)) {
+    app.log.info({ url: joinPage }, `join page at ${joinPage}`);
+  } else {
+    app.log.warn(
+      { url: joinPage, webRoot: DEFAULT_WEB_ROOT },
+      'the web pages are not built (run npm run build): /join answers 503',
+    );
+  }
   // SIGHUP reloads a renewed certificate (Let's Encrypt); a bad one is logged and the old one kept.
   const reload = () => {
     try {

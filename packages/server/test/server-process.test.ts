@@ -75,6 +75,12 @@ describe('starting the server (D19)', () => {
       .map((l) => JSON.parse(l) as { reqId?: string })
       .filter((l) => l.reqId === 'trace-me-123');
     assert.ok(ours.length >= 4, 'request lines carry the request id');
+    // At startup: where the join page is (or that it is not built yet).
+    const joinPage = lines
+      .map((l) => JSON.parse(l) as { url?: string; msg?: string })
+      .find((l) => l.url === `${server.url}/join`);
+    assert.ok(joinPage, 'the join page address is logged');
+    assert.match(joinPage.msg ?? '', /join page at |web pages are not built/);
     const everything = server.stdout() + server.stderr();
     for (const secret of [token, auth.slice('Basic '.length), token + 'x']) {
       assert.ok(!everything.includes(secret), 'a credential reached the log');

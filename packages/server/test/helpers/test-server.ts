@@ -129,6 +129,8 @@ export async function startTestServer(
     realtime?: Partial<RealtimeConfig>;
     /** Media workers (loopback only); without it, the server carries no media. */
     media?: Partial<MediaEngineOptions>;
+    /** The built pages' directory (`false`: none); by default `@conclave/web`'s. */
+    webRoot?: string | false;
   } = {},
 ): Promise<TestServer> {
   const { store, cleanup } = await createTestStore();
@@ -145,6 +147,7 @@ export async function startTestServer(
     media,
     ...(options.now ? { now: options.now } : {}),
     ...(options.realtime ? { realtime: options.realtime } : {}),
+    ...(options.webRoot === undefined ? {} : { webRoot: options.webRoot }),
     ...(options.media
       ? {
           mediaEngine: {
