@@ -13,6 +13,7 @@ import { logsCommands } from './commands/logs/index.js';
 import { streamsCommands } from './commands/streams/index.js';
 import { serveCommand } from './commands/serve.js';
 import { joinCommand } from './commands/join.js';
+import { linkCommand } from './commands/link.js';
 import { DEFAULT_URL } from './config/settings.js';
 import { STREAM_URL, withExamples } from './command-support.js';
 
@@ -40,7 +41,7 @@ export function buildProgram(): Command {
   const program = new Command('conclave')
     .description(
       'Conclave: run the server, and manage its projects, conferences, rooms, room tokens and ' +
-        'streams, read its sessions, recordings and logs, and join a live session',
+        'streams, read its sessions, recordings and logs, join a live session, and make join links',
     )
     .version(VERSION, '-V, --version')
     .addOption(
@@ -71,6 +72,7 @@ export function buildProgram(): Command {
     'conclave rooms create --name standup --max-members 10',
     'conclave room-tokens create --room-name standup --user-name Ada',
     'conclave join vpt_9f2c… --name Ada --chat "Hello" --leave-after 10',
+    'conclave link vpt_9f2c… --name Ada',
   ]);
   serveCommand(program);
   projectsCommands(program);
@@ -84,6 +86,7 @@ export function buildProgram(): Command {
   roomRecordingsCommands(program);
   logsCommands(program);
   joinCommand(program);
+  linkCommand(program);
   databaseCommands(program);
   return program;
 }

@@ -39,6 +39,7 @@ export { Logs } from './resources/video/logs.js';
 export { Projects } from './resources/admin/projects.js';
 export { ApiTokens } from './resources/admin/api-tokens.js';
 export { VERSION } from './version.js';
+export { joinUrl, type JoinUrlOptions } from './join-url.js';
 export {
   CLOSE_CODES,
   REALTIME_ERROR_CODES,

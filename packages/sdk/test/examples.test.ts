@@ -83,6 +83,7 @@ describe('README', () => {
       'logs.get(',
       'conferenceTokens.get(',
       'conferenceTokens.reset(',
+      'joinUrl(',
       'hasNextPage()',
       'getNextPage()',
       'iterPages()',

@@ -16,6 +16,7 @@ import {
   RestClient,
   UnprocessableEntityError,
   joinRealtime,
+  joinUrl,
   type ApiToken,
   type Conference,
   type ConferenceToken,
@@ -199,6 +200,13 @@ export function errors(error: unknown): void {
   if (error instanceof ConclaveError) {
     expectType<Equal<typeof error.statusCode, number | null>>();
   }
+}
+
+export function links(): void {
+  expectType<Equal<ReturnType<typeof joinUrl>, string>>();
+  joinUrl('https://video.example.com', 'vpt_x', { name: 'Ada' });
+  // @ts-expect-error the name is a string
+  joinUrl('https://video.example.com', 'vpt_x', { name: 1 });
 }
 
 export function construction(fetchImpl: FetchLike): void {

@@ -1,4 +1,4 @@
-import type { Conference, ConferenceToken } from '@conclave/sdk';
+import { joinUrl, type Conference, type ConferenceToken } from '@conclave/sdk';
 import type { Column } from '../../output/table.js';
 
 export const CONFERENCE_COLUMNS: Column<Conference>[] = [
@@ -22,3 +22,8 @@ export const TOKEN_COLUMNS: Column<ConferenceToken>[] = [
   { header: 'TOKEN', value: (t) => t.token },
   { header: 'SCOPES', value: (t) => t.scopes.length },
 ];
+
+/** `--links`: each token's join link on the server at `baseUrl`. */
+export function joinLinkColumn(baseUrl: string): Column<ConferenceToken> {
+  return { header: 'JOIN LINK', value: (t) => joinUrl(baseUrl, t.token) };
+}
