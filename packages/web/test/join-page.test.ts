@@ -186,7 +186,53 @@ describe('the join page', { ...skip, timeout: 600_000 }, () => {
     await bob.page.getByRole('button', { name: 'Send' }).click();
     await alice.page.getByRole('button', { name: /Chat/ }).click();
     await alice.page.getByRole('log', { name: 'Messages' }).getByText('hello from Bob').waitFor();
+    await shot(alice.page, 'join-meeting-chat.png');
     await carol.page.getByRole('button', { name: /unread/ }).waitFor();
+
+    // Camera off and on: the others see the initials, then the camera again.
+    await bob.page.getByRole('button', { name: 'Camera' }).click();
+    await alice.page.getByRole('figure', { name: /^Bob, .*camera off/ }).waitFor();
+    assert.equal(
+      await alice.page.getByRole('figure', { name: /^Bob,/ }).locator('video').count(),
+      0,
+      'no video for a camera that is off',
+    );
+    await bob.page.getByRole('button', { name: 'Camera' }).click();
+    await alice.page.waitForFunction(() => {
+      const video = document.querySelector('figure.tile[aria-label^="Bob"] video');
+      return video instanceof HTMLVideoElement && video.videoWidth > 0;
+    });
+
+    // Screen share: Carol shares, the others get a tile for it.
+    await carol.page.getByRole('button', { name: 'Share screen' }).click();
+    await alice.page.getByRole('figure', { name: /^Carol's screen/ }).waitFor();
+    await carol.page.getByRole('button', { name: 'Share screen' }).click();
+    await alice.page
+      .getByRole('figure', { name: /^Carol's screen/ })
+      .waitFor({ state: 'detached' });
+
+    // Switching microphones swaps the track that is sent.
+    await bob.page.getByRole('button', { name: 'Devices' }).click();
+    const dialog = bob.page.getByRole('dialog', { name: 'Devices' });
+    const microphones = dialog.getByRole('combobox', { name: 'Microphone' });
+    const options = await microphones
+      .locator('option')
+      .evaluateAll((o) => o.map((x) => (x as HTMLOptionElement).value));
+    const current = await microphones.inputValue();
+    const other = options.find((v) => v !== current);
+    if (other) {
+      await microphones.selectOption(other);
+      await bob.page.waitForFunction(
+        (id) =>
+          (window as unknown as { __test: { pcs: RTCPeerConnection[] } }).__test.pcs.some((pc) =>
+            pc
+              .getSenders()
+              .some((s) => s.track?.kind === 'audio' && s.track.getSettings().deviceId === id),
+          ),
+        other,
+      );
+    }
+    await dialog.getByRole('button', { name: 'Done' }).click();
 
     // The moderator mutes Carol, and Carol's page says so.
     await alice.page.getByRole('button', { name: 'People' }).click();
@@ -363,9 +409,19 @@ describe('the join page', { ...skip, timeout: 600_000 }, () => {
 
     // No tone where the conference has none.
     const quiet = await conference({ tone_on_entry_and_exit: false });
-    const ivy = await joined(quiet.guest, 'Ivy');
+    // Ivy turns her camera off before joining: it closes (its light goes out) and stays closed.
+    const ivy = await person(quiet.guest, 'Ivy');
+    await ivy.page.locator('video.preview-video').waitFor();
+    assert.equal(await ivy.page.evaluate('window.__test.liveCameras()'), 1, 'preview camera open');
+    await ivy.page.getByRole('button', { name: 'Camera' }).click();
+    await ivy.page.getByText('Camera off').waitFor();
+    assert.equal(await ivy.page.evaluate('window.__test.liveCameras()'), 0, 'camera closed');
+    await ivy.page.getByRole('button', { name: 'Join', exact: true }).click();
+    await ivy.page.getByRole('group', { name: 'Meeting controls' }).waitFor();
     const jack = await joined(quiet.guest, 'Jack');
     await ivy.page.getByText('Jack joined').waitFor();
+    await jack.page.getByRole('figure', { name: /^Ivy, .*camera off/ }).waitFor();
+    assert.equal(await ivy.page.evaluate('window.__test.liveCameras()'), 0, 'still closed');
     assert.equal(await ivy.page.evaluate('window.__test.tones.count'), 0, 'no tone');
     await ivy.close();
     await jack.close();
@@ -381,10 +437,18 @@ describe('the join page', { ...skip, timeout: 600_000 }, () => {
     );
     assert.equal(overflow, false, 'no horizontal scrolling');
     await shot(kim.page, 'join-phone.png');
-    await kim.page.getByRole('button', { name: 'People' }).click();
+    // By keyboard: the People button opens the panel, focus moves in, Escape closes it and
+    // focus returns to the button.
+    await kim.page.getByRole('button', { name: 'People' }).focus();
+    await kim.page.keyboard.press('Enter');
     await kim.page.getByRole('complementary', { name: 'People' }).waitFor();
+    await kim.page.waitForFunction(() => document.activeElement?.tagName === 'H2');
     await axe(kim.page, 'phone, people open');
-    await kim.page.getByRole('button', { name: 'Close people' }).click();
+    await kim.page.keyboard.press('Escape');
+    await kim.page.getByRole('complementary', { name: 'People' }).waitFor({ state: 'detached' });
+    await kim.page.waitForFunction(
+      () => document.activeElement?.textContent?.includes('People') === true,
+    );
     await kim.close();
     await lee.close();
   });

@@ -36,8 +36,19 @@ export function Meeting({
 }): JSX.Element {
   const snap = useSnapshot(controller);
   const portrait = usePortrait();
-  const [panel, setPanel] = useState<Panel>('none');
+  const [panel, setPanelState] = useState<Panel>('none');
   const [settings, setSettings] = useState(false);
+  const opener = useRef<HTMLElement | null>(null);
+  const panelHeading = useRef<HTMLHeadingElement>(null);
+  /** Opening a panel moves focus into it; closing it returns focus to what opened it. */
+  const setPanel = (next: Panel) => {
+    if (next !== 'none' && panel === 'none') opener.current = document.activeElement as HTMLElement;
+    setPanelState(next);
+    if (next === 'none') queueMicrotask(() => opener.current?.focus());
+  };
+  useEffect(() => {
+    if (panel === 'people') panelHeading.current?.focus();
+  }, [panel]);
   const { session, selfId, members } = snap;
   const self = members.find((m) => m.id === selfId);
   const canPublish = !!self?.can_publish && controller.session.media.available;
@@ -97,9 +108,21 @@ export function Meeting({
         <Stage plan={plan} snap={snap} byId={byId} />
       </main>
       {panel !== 'none' && (
-        <aside class="side" aria-label={panel === 'chat' ? 'Chat' : 'People'}>
+        <aside
+          class="side"
+          aria-label={panel === 'chat' ? 'Chat' : 'People'}
+          onKeyDown={(e) => {
+            // A dialog inside handles its own Escape.
+            if (e.key === 'Escape' && !(e.target as Element).closest('dialog')) {
+              e.preventDefault();
+              setPanel('none');
+            }
+          }}
+        >
           <div class="side-head">
-            <h2>{panel === 'chat' ? 'Chat' : `People (${members.length})`}</h2>
+            <h2 ref={panelHeading} tabIndex={-1}>
+              {panel === 'chat' ? 'Chat' : `People (${members.length})`}
+            </h2>
             <button type="button" class="icon-button" onClick={() => setPanel('none')}>
               <Icon name="close" />
               <span class="sr-only">Close {panel === 'chat' ? 'chat' : 'people'}</span>

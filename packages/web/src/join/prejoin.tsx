@@ -1,7 +1,15 @@
 /** Before joining: preview, devices, name, microphone and camera on or off, and Join. */
 import type { JSX } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
-import { deviceOf, listDevices, openLocalMedia, stopStream, type DeviceLists } from './devices.js';
+import {
+  deviceOf,
+  explainDeviceError,
+  listDevices,
+  openLocalMedia,
+  openTrack,
+  stopStream,
+  type DeviceLists,
+} from './devices.js';
 import { Icon } from './icons.js';
 import { Video } from './video.js';
 
@@ -46,17 +54,46 @@ export function Prejoin({
   const handedOver = useRef(false);
   const ids = { name: useId(), camera: useId(), mic: useId(), problem: useId() };
 
+  const [videoAvailable, setVideoAvailable] = useState(false);
+  const cameraOnRef = useRef(initialCameraOn);
+
   async function open(choice: { cameraId?: string; microphoneId?: string }): Promise<void> {
     setLoading(true);
     stopStream(streamRef.current);
-    const media = await openLocalMedia(choice);
+    // A camera that is off is not opened (its light stays off).
+    const media = await openLocalMedia(choice, { audio: true, video: cameraOnRef.current });
+    const lists = await listDevices();
     streamRef.current = media.stream;
     setStream(media.stream);
     setProblem(media.problem);
-    setCameraId(deviceOf(media.stream.getVideoTracks()[0]));
+    const video = media.stream.getVideoTracks()[0];
+    setCameraId(deviceOf(video) ?? choice.cameraId ?? lists.cameras[0]?.deviceId);
     setMicrophoneId(deviceOf(media.stream.getAudioTracks()[0]));
-    setDevices(await listDevices());
+    // Tried and failed: no camera. Not tried (off): there is one if the browser lists one.
+    setVideoAvailable(cameraOnRef.current ? !!video : lists.cameras.length > 0);
+    setDevices(lists);
     setLoading(false);
+  }
+
+  async function toggleCamera(): Promise<void> {
+    const current = streamRef.current;
+    if (!current) return;
+    if (cameraOnRef.current) {
+      for (const track of current.getVideoTracks()) {
+        track.stop();
+        current.removeTrack(track);
+      }
+      cameraOnRef.current = false;
+      setCameraOn(false);
+      return;
+    }
+    try {
+      current.addTrack(await openTrack('video', cameraId));
+      cameraOnRef.current = true;
+      setCameraOn(true);
+    } catch (error) {
+      setProblem(explainDeviceError(error, 'camera'));
+    }
   }
 
   useEffect(() => {
@@ -67,8 +104,8 @@ export function Prejoin({
   }, []);
 
   const hasAudio = !!stream?.getAudioTracks().length;
-  const hasVideo = !!stream?.getVideoTracks().length;
-  const showVideo = hasVideo && cameraOn;
+  const hasVideo = videoAvailable;
+  const showVideo = cameraOn && !!stream?.getVideoTracks().length;
 
   function submit(event: Event): void {
     event.preventDefault();
@@ -78,7 +115,7 @@ export function Prejoin({
       name: name.trim(),
       stream,
       microphoneOn: microphoneOn && hasAudio,
-      cameraOn: cameraOn && hasVideo,
+      cameraOn: cameraOn && stream.getVideoTracks().length > 0,
     });
   }
 
@@ -111,7 +148,7 @@ export function Prejoin({
               class={`round ${cameraOn && hasVideo ? '' : 'off'}`}
               aria-pressed={cameraOn && hasVideo}
               disabled={!hasVideo}
-              onClick={() => setCameraOn(!cameraOn)}
+              onClick={() => void toggleCamera()}
             >
               <Icon name={cameraOn && hasVideo ? 'camera' : 'cameraOff'} />
               <span class="sr-only">Camera</span>
@@ -148,7 +185,8 @@ export function Prejoin({
                 value={cameraId ?? ''}
                 onChange={(e) => {
                   const id = (e.target as HTMLSelectElement).value;
-                  void open({ cameraId: id, ...(microphoneId ? { microphoneId } : {}) });
+                  if (!cameraOnRef.current) setCameraId(id);
+                  else void open({ cameraId: id, ...(microphoneId ? { microphoneId } : {}) });
                 }}
               >
                 {devices.cameras.map((d, i) => (

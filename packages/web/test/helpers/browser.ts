@@ -49,10 +49,13 @@ const INIT = `(() => {
   md.getUserMedia = (c) => {
     if (window.__denyDevices) return Promise.reject(new DOMException('denied', 'NotAllowedError'));
     if (c && c.video) c = { ...c, video: { ...(c.video === true ? {} : c.video), width: 320, height: 240, frameRate: 15 } };
-    return gum(c);
+    return gum(c).then((stream) => { tracks.push(...stream.getTracks()); return stream; });
   };
+  const tracks = [];
   window.__test = {
     pcs, sockets, tones,
+    /** Cameras the page holds open. */
+    liveCameras: () => tracks.filter((t) => t.kind === 'video' && t.readyState === 'live').length,
     drop() { const open = sockets.filter((s) => s.readyState === 1); open[open.length - 1].close(3000, 'dropped'); },
     async inbound() {
       const out = [];
