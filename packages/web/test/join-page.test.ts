@@ -452,4 +452,25 @@ describe('the join page', { ...skip, timeout: 600_000 }, () => {
     await kim.close();
     await lee.close();
   });
+  it('joins with a room token, whose name the page shows and keeps', async () => {
+    const { token } = await client.video.roomTokens.create({
+      room_name: 'lobby',
+      user_name: 'Mona',
+      permissions: ['room.self.audio_mute', 'room.self.audio_unmute'],
+    });
+    const mona = await person(token, 'Someone else');
+    const name = mona.page.getByLabel('Your name');
+    await name.waitFor();
+    assert.equal(await name.inputValue(), 'Mona', "the token's user_name");
+    assert.equal(await name.isDisabled(), true, 'fixed by the invitation');
+    await mona.page.getByRole('button', { name: 'Join', exact: true }).click();
+    await mona.page.getByRole('group', { name: 'Meeting controls' }).waitFor();
+    await mona.page.getByRole('figure', { name: /^Mona \(you\)/ }).waitFor();
+    assert.equal(
+      await mona.page.getByRole('button', { name: 'Share screen' }).count(),
+      0,
+      'no screen sharing without room.self.screenshare',
+    );
+    await mona.close();
+  });
 });
