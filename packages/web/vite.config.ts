@@ -13,7 +13,7 @@ export default defineConfig({
     target: 'es2022',
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
-    rollupOptions: { input: { join: 'join.html' } },
+    rollupOptions: { input: { join: 'join.html', console: 'console.html' } },
   },
   server: { proxy: { '/api': { target: 'http://127.0.0.1:8080', ws: true } } },
 });

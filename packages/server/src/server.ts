@@ -83,6 +83,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const joinPage = `${config.publicUrl}/join`;
   if (await joinPageBuilt(DEFAULT_WEB_ROOT)) {
     app.log.info({ url: joinPage }, `join page at ${joinPage}`);
+    const consolePage = `${config.publicUrl}/console`;
+    app.log.info({ url: consolePage }, `console at ${consolePage}`);
   } else {
     app.log.warn(
       { url: joinPage, webRoot: DEFAULT_WEB_ROOT },

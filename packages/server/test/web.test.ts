@@ -8,6 +8,7 @@ import { PAGE_SECURITY_HEADERS } from '../src/web/web-routes.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
 const JOIN_HTML = '<!doctype html><title>Join</title><script src="/assets/x-abc123.js"></script>';
+const CONSOLE_HTML = '<!doctype html><title>Console</title>';
 const ASSET = 'console.log("joined");\n';
 
 interface RawResponse {
@@ -47,6 +48,7 @@ async function fakeBuild(): Promise<string> {
   const root = join(parent, 'dist');
   await mkdir(join(root, 'assets', 'nested'), { recursive: true });
   await writeFile(join(root, 'join.html'), JOIN_HTML);
+  await writeFile(join(root, 'console.html'), CONSOLE_HTML);
   await writeFile(join(root, 'assets', 'x-abc123.js'), ASSET);
   await writeFile(join(root, 'assets', 'nested', 'y-def456.css'), 'body{}');
   await writeFile(join(root, 'assets', '.hidden'), 'hidden');
@@ -64,6 +66,15 @@ describe('the web pages, built', () => {
   after(async () => {
     await server.close();
     await rm(parent, { recursive: true, force: true });
+  });
+
+  it('GET /console is console.html, with the same headers and caching as /join', async () => {
+    const res = await raw(server.url, '/console');
+    assert.equal(res.status, 200, 'GET /console');
+    assert.equal(res.body, CONSOLE_HTML);
+    assert.equal(res.headers['cache-control'], 'no-cache');
+    assertSecurityHeaders(res, '/console');
+    assert.equal((await raw(server.url, '/console.html')).status, 404, 'only by its path');
   });
 
   it('GET /join is join.html, never cached without revalidation, with the security headers', async () => {

@@ -4,7 +4,7 @@ import { VIDEO_LAYOUTS } from '@conclave/schema';
 import { LAYOUTS, planLayout, type Tile } from '../src/join/layouts.js';
 import { formatFragment, parseFragment, parsePasted, tokenHints } from '../src/join/link.js';
 import { explainClose, formatCountdown } from '../src/join/refusals.js';
-import { contrast, cssVariables, paletteFor } from '../src/join/theme.js';
+import { contrast, cssVariables, paletteFor } from '../src/ui/theme.js';
 
 // The join page's logic that needs no browser: links, layouts, colours, refusals in words.
 

@@ -13,6 +13,8 @@ export interface Conclave {
   adminToken: string;
   /** The server's store: the live-session engine's write operations (sessions, recordings). */
   store: Store;
+  /** `CONCLAVE_MEDIA_DIR`: where recording files live (`recordings/<project>/<id>.<ext>`). */
+  mediaDir: string;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,7 @@ export async function startConclave(
       CONCLAVE_ADMIN_TOKEN: adminToken,
       CONCLAVE_RATE_LIMIT: String(options.rateLimitPerMinute ?? 0),
       LOG_LEVEL: 'silent',
+      CONCLAVE_MEDIA_DIR: join(dir, 'media'),
       ...(options.media?.workers === undefined
         ? {}
         : { CONCLAVE_MEDIA_WORKERS: String(options.media.workers) }),
@@ -70,6 +73,7 @@ export async function startConclave(
     apiToken,
     adminToken,
     store: server.store,
+    mediaDir: join(dir, 'media'),
     async close() {
       await server.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 /**
  * The browser pages (`packages/web`, built into its `dist/`): `GET /join` is `join.html`,
- * `GET /assets/*` its scripts, styles and images, and `GET /` leads to `/join`. They need no
+ * `GET /console` is `console.html`, `GET /assets/*` their scripts, styles and images, and `GET /`
+ * leads to `/join`. They need no
  * credentials: a join link carries its token in the URL's fragment (`/join#token=…`), which
  * browsers never send, so tokens reach neither this server's logs nor a proxy's.
  */
@@ -39,6 +40,12 @@ export const PAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'cross-origin-opener-policy': 'same-origin',
 };
 
+/** The pages, by path: the join page and the console (`packages/web`). */
+export const PAGES: Readonly<Record<string, string>> = {
+  '/join': 'join.html',
+  '/console': 'console.html',
+};
+
 /** Asset names carry a hash of their content: a new build makes new names. */
 const ASSET_MAX_AGE_MS = 365 * 24 * 3600 * 1000;
 
@@ -47,7 +54,7 @@ const NOT_BUILT_PAGE = `<!doctype html>
 <meta charset="utf-8">
 <title>Conclave: pages not built</title>
 <h1>The web pages are not built</h1>
-<p>This Conclave server has no join page yet: run <code>npm run build</code> (the pages alone:
+<p>This Conclave server has no join page or console yet: run <code>npm run build</code> (the pages alone:
 <code>npm run build -w @conclave/web</code>), then reload.</p>
 </html>
 `;
@@ -86,18 +93,20 @@ export async function webRoutes(app: FastifyInstance, root: string): Promise<voi
 
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/join', 302));
 
-  app.get('/join', { schema: { hide: true } }, async (_request, reply) => {
-    if (!(await joinPageBuilt(root))) {
-      return reply
-        .code(503)
-        .header('cache-control', 'no-store')
-        .type('text/html; charset=utf-8')
-        .send(NOT_BUILT_PAGE);
-    }
-    // Always revalidated (ETag, Last-Modified): a new build is seen at the next load.
-    reply.header('cache-control', 'no-cache');
-    return reply.sendFile('join.html', root, { cacheControl: false });
-  });
+  for (const [path, file] of Object.entries(PAGES)) {
+    app.get(path, { schema: { hide: true } }, async (_request, reply) => {
+      if (!(await isFile(join(root, file)))) {
+        return reply
+          .code(503)
+          .header('cache-control', 'no-store')
+          .type('text/html; charset=utf-8')
+          .send(NOT_BUILT_PAGE);
+      }
+      // Always revalidated (ETag, Last-Modified): a new build is seen at the next load.
+      reply.header('cache-control', 'no-cache');
+      return reply.sendFile(file, root, { cacheControl: false });
+    });
+  }
 
   app.get<{ Params: { '*': string } }>(
     '/assets/*',

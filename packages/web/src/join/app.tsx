@@ -17,7 +17,7 @@ import { Meeting } from './meeting.js';
 import { Prejoin, type PrejoinResult } from './prejoin.js';
 import { explainClose, formatCountdown, type Explanation } from './refusals.js';
 import { forgetResumable, loadResumable, saveResumable } from './resume.js';
-import { useTheme } from './use-theme.js';
+import { useTheme } from '../ui/use-theme.js';
 
 type Screen =
   | { kind: 'paste' }

@@ -3,9 +3,10 @@ import type { LiveMember } from '@conclave/sdk';
 import type { JSX } from 'preact';
 import { useEffect, useId, useMemo, useRef, useState } from 'preact/hooks';
 import { listDevices, type DeviceLists } from './devices.js';
-import { Icon } from './icons.js';
+import { Icon } from '../ui/icons.js';
 import { LAYOUTS, planLayout, type Plan, type Tile } from './layouts.js';
 import type { MeetingController, Snapshot } from './meeting-controller.js';
+import { ConfirmDialog, Modal } from '../ui/dialogs.js';
 import { Video } from './video.js';
 
 type Panel = 'none' | 'people' | 'chat';
@@ -542,68 +543,6 @@ function Chat({
         </button>
       </form>
     </div>
-  );
-}
-
-// ---- dialogs -----------------------------------------------------------------------------------
-
-/** A modal `<dialog>`: focus moves in, Escape closes it, focus returns where it was. */
-function Modal({
-  title,
-  onClose,
-  children,
-}: {
-  title: string;
-  onClose(): void;
-  children: JSX.Element | JSX.Element[];
-}): JSX.Element {
-  const ref = useRef<HTMLDialogElement>(null);
-  const titleId = useId();
-  useEffect(() => {
-    const dialog = ref.current!;
-    const before = document.activeElement as HTMLElement | null;
-    dialog.showModal();
-    const close = () => onClose();
-    dialog.addEventListener('close', close);
-    return () => {
-      dialog.removeEventListener('close', close);
-      if (dialog.open) dialog.close();
-      before?.focus();
-    };
-  }, []);
-  return (
-    <dialog ref={ref} class="modal" aria-labelledby={titleId}>
-      <h2 id={titleId}>{title}</h2>
-      {children}
-    </dialog>
-  );
-}
-
-function ConfirmDialog({
-  title,
-  detail,
-  confirm,
-  onConfirm,
-  onCancel,
-}: {
-  title: string;
-  detail: string;
-  confirm: string;
-  onConfirm(): void;
-  onCancel(): void;
-}): JSX.Element {
-  return (
-    <Modal title={title} onClose={onCancel}>
-      <p>{detail}</p>
-      <div class="actions">
-        <button type="button" class="secondary" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="button" class="danger" onClick={onConfirm}>
-          {confirm}
-        </button>
-      </div>
-    </Modal>
   );
 }
 

@@ -10,7 +10,7 @@ import {
   stopStream,
   type DeviceLists,
 } from './devices.js';
-import { Icon } from './icons.js';
+import { Icon } from '../ui/icons.js';
 import { Video } from './video.js';
 
 export interface PrejoinResult {

@@ -1,0 +1,403 @@
+/** Rooms: the list, create, edit, delete, a room token with its join link, streams. */
+import { joinUrl, type Room } from '@conclave/sdk';
+import type { JSX } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { ConfirmDialog } from '../ui/dialogs.js';
+import { LAYOUT_VALUES } from './conferences.js';
+import { formatDateTime, fromLocalInput } from './format.js';
+import {
+  CheckField,
+  CopyButton,
+  ErrorText,
+  Field,
+  Heading,
+  Loading,
+  Pager,
+  Table,
+  describeError,
+  fieldErrors,
+  useClient,
+  useConsole,
+  usePaged,
+  useRequest,
+  type FieldErrors,
+} from './kit.js';
+import { ResourceForm, type FieldSpec } from './resource-form.js';
+import { href, navigate } from './router.js';
+import { Streams } from './streams.js';
+
+export const ROOM_FIELDS: FieldSpec[] = [
+  {
+    name: 'name',
+    label: 'Name',
+    kind: 'text',
+    createOnly: true,
+    help: 'Letters, digits, - and _; unique in the project.',
+  },
+  { name: 'display_name', label: 'Display name', kind: 'text' },
+  { name: 'description', label: 'Description', kind: 'textarea' },
+  { name: 'max_members', label: 'Most people at once', kind: 'int', help: '1 to 300.' },
+  { name: 'join_from', label: 'Join from', kind: 'datetime', help: 'Your local time.' },
+  { name: 'join_until', label: 'Join until', kind: 'datetime', help: 'Your local time.' },
+  { name: 'remove_at', label: 'Remove everyone at', kind: 'datetime', help: 'Your local time.' },
+  {
+    name: 'remove_after_seconds_elapsed',
+    label: 'Remove each person after (seconds)',
+    kind: 'int',
+  },
+  { name: 'layout', label: 'Layout', kind: 'select', options: LAYOUT_VALUES },
+  { name: 'quality', label: 'Quality', kind: 'select', options: ['720p', '1080p'] },
+  { name: 'tone_on_entry_and_exit', label: 'Tone on entry and exit', kind: 'bool', initial: true },
+  { name: 'record_on_start', label: 'Record on start', kind: 'bool' },
+  { name: 'room_join_video_off', label: 'Join with video off', kind: 'bool' },
+  { name: 'enable_room_previews', label: 'Room previews', kind: 'bool' },
+];
+
+/** The permission sets a room token can carry from the console (the API's vocabulary). */
+export const GUEST_PERMISSIONS = [
+  'room.self.audio_mute',
+  'room.self.audio_unmute',
+  'room.self.video_mute',
+  'room.self.video_unmute',
+  'room.self.deaf',
+  'room.self.undeaf',
+  'room.self.set_input_volume',
+  'room.self.set_output_volume',
+  'room.self.set_input_sensitivity',
+  'room.self.screenshare',
+  'room.self.additional_source',
+] as const;
+export const MODERATOR_PERMISSIONS = [
+  ...GUEST_PERMISSIONS,
+  'room.member.audio_mute',
+  'room.member.audio_unmute',
+  'room.member.video_mute',
+  'room.member.video_unmute',
+  'room.member.deaf',
+  'room.member.undeaf',
+  'room.member.set_input_volume',
+  'room.member.set_output_volume',
+  'room.member.set_input_sensitivity',
+  'room.member.set_position',
+  'room.member.set_meta',
+  'room.member.raisehand',
+  'room.member.lowerhand',
+  'room.member.remove',
+  'room.member.promote',
+  'room.member.demote',
+  'room.hide_video_muted',
+  'room.show_video_muted',
+  'room.list_available_layouts',
+  'room.lock',
+  'room.unlock',
+  'room.playback',
+  'room.playback_seek',
+  'room.prioritize_handraise',
+  'room.recording',
+  'room.set_layout',
+  'room.set_position',
+  'room.set_meta',
+  'room.stream',
+] as const;
+
+export function RoomsList(): JSX.Element {
+  const client = useClient();
+  const [active, setActive] = useState(true);
+  const paged = usePaged((p) => client.video.rooms.list(p), {
+    include_active_session: active || undefined,
+    page_size: 25,
+  });
+  return (
+    <>
+      <Heading title="Rooms">
+        <a class="button primary" href={href('rooms/new')}>
+          New room
+        </a>
+      </Heading>
+      <form class="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
+        <CheckField
+          name="include_active_session"
+          label="Show sessions in progress"
+          checked={active}
+          onChange={setActive}
+        />
+      </form>
+      <ErrorText text={paged.error} />
+      <Table<Room>
+        caption="Rooms"
+        rows={paged.page?.data ?? []}
+        rowKey={(r) => r.id}
+        loading={paged.loading}
+        empty="No rooms."
+        columns={[
+          { label: 'Name', render: (r) => <a href={href(`rooms/${r.id}`)}>{r.name}</a> },
+          { label: 'Display name', render: (r) => r.display_name ?? '—' },
+          { label: 'Most people', render: (r) => r.max_members, numeric: true },
+          ...(active
+            ? [
+                {
+                  label: 'Now',
+                  render: (r: Room) =>
+                    r.active_session?.id ? (
+                      <a class="badge live" href={href('live')}>
+                        In progress
+                      </a>
+                    ) : (
+                      '—'
+                    ),
+                },
+              ]
+            : []),
+          { label: 'Created', render: (r) => formatDateTime(r.created_at) },
+        ]}
+      />
+      <Pager paged={paged} label="Rooms" />
+    </>
+  );
+}
+
+export function RoomNew(): JSX.Element {
+  const client = useClient();
+  const request = useRequest();
+  return (
+    <>
+      <Heading title="New room" />
+      <ResourceForm
+        specs={ROOM_FIELDS}
+        submitLabel="Create room"
+        onCancel={() => navigate('rooms')}
+        onSubmit={async (body) => {
+          const created = await request(() =>
+            client.video.rooms.create(body as Parameters<typeof client.video.rooms.create>[0]),
+          );
+          if (created) navigate(`rooms/${created.id}`);
+        }}
+      />
+    </>
+  );
+}
+
+export function RoomDetail({ id }: { id: string }): JSX.Element {
+  const client = useClient();
+  const request = useRequest();
+  const { notify } = useConsole();
+  const [room, setRoom] = useState<Room | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const [editing, setEditing] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  useEffect(() => {
+    request(() => client.video.rooms.get(id, { include_active_session: true }))
+      .then((r) => r && setRoom(r))
+      .catch((e: unknown) => setError(describeError(e)));
+  }, [id]);
+  if (error) return <ErrorText text={error} />;
+  if (!room) return <Loading what="the room" />;
+  return (
+    <>
+      <Heading title={room.display_name ?? room.name}>
+        <button
+          type="button"
+          class="secondary"
+          aria-pressed={editing}
+          onClick={() => setEditing(!editing)}
+        >
+          Edit
+        </button>
+        <button type="button" class="danger" onClick={() => setDeleting(true)}>
+          Delete
+        </button>
+      </Heading>
+      {editing ? (
+        <section class="card" aria-label="Edit">
+          <ResourceForm
+            specs={ROOM_FIELDS}
+            resource={room as unknown as Record<string, unknown>}
+            submitLabel="Save"
+            onCancel={() => setEditing(false)}
+            onSubmit={async (body) => {
+              const updated = await request(() =>
+                client.video.rooms.update(
+                  id,
+                  body as Parameters<typeof client.video.rooms.update>[1],
+                ),
+              );
+              if (updated) {
+                setRoom({ ...updated, active_session: room.active_session });
+                setEditing(false);
+                notify('Saved.');
+              }
+            }}
+          />
+        </section>
+      ) : (
+        <section class="card" aria-label="Details">
+          <dl class="details">
+            <dt>Name</dt>
+            <dd>{room.name}</dd>
+            <dt>Join window</dt>
+            <dd>
+              {formatDateTime(room.join_from)} – {formatDateTime(room.join_until)}
+            </dd>
+            <dt>Most people</dt>
+            <dd>{room.max_members}</dd>
+            <dt>Layout</dt>
+            <dd>{room.layout}</dd>
+            <dt>Now</dt>
+            <dd>
+              {room.active_session?.id ? (
+                <a href={href('live')}>A session is in progress</a>
+              ) : (
+                'No session in progress'
+              )}
+            </dd>
+            <dt>Created</dt>
+            <dd>{formatDateTime(room.created_at)}</dd>
+          </dl>
+        </section>
+      )}
+      <RoomToken roomName={room.name} />
+      <Streams
+        list={(p) => client.video.rooms.listStreams(id, p)}
+        create={(url) => client.video.rooms.createStream(id, { url })}
+      />
+      {deleting && (
+        <ConfirmDialog
+          title={`Delete ${room.name}?`}
+          detail="Anyone in it now is let go; its room tokens stop working."
+          confirm="Delete"
+          onCancel={() => setDeleting(false)}
+          onConfirm={() => {
+            setDeleting(false);
+            void request(() => client.video.rooms.delete(id), 'Delete').then(() => {
+              notify('Room deleted.');
+              navigate('rooms');
+            });
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+/** Issues a room token for one person and gives its join link. */
+function RoomToken({ roomName }: { roomName: string }): JSX.Element {
+  const client = useClient();
+  const request = useRequest();
+  const [userName, setUserName] = useState('');
+  const [role, setRole] = useState<'guest' | 'moderator'>('guest');
+  const [audience, setAudience] = useState(false);
+  const [joinUntil, setJoinUntil] = useState('');
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [issued, setIssued] = useState<string | undefined>();
+  return (
+    <section class="card" aria-labelledby="room-token-title">
+      <h2 id="room-token-title">Invite someone</h2>
+      <p class="hint">A room token for one person: their name, what they may do, until when.</p>
+      <form
+        class="form-grid"
+        noValidate
+        onSubmit={async (e) => {
+          e.preventDefault();
+          try {
+            const until = fromLocalInput(joinUntil);
+            const response = await request(() =>
+              client.video.roomTokens.create({
+                room_name: roomName,
+                ...(userName.trim() ? { user_name: userName.trim() } : {}),
+                permissions: [
+                  ...(role === 'moderator' ? MODERATOR_PERMISSIONS : GUEST_PERMISSIONS),
+                ],
+                join_as: audience ? 'audience' : 'member',
+                ...(until ? { join_until: until } : {}),
+              }),
+            );
+            if (response) {
+              setIssued(response.token);
+              setErrors({});
+            }
+          } catch (error) {
+            setErrors(fieldErrors(error));
+          }
+        }}
+      >
+        <ErrorText text={errors[''] ?? errors.room_name} />
+        <Field
+          name="user_name"
+          label="Their name"
+          error={errors.user_name}
+          help="Empty: they give their own name when they join."
+        >
+          {(p) => (
+            <input
+              {...p}
+              value={userName}
+              onInput={(e) => setUserName((e.target as HTMLInputElement).value)}
+            />
+          )}
+        </Field>
+        <Field name="role" label="Permissions" error={errors.permissions}>
+          {(p) => (
+            <select
+              {...p}
+              value={role}
+              onChange={(e) =>
+                setRole((e.target as HTMLSelectElement).value as 'guest' | 'moderator')
+              }
+            >
+              <option value="guest">Guest: their own microphone, camera and screen</option>
+              <option value="moderator">Moderator: also mute, remove, lock, layout</option>
+            </select>
+          )}
+        </Field>
+        <Field
+          name="join_until"
+          label="Valid until"
+          error={errors.join_until}
+          help="Your local time; empty: no limit."
+        >
+          {(p) => (
+            <input
+              {...p}
+              type="datetime-local"
+              value={joinUntil}
+              onInput={(e) => setJoinUntil((e.target as HTMLInputElement).value)}
+            />
+          )}
+        </Field>
+        <CheckField
+          name="join_as"
+          label="Audience (watch and listen only)"
+          checked={audience}
+          onChange={setAudience}
+        />
+        <div class="actions">
+          <button type="submit" class="primary">
+            Create invitation
+          </button>
+        </div>
+      </form>
+      {issued && (
+        <div class="issued" role="status">
+          <p>
+            Invitation ready.{' '}
+            <span class="hint">The link is shown once here; it is not stored.</span>
+          </p>
+          <p>
+            <code class="wrap">{joinUrl(location.origin, issued)}</code>
+          </p>
+          <span class="row-actions">
+            <CopyButton text={joinUrl(location.origin, issued)} label="Copy invitation link" />
+            <a
+              class="button small secondary"
+              href={joinUrl(location.origin, issued)}
+              target="_blank"
+              rel="noopener noreferrer"
+            >
+              Open invitation link
+            </a>
+          </span>
+        </div>
+      )}
+    </section>
+  );
+}
