@@ -309,7 +309,7 @@ describe('the console', { ...skip, timeout: 600_000 }, () => {
     await page.getByRole('button', { name: 'Create API token' }).click();
     const shown = await page.locator('.issued code').innerText();
     assert.match(shown, /^PT[0-9a-f]{48}$/, 'the new token, shown once');
-    await page.getByRole('cell', { name: 'laptop' }).waitFor();
+    await page.getByRole('cell', { name: 'laptop', exact: true }).waitFor();
     await axe(page, 'project, phone');
     await page.getByRole('button', { name: 'Menu' }).click();
     await page

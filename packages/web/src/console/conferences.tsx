@@ -22,22 +22,7 @@ import {
 import { ResourceForm, type FieldSpec } from './resource-form.js';
 import { href, navigate } from './router.js';
 import { Streams } from './streams.js';
-
-export const LAYOUT_VALUES = [
-  'grid-responsive',
-  'grid-responsive-mobile',
-  'highlight-1-responsive',
-  '1x1',
-  '2x1',
-  '2x2',
-  '5up',
-  '3x3',
-  '4x4',
-  '5x5',
-  '6x6',
-  '8x8',
-  '10x10',
-] as const;
+import { LAYOUT_VALUES } from './vocabulary.js';
 
 const COLORS = ['primary', 'background', 'foreground', 'success', 'negative'] as const;
 

@@ -3,7 +3,6 @@ import { joinUrl, type Room } from '@conclave/sdk';
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ConfirmDialog } from '../ui/dialogs.js';
-import { LAYOUT_VALUES } from './conferences.js';
 import { formatDateTime, fromLocalInput } from './format.js';
 import {
   CheckField,
@@ -25,6 +24,7 @@ import {
 import { ResourceForm, type FieldSpec } from './resource-form.js';
 import { href, navigate } from './router.js';
 import { Streams } from './streams.js';
+import { GUEST_PERMISSIONS, LAYOUT_VALUES, MODERATOR_PERMISSIONS } from './vocabulary.js';
 
 export const ROOM_FIELDS: FieldSpec[] = [
   {
@@ -52,53 +52,6 @@ export const ROOM_FIELDS: FieldSpec[] = [
   { name: 'room_join_video_off', label: 'Join with video off', kind: 'bool' },
   { name: 'enable_room_previews', label: 'Room previews', kind: 'bool' },
 ];
-
-/** The permission sets a room token can carry from the console (the API's vocabulary). */
-export const GUEST_PERMISSIONS = [
-  'room.self.audio_mute',
-  'room.self.audio_unmute',
-  'room.self.video_mute',
-  'room.self.video_unmute',
-  'room.self.deaf',
-  'room.self.undeaf',
-  'room.self.set_input_volume',
-  'room.self.set_output_volume',
-  'room.self.set_input_sensitivity',
-  'room.self.screenshare',
-  'room.self.additional_source',
-] as const;
-export const MODERATOR_PERMISSIONS = [
-  ...GUEST_PERMISSIONS,
-  'room.member.audio_mute',
-  'room.member.audio_unmute',
-  'room.member.video_mute',
-  'room.member.video_unmute',
-  'room.member.deaf',
-  'room.member.undeaf',
-  'room.member.set_input_volume',
-  'room.member.set_output_volume',
-  'room.member.set_input_sensitivity',
-  'room.member.set_position',
-  'room.member.set_meta',
-  'room.member.raisehand',
-  'room.member.lowerhand',
-  'room.member.remove',
-  'room.member.promote',
-  'room.member.demote',
-  'room.hide_video_muted',
-  'room.show_video_muted',
-  'room.list_available_layouts',
-  'room.lock',
-  'room.unlock',
-  'room.playback',
-  'room.playback_seek',
-  'room.prioritize_handraise',
-  'room.recording',
-  'room.set_layout',
-  'room.set_position',
-  'room.set_meta',
-  'room.stream',
-] as const;
 
 export function RoomsList(): JSX.Element {
   const client = useClient();
