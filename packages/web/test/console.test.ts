@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { AxeBuilder } from '@axe-core/playwright';
 import { AdminClient, RestClient, joinUrl } from '@conclave/sdk';
 import type { Browser, Page } from 'playwright-core';
+import { assertAccessible, screenshot } from './helpers/checks.js';
 import { startConclave, type Conclave } from '../../sdk/test/helpers/conclave-server.js';
 import {
   CHROMIUM_PATH,
@@ -21,10 +19,6 @@ import {
 // creates, watches a live session while a second page joins it, pages through 1,000 conferences,
 // plays a recording, and is signed out when its token is revoked.
 
-const repo = fileURLToPath(new URL('../../..', import.meta.url));
-const shots = process.env.CONCLAVE_SCREENSHOTS
-  ? join(repo, process.env.CONCLAVE_SCREENSHOTS)
-  : join(tmpdir(), 'conclave-web-screenshots');
 const skip =
   !haveChromium && process.env.CI !== 'true'
     ? { skip: `no Chromium at ${CHROMIUM_PATH} (install Debian's chromium package)` }
@@ -49,23 +43,6 @@ describe('the console', { ...skip, timeout: 600_000 }, () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
   }
 
-  async function axe(page: Page, label: string) {
-    const results = await new AxeBuilder({ page })
-      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'])
-      .analyze();
-    const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    assert.deepEqual(
-      bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`),
-      [],
-      `${label}: axe found serious or critical violations`,
-    );
-  }
-
-  async function shot(page: Page, name: string) {
-    mkdirSync(shots, { recursive: true });
-    await page.screenshot({ path: join(shots, name) });
-  }
-
   before(async () => {
     assert.ok(haveChromium, `Chromium is required in CI: none at ${CHROMIUM_PATH}`);
     conclave = await startConclave({ media: { workers: 1, addresses: '127.0.0.1' } });
@@ -87,7 +64,7 @@ describe('the console', { ...skip, timeout: 600_000 }, () => {
   it('signs in, says when the credentials are wrong, creates a conference after a field error', async () => {
     const { page } = await open();
     await page.getByRole('heading', { name: 'Conclave console' }).waitFor();
-    await axe(page, 'sign in');
+    await assertAccessible(page, 'sign in');
     await signIn(page, conclave.projectId, `PT${'0'.repeat(48)}`);
     await page.getByRole('alert').getByText('Wrong project ID or API token.').waitFor();
     await page.getByLabel('API token').fill(conclave.apiToken);
@@ -97,7 +74,7 @@ describe('the console', { ...skip, timeout: 600_000 }, () => {
 
     await page.getByRole('link', { name: 'New conference' }).click();
     await page.getByRole('heading', { name: 'New conference' }).waitFor();
-    await axe(page, 'new conference');
+    await assertAccessible(page, 'new conference');
     // A join window that ends before it starts: the API refuses, and says so beside the field.
     await page.getByLabel('Display name').fill('Quarterly review');
     await page.getByLabel('Join from').fill('2031-05-02T10:00');
@@ -113,8 +90,8 @@ describe('the console', { ...skip, timeout: 600_000 }, () => {
     await page.getByRole('button', { name: 'Create conference' }).click();
     await page.getByRole('heading', { name: 'Quarterly review' }).waitFor();
     await page.getByRole('heading', { name: 'Tokens' }).waitFor();
-    await axe(page, 'conference');
-    await shot(page, 'console-conference.png');
+    await assertAccessible(page, 'conference');
+    await screenshot(page, 'console-conference.png');
     const created = (await client.video.conferences.list()).data.find(
       (c) => c.display_name === 'Quarterly review',
     );
@@ -143,8 +120,8 @@ describe('the console', { ...skip, timeout: 600_000 }, () => {
 
     const card = con.page.getByRole('region', { name: 'Live check' });
     await card.getByRole('cell', { name: 'Nora' }).waitFor();
-    await axe(con.page, 'live');
-    await shot(con.page, 'console-live.png');
+    await assertAccessible(con.page, 'live');
+    await screenshot(con.page, 'console-live.png');
 
     await card.getByRole('button', { name: 'Mute Nora' }).click();
     await joiner.page.getByText('A moderator muted your microphone.').waitFor();
@@ -188,19 +165,26 @@ describe('the console', { ...skip, timeout: 600_000 }, () => {
       if (r.url().includes('/api/video/conferences?')) requests.push(r.url());
     });
     const firstRow = () => page.locator('tbody tr').first().locator('td').nth(1).innerText();
-    const seen = new Set<string>();
-    seen.add(await firstRow());
+    const settled = () =>
+      page.waitForFunction(
+        () => document.querySelector('table')?.getAttribute('aria-busy') === 'false',
+      );
+    const firsts = [await firstRow()];
     for (let n = 2; n <= 5; n++) {
       await page.getByRole('button', { name: 'Next' }).click();
       await page.getByText(`Page ${n}`, { exact: true }).waitFor();
-      await page.waitForFunction(
-        () => document.querySelector('table')?.getAttribute('aria-busy') === 'false',
-      );
-      seen.add(await firstRow());
+      await settled();
+      firsts.push(await firstRow());
     }
-    assert.equal(seen.size, 5, 'five different pages');
+    assert.equal(new Set(firsts).size, 5, 'five different pages');
     await page.getByRole('button', { name: 'Previous' }).click();
     await page.getByText('Page 4', { exact: true }).waitFor();
+    await page.waitForFunction(
+      (name) =>
+        document.querySelector('tbody tr td:nth-child(2)')?.textContent === name &&
+        document.querySelector('table')?.getAttribute('aria-busy') === 'false',
+      firsts[3]!,
+    );
     assert.equal(requests.length, 5, 'one request per page shown');
     for (const url of requests) assert.match(url, /page_size=25/, `a page of 25: ${url}`);
     assert.ok(
@@ -280,8 +264,8 @@ describe('the console', { ...skip, timeout: 600_000 }, () => {
       const v = document.querySelector('figure.player video') as HTMLVideoElement | null;
       return !!v && v.readyState >= 2 && v.currentTime > 0.2;
     });
-    await axe(page, 'session with recording');
-    await shot(page, 'console-session.png');
+    await assertAccessible(page, 'session with recording');
+    await screenshot(page, 'console-session.png');
   });
 
   it('signs out when its API token is revoked', async () => {
@@ -310,12 +294,43 @@ describe('the console', { ...skip, timeout: 600_000 }, () => {
     const shown = await page.locator('.issued code').innerText();
     assert.match(shown, /^PT[0-9a-f]{48}$/, 'the new token, shown once');
     await page.getByRole('cell', { name: 'laptop', exact: true }).waitFor();
-    await axe(page, 'project, phone');
+    await assertAccessible(page, 'project, phone');
     await page.getByRole('button', { name: 'Menu' }).click();
     await page
       .getByRole('navigation', { name: 'Console' })
       .getByRole('link', { name: 'Projects' })
       .waitFor();
-    await shot(page, 'console-phone.png');
+    await screenshot(page, 'console-phone.png');
+  });
+  it('walks every screen of a project, with no serious accessibility problem on any', async () => {
+    const room = await client.video.rooms.create({ name: 'walk-room', display_name: 'Walk room' });
+    const { page } = await open();
+    await signIn(page);
+    await page.getByRole('heading', { name: 'Conferences' }).waitFor();
+    await assertAccessible(page, 'conferences');
+    await screenshot(page, 'console-conferences.png');
+    await page.getByRole('link', { name: 'Rooms' }).click();
+    await page.getByRole('heading', { name: 'Rooms' }).waitFor();
+    await assertAccessible(page, 'rooms');
+    await page.getByRole('link', { name: 'New room' }).click();
+    await page.getByRole('heading', { name: 'New room' }).waitFor();
+    await assertAccessible(page, 'new room');
+    await page.goto(`${conclave.url}/console#/rooms/${room.id}`);
+    await page.getByRole('heading', { name: 'Walk room' }).waitFor();
+    // Invite someone: a room token and its link to the join page.
+    await page.getByLabel('Their name').fill('Pia');
+    await page.getByRole('button', { name: 'Create invitation' }).click();
+    const link = await page.locator('.issued code').innerText();
+    assert.ok(link.startsWith(`${conclave.url}/join#token=`), `a join link: ${link}`);
+    await assertAccessible(page, 'room');
+    for (const [nav, heading] of [
+      ['Sessions', 'Sessions'],
+      ['Recordings', 'Recordings'],
+      ['Logs', 'Video logs'],
+    ] as const) {
+      await page.getByRole('link', { name: nav, exact: true }).click();
+      await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+      await assertAccessible(page, heading);
+    }
   });
 });

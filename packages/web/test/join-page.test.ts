@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { AxeBuilder } from '@axe-core/playwright';
 import { RestClient, joinRealtime, joinUrl, type RealtimeSession } from '@conclave/sdk';
 import type { Browser, Page } from 'playwright-core';
+import { assertAccessible, screenshot } from './helpers/checks.js';
 import { startConclave, type Conclave } from '../../sdk/test/helpers/conclave-server.js';
 import {
   haveChromium,
@@ -21,11 +17,6 @@ import {
 // people are headless Chromium contexts with fake cameras and microphones. Media is judged by
 // the pages' own getStats() counters.
 
-const repo = fileURLToPath(new URL('../../..', import.meta.url));
-/** `CONCLAVE_SCREENSHOTS=docs/images` writes the README's screenshots; else a temp directory. */
-const shots = process.env.CONCLAVE_SCREENSHOTS
-  ? join(repo, process.env.CONCLAVE_SCREENSHOTS)
-  : join(tmpdir(), 'conclave-web-screenshots');
 const skip =
   !haveChromium && process.env.CI !== 'true'
     ? { skip: `no Chromium at ${CHROMIUM_PATH} (install Debian's chromium package)` }
@@ -83,23 +74,6 @@ describe('the join page', { ...skip, timeout: 600_000 }, () => {
     return page.locator('figure.tile[data-source="camera"]');
   }
 
-  async function shot(page: Page, name: string) {
-    mkdirSync(shots, { recursive: true });
-    await page.screenshot({ path: join(shots, name) });
-  }
-
-  async function axe(page: Page, label: string) {
-    const results = await new AxeBuilder({ page })
-      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'])
-      .analyze();
-    const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    assert.deepEqual(
-      bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`),
-      [],
-      `${label}: axe found serious or critical violations`,
-    );
-  }
-
   before(async () => {
     assert.ok(haveChromium, `Chromium is required in CI: none at ${CHROMIUM_PATH}`);
     conclave = await startConclave({ media: { workers: 1, addresses: '127.0.0.1' } });
@@ -147,7 +121,7 @@ describe('the join page', { ...skip, timeout: 600_000 }, () => {
         ((document.querySelector('video.preview-video') as HTMLVideoElement | null)?.videoWidth ??
           0) > 0,
     );
-    await axe(alice.page, 'pre-join screen');
+    await assertAccessible(alice.page, 'pre-join screen');
     await alice.page.getByRole('button', { name: 'Join', exact: true }).click();
     await alice.page.getByRole('group', { name: 'Meeting controls' }).waitFor();
 
@@ -171,8 +145,8 @@ describe('the join page', { ...skip, timeout: 600_000 }, () => {
       1,
       'display name',
     );
-    await axe(alice.page, 'meeting screen');
-    await shot(alice.page, 'join-meeting.png');
+    await assertAccessible(alice.page, 'meeting screen');
+    await screenshot(alice.page, 'join-meeting.png');
     for (const p of [alice, bob, carol])
       assert.deepEqual(
         p.errors.filter((e) => /Content Security Policy/.test(e)),
@@ -186,7 +160,7 @@ describe('the join page', { ...skip, timeout: 600_000 }, () => {
     await bob.page.getByRole('button', { name: 'Send' }).click();
     await alice.page.getByRole('button', { name: /Chat/ }).click();
     await alice.page.getByRole('log', { name: 'Messages' }).getByText('hello from Bob').waitFor();
-    await shot(alice.page, 'join-meeting-chat.png');
+    await screenshot(alice.page, 'join-meeting-chat.png');
     await carol.page.getByRole('button', { name: /unread/ }).waitFor();
 
     // Camera off and on: the others see the initials, then the camera again.
@@ -376,7 +350,7 @@ describe('the join page', { ...skip, timeout: 600_000 }, () => {
       .getByRole('alert')
       .getByText(/did not allow the camera and microphone/)
       .waitFor();
-    await axe(gina.page, 'pre-join screen, devices refused');
+    await assertAccessible(gina.page, 'pre-join screen, devices refused');
     await gina.page.getByText('You will join to watch and listen.').waitFor();
     await gina.page.getByRole('button', { name: 'Join', exact: true }).click();
     await gina.page.getByRole('group', { name: 'Meeting controls' }).waitFor();
@@ -436,14 +410,14 @@ describe('the join page', { ...skip, timeout: 600_000 }, () => {
       () => document.documentElement.scrollWidth > document.documentElement.clientWidth,
     );
     assert.equal(overflow, false, 'no horizontal scrolling');
-    await shot(kim.page, 'join-phone.png');
+    await screenshot(kim.page, 'join-phone.png');
     // By keyboard: the People button opens the panel, focus moves in, Escape closes it and
     // focus returns to the button.
     await kim.page.getByRole('button', { name: 'People' }).focus();
     await kim.page.keyboard.press('Enter');
     await kim.page.getByRole('complementary', { name: 'People' }).waitFor();
     await kim.page.waitForFunction(() => document.activeElement?.tagName === 'H2');
-    await axe(kim.page, 'phone, people open');
+    await assertAccessible(kim.page, 'phone, people open');
     await kim.page.keyboard.press('Escape');
     await kim.page.getByRole('complementary', { name: 'People' }).waitFor({ state: 'detached' });
     await kim.page.waitForFunction(

@@ -1,7 +1,7 @@
 /** Conferences: the list (the API's filters, keyset pages), create, edit, delete, tokens, streams. */
 import { joinUrl, type Conference, type ConferenceToken } from '@conclave/sdk';
 import type { JSX } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { ConfirmDialog } from '../ui/dialogs.js';
 import { formatDateTime } from './format.js';
 import {
@@ -10,16 +10,15 @@ import {
   ErrorText,
   Field,
   Heading,
-  Loading,
   Pager,
   Table,
-  describeError,
   useClient,
   useConsole,
   usePaged,
   useRequest,
 } from './kit.js';
 import { ResourceForm, type FieldSpec } from './resource-form.js';
+import { ResourcePage } from './resource-page.js';
 import { href, navigate } from './router.js';
 import { Streams } from './streams.js';
 import { LAYOUT_VALUES } from './vocabulary.js';
@@ -172,105 +171,49 @@ export function ConferenceNew(): JSX.Element {
 
 export function ConferenceDetail({ id }: { id: string }): JSX.Element {
   const client = useClient();
-  const request = useRequest();
-  const { notify } = useConsole();
-  const [conference, setConference] = useState<Conference | undefined>();
-  const [error, setError] = useState<string | undefined>();
-  const [editing, setEditing] = useState(false);
-  const [deleting, setDeleting] = useState(false);
-  useEffect(() => {
-    request(() => client.video.conferences.get(id, { include_active_session: true }))
-      .then((c) => c && setConference(c))
-      .catch((e: unknown) => setError(describeError(e)));
-  }, [id]);
-  if (error) return <ErrorText text={error} />;
-  if (!conference) return <Loading what="the conference" />;
   return (
-    <>
-      <Heading title={conference.display_name ?? conference.name}>
-        <button
-          type="button"
-          class="secondary"
-          aria-pressed={editing}
-          onClick={() => setEditing(!editing)}
-        >
-          Edit
-        </button>
-        <button type="button" class="danger" onClick={() => setDeleting(true)}>
-          Delete
-        </button>
-      </Heading>
-      {editing ? (
-        <section class="card" aria-label="Edit">
-          <ResourceForm
-            specs={CONFERENCE_FIELDS}
-            resource={conference as unknown as Record<string, unknown>}
-            submitLabel="Save"
-            onCancel={() => setEditing(false)}
-            onSubmit={async (body) => {
-              const updated = await request(() =>
-                client.video.conferences.update(
-                  id,
-                  body as Parameters<typeof client.video.conferences.update>[1],
-                ),
-              );
-              if (updated) {
-                setConference({ ...updated, active_session: conference.active_session });
-                setEditing(false);
-                notify('Saved.');
-              }
-            }}
+    <ResourcePage<Conference>
+      noun="conference"
+      listPath="conferences"
+      load={() => client.video.conferences.get(id, { include_active_session: true })}
+      update={(body) =>
+        client.video.conferences.update(
+          id,
+          body as Parameters<typeof client.video.conferences.update>[1],
+        )
+      }
+      remove={() => client.video.conferences.delete(id)}
+      title={(c) => c.display_name ?? c.name}
+      specs={CONFERENCE_FIELDS}
+      deleteDetail="Its tokens stop working and anyone in it now is let go."
+      merge={(updated, before) => ({ ...updated, active_session: before.active_session })}
+      details={(c) => [
+        ['Name', c.name],
+        ['Join window', `${formatDateTime(c.join_from)} – ${formatDateTime(c.join_until)}`],
+        ['Size', c.size],
+        ['Layout', c.layout],
+        ['Chat', c.enable_chat ? 'on' : 'off'],
+        [
+          'Now',
+          c.active_session?.id ? (
+            <a href={href('live')}>A session is in progress</a>
+          ) : (
+            'No session in progress'
+          ),
+        ],
+        ['Created', formatDateTime(c.created_at)],
+      ]}
+    >
+      {() => (
+        <>
+          <Tokens conferenceId={id} />
+          <Streams
+            list={(p) => client.video.conferences.listStreams(id, p)}
+            create={(url) => client.video.conferences.createStream(id, { url })}
           />
-        </section>
-      ) : (
-        <section class="card" aria-label="Details">
-          <dl class="details">
-            <dt>Name</dt>
-            <dd>{conference.name}</dd>
-            <dt>Join window</dt>
-            <dd>
-              {formatDateTime(conference.join_from)} – {formatDateTime(conference.join_until)}
-            </dd>
-            <dt>Size</dt>
-            <dd>{conference.size}</dd>
-            <dt>Layout</dt>
-            <dd>{conference.layout}</dd>
-            <dt>Chat</dt>
-            <dd>{conference.enable_chat ? 'on' : 'off'}</dd>
-            <dt>Now</dt>
-            <dd>
-              {conference.active_session?.id ? (
-                <a href={href('live')}>A session is in progress</a>
-              ) : (
-                'No session in progress'
-              )}
-            </dd>
-            <dt>Created</dt>
-            <dd>{formatDateTime(conference.created_at)}</dd>
-          </dl>
-        </section>
+        </>
       )}
-      <Tokens conferenceId={id} />
-      <Streams
-        list={(p) => client.video.conferences.listStreams(id, p)}
-        create={(url) => client.video.conferences.createStream(id, { url })}
-      />
-      {deleting && (
-        <ConfirmDialog
-          title={`Delete ${conference.display_name ?? conference.name}?`}
-          detail="Its tokens stop working and anyone in it now is let go."
-          confirm="Delete"
-          onCancel={() => setDeleting(false)}
-          onConfirm={() => {
-            setDeleting(false);
-            void request(() => client.video.conferences.delete(id), 'Delete').then(() => {
-              notify('Conference deleted.');
-              navigate('conferences');
-            });
-          }}
-        />
-      )}
-    </>
+    </ResourcePage>
   );
 }
 

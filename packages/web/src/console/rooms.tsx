@@ -1,8 +1,7 @@
 /** Rooms: the list, create, edit, delete, a room token with its join link, streams. */
 import { joinUrl, type Room } from '@conclave/sdk';
 import type { JSX } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
-import { ConfirmDialog } from '../ui/dialogs.js';
+import { useState } from 'preact/hooks';
 import { formatDateTime, fromLocalInput } from './format.js';
 import {
   CheckField,
@@ -10,18 +9,16 @@ import {
   ErrorText,
   Field,
   Heading,
-  Loading,
   Pager,
   Table,
-  describeError,
   fieldErrors,
   useClient,
-  useConsole,
   usePaged,
   useRequest,
   type FieldErrors,
 } from './kit.js';
 import { ResourceForm, type FieldSpec } from './resource-form.js';
+import { ResourcePage } from './resource-page.js';
 import { href, navigate } from './router.js';
 import { Streams } from './streams.js';
 import { GUEST_PERMISSIONS, LAYOUT_VALUES, MODERATOR_PERMISSIONS } from './vocabulary.js';
@@ -132,103 +129,45 @@ export function RoomNew(): JSX.Element {
 
 export function RoomDetail({ id }: { id: string }): JSX.Element {
   const client = useClient();
-  const request = useRequest();
-  const { notify } = useConsole();
-  const [room, setRoom] = useState<Room | undefined>();
-  const [error, setError] = useState<string | undefined>();
-  const [editing, setEditing] = useState(false);
-  const [deleting, setDeleting] = useState(false);
-  useEffect(() => {
-    request(() => client.video.rooms.get(id, { include_active_session: true }))
-      .then((r) => r && setRoom(r))
-      .catch((e: unknown) => setError(describeError(e)));
-  }, [id]);
-  if (error) return <ErrorText text={error} />;
-  if (!room) return <Loading what="the room" />;
   return (
-    <>
-      <Heading title={room.display_name ?? room.name}>
-        <button
-          type="button"
-          class="secondary"
-          aria-pressed={editing}
-          onClick={() => setEditing(!editing)}
-        >
-          Edit
-        </button>
-        <button type="button" class="danger" onClick={() => setDeleting(true)}>
-          Delete
-        </button>
-      </Heading>
-      {editing ? (
-        <section class="card" aria-label="Edit">
-          <ResourceForm
-            specs={ROOM_FIELDS}
-            resource={room as unknown as Record<string, unknown>}
-            submitLabel="Save"
-            onCancel={() => setEditing(false)}
-            onSubmit={async (body) => {
-              const updated = await request(() =>
-                client.video.rooms.update(
-                  id,
-                  body as Parameters<typeof client.video.rooms.update>[1],
-                ),
-              );
-              if (updated) {
-                setRoom({ ...updated, active_session: room.active_session });
-                setEditing(false);
-                notify('Saved.');
-              }
-            }}
+    <ResourcePage<Room>
+      noun="room"
+      listPath="rooms"
+      load={() => client.video.rooms.get(id, { include_active_session: true })}
+      update={(body) =>
+        client.video.rooms.update(id, body as Parameters<typeof client.video.rooms.update>[1])
+      }
+      remove={() => client.video.rooms.delete(id)}
+      title={(r) => r.display_name ?? r.name}
+      specs={ROOM_FIELDS}
+      deleteDetail="Anyone in it now is let go; its room tokens stop working."
+      merge={(updated, before) => ({ ...updated, active_session: before.active_session })}
+      details={(r) => [
+        ['Name', r.name],
+        ['Join window', `${formatDateTime(r.join_from)} – ${formatDateTime(r.join_until)}`],
+        ['Most people', r.max_members],
+        ['Layout', r.layout],
+        [
+          'Now',
+          r.active_session?.id ? (
+            <a href={href('live')}>A session is in progress</a>
+          ) : (
+            'No session in progress'
+          ),
+        ],
+        ['Created', formatDateTime(r.created_at)],
+      ]}
+    >
+      {(r) => (
+        <>
+          <RoomToken roomName={r.name} />
+          <Streams
+            list={(p) => client.video.rooms.listStreams(id, p)}
+            create={(url) => client.video.rooms.createStream(id, { url })}
           />
-        </section>
-      ) : (
-        <section class="card" aria-label="Details">
-          <dl class="details">
-            <dt>Name</dt>
-            <dd>{room.name}</dd>
-            <dt>Join window</dt>
-            <dd>
-              {formatDateTime(room.join_from)} – {formatDateTime(room.join_until)}
-            </dd>
-            <dt>Most people</dt>
-            <dd>{room.max_members}</dd>
-            <dt>Layout</dt>
-            <dd>{room.layout}</dd>
-            <dt>Now</dt>
-            <dd>
-              {room.active_session?.id ? (
-                <a href={href('live')}>A session is in progress</a>
-              ) : (
-                'No session in progress'
-              )}
-            </dd>
-            <dt>Created</dt>
-            <dd>{formatDateTime(room.created_at)}</dd>
-          </dl>
-        </section>
+        </>
       )}
-      <RoomToken roomName={room.name} />
-      <Streams
-        list={(p) => client.video.rooms.listStreams(id, p)}
-        create={(url) => client.video.rooms.createStream(id, { url })}
-      />
-      {deleting && (
-        <ConfirmDialog
-          title={`Delete ${room.name}?`}
-          detail="Anyone in it now is let go; its room tokens stop working."
-          confirm="Delete"
-          onCancel={() => setDeleting(false)}
-          onConfirm={() => {
-            setDeleting(false);
-            void request(() => client.video.rooms.delete(id), 'Delete').then(() => {
-              notify('Room deleted.');
-              navigate('rooms');
-            });
-          }}
-        />
-      )}
-    </>
+    </ResourcePage>
   );
 }
 
