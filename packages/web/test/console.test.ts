@@ -124,6 +124,10 @@ describe('the console', { ...skip, timeout: 600_000 }, () => {
     await screenshot(con.page, 'console-live.png');
 
     await card.getByRole('button', { name: 'Mute Nora' }).click();
+    await con.page
+      .getByRole('dialog', { name: 'Mute Nora?' })
+      .getByRole('button', { name: 'Mute' })
+      .click();
     await joiner.page.getByText('A moderator muted your microphone.').waitFor();
     await card.getByRole('cell', { name: /microphone off/ }).waitFor();
 

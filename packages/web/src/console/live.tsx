@@ -144,8 +144,10 @@ function LiveSessionCard({
 }): JSX.Element {
   const client = useClient();
   const { notify, signOut } = useConsole();
+  /** Every action on a live session is confirmed first: the operator is not in the meeting. */
   const [confirm, setConfirm] = useState<
-    { kind: 'end' } | { kind: 'remove'; member: LiveMember } | undefined
+    | { title: string; detail: string; label: string; run(): Promise<unknown>; what: string }
+    | undefined
   >();
   const title = session.display_name || session.name;
   const act = async (run: () => Promise<unknown>, what: string) => {
@@ -168,7 +170,19 @@ function LiveSessionCard({
           <a class="button small secondary" href={href(`sessions/${session.id}`)}>
             Details<span class="sr-only"> of {title}</span>
           </a>
-          <button type="button" class="small danger" onClick={() => setConfirm({ kind: 'end' })}>
+          <button
+            type="button"
+            class="small danger"
+            onClick={() =>
+              setConfirm({
+                title: `End ${title} now?`,
+                detail: 'Everyone in it is let go at once.',
+                label: 'End session',
+                what: 'End session',
+                run: () => client.conclave.endSession(session.id),
+              })
+            }
+          >
             End session<span class="sr-only"> {title}</span>
           </button>
         </div>
@@ -245,7 +259,15 @@ function LiveSessionCard({
                 <button
                   type="button"
                   class="small danger"
-                  onClick={() => setConfirm({ kind: 'remove', member: m })}
+                  onClick={() =>
+                    setConfirm({
+                      title: `Remove ${m.name}?`,
+                      detail: 'They leave the meeting at once.',
+                      label: 'Remove',
+                      what: 'Remove',
+                      run: () => client.conclave.removeMember(session.id, m.id),
+                    })
+                  }
                 >
                   Remove<span class="sr-only"> {m.name}</span>
                 </button>
@@ -254,28 +276,16 @@ function LiveSessionCard({
           },
         ]}
       />
-      {confirm?.kind === 'end' && (
+      {confirm && (
         <ConfirmDialog
-          title={`End ${title} now?`}
-          detail="Everyone in it is let go at once."
-          confirm="End session"
+          title={confirm.title}
+          detail={confirm.detail}
+          confirm={confirm.label}
           onCancel={() => setConfirm(undefined)}
           onConfirm={() => {
+            const { run, what } = confirm;
             setConfirm(undefined);
-            void act(() => client.conclave.endSession(session.id), 'End session');
-          }}
-        />
-      )}
-      {confirm?.kind === 'remove' && (
-        <ConfirmDialog
-          title={`Remove ${confirm.member.name}?`}
-          detail="They leave the meeting at once."
-          confirm="Remove"
-          onCancel={() => setConfirm(undefined)}
-          onConfirm={() => {
-            const id = confirm.member.id;
-            setConfirm(undefined);
-            void act(() => client.conclave.removeMember(session.id, id), 'Remove');
+            void act(run, what);
           }}
         />
       )}
