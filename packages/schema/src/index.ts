@@ -11,3 +11,4 @@ export * from './room-sessions.js';
 export * from './recordings.js';
 export * from './logs.js';
 export * from './realtime.js';
+export * from './conclave.js';

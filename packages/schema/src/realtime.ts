@@ -43,12 +43,14 @@ export const CLOSE_CODES = {
   session_full: 4412,
   /** The session is locked. */
   session_locked: 4413,
-  /** A moderator removed this member. */
+  /** A moderator removed this member (or the project, through
+   *  `DELETE /conclave/v1/room_sessions/{id}/members/{member_id}`). */
   removed: 4420,
   /** `remove_at` or `remove_after_seconds_elapsed` was reached. */
   time_up: 4421,
-  /** The session ended: its conference or room was deleted, or a member with
-   *  `end_room_session_on_leave` left. */
+  /** The session ended: its conference or room was deleted, a member with
+   *  `end_room_session_on_leave` left, or it was ended through
+   *  `POST /conclave/v1/room_sessions/{id}/end`. */
   session_ended: 4422,
   /** The same member resumed on another connection. */
   replaced: 4423,
