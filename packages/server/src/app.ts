@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
+import type { Socket } from 'node:net';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { adminRoutes } from './admin/admin-routes.js';
@@ -27,6 +28,13 @@ import { LiveEngine } from './realtime/live-engine.js';
 import { realtimeRoutes } from './realtime/realtime-routes.js';
 import { DEFAULT_WEB_ROOT, webRoutes } from './web/web-routes.js';
 import { WorkerMediaEngine, type MediaEngineOptions } from '@conclave/media';
+import { CONCLAVE_API_PREFIX } from '@conclave/schema';
+import {
+  LIVE_FEED_DEFAULTS,
+  liveRoutes,
+  type LiveFeedLimits,
+} from './routes/conclave/live-routes.js';
+import { moderationRoutes } from './routes/conclave/moderation-routes.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
@@ -47,6 +55,8 @@ export interface BuildAppOptions {
   /** The built pages (`/join`, `/assets/`): by default `@conclave/web`'s `dist/`; `false` serves
    *  none (and leaves `/` alone). */
   webRoot?: string | false;
+  /** The live feed (`/conclave/v1/live`): heartbeat, feeds per project, unread bytes allowed. */
+  liveFeed?: Partial<LiveFeedLimits>;
 }
 
 /** The whole HTTP application as one Fastify instance; `main.ts` only boots it. */
@@ -92,6 +102,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       ),
     );
   }
+  closeUnusedConnectionsOnClose(app);
   app.setValidatorCompiler(createValidatorCompiler());
   // Response schemas document each route (OpenAPI) but do not drive serialization: the row
   // mappers build exact wire objects, and plain JSON.stringify measured faster than the
@@ -149,6 +160,17 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     { prefix: '/api/video' },
   );
 
+  // Conclave's own project-scoped API (D22): the same credentials, rate limit and error bodies.
+  await app.register(
+    async (conclave) => {
+      conclave.addHook('onRequest', basicAuth(ctx.store));
+      conclave.addHook('preValidation', requireObjectBody);
+      await liveRoutes(conclave, ctx, { ...LIVE_FEED_DEFAULTS, ...options.liveFeed });
+      await moderationRoutes(conclave, ctx);
+    },
+    { prefix: CONCLAVE_API_PREFIX },
+  );
+
   await app.register(
     async (admin) => {
       admin.addHook('preValidation', requireObjectBody);
@@ -168,4 +190,29 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     });
   });
   return app;
+}
+
+/**
+ * On close, connections that never sent a byte are closed with the idle ones
+ * (`forceCloseConnections: 'idle'`). Node counts such a connection as neither idle nor busy, so
+ * `close()` would wait for its headers timeout (60 s or more) — and fetch (undici) opens one
+ * ahead of need when a pooled connection goes, as when a live feed's reader stops or the server
+ * closes the idle ones. Nothing is in flight on them; requests in flight still finish (D21). One
+ * that opens while the server is closing gets half a second to say something.
+ */
+function closeUnusedConnectionsOnClose(app: FastifyInstance): void {
+  const sockets = new Set<Socket>();
+  let closing = false;
+  const closeIfUnused = (socket: Socket) => {
+    if (socket.bytesRead === 0) socket.destroy();
+  };
+  app.server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    if (closing) setTimeout(() => closeIfUnused(socket), 500).unref();
+  });
+  app.addHook('preClose', async () => {
+    closing = true;
+    for (const socket of sockets) closeIfUnused(socket);
+  });
 }

@@ -8,6 +8,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The authenticated project; every video route reads and writes only its rows. */
     projectId: string;
+    /** SHA-256 of the API token presented, to look it up again (a long-lived live feed does). */
+    apiTokenHash: string;
   }
 }
 
@@ -48,5 +50,16 @@ export function basicAuth(store: Store) {
     }
     if (!token.scopes.includes('video')) throw new HttpError(403);
     request.projectId = token.projectId;
+    request.apiTokenHash = presentedHash;
   };
+}
+
+/** Whether the project's API token (by hash) is still valid for the API: not revoked, `video`. */
+export async function apiTokenStillValid(
+  store: Store,
+  projectId: string,
+  tokenHash: string,
+): Promise<boolean> {
+  const token = await store.findApiToken(projectId, tokenHash);
+  return token !== undefined && token.scopes.includes('video');
 }

@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import { ERROR_REASONS, type ErrorStatus } from '@conclave/schema';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { StoreUnavailableError } from '../store/store.js';
-import { HttpError, ValidationFailed, type ValidationProblem } from './errors.js';
+import { ConflictError, HttpError, ValidationFailed, type ValidationProblem } from './errors.js';
 import { problemsFromAjv } from './validation.js';
 
 function reasonOf(status: number): string {
@@ -33,6 +33,11 @@ export function installErrorHandling(app: FastifyInstance, config: { publicUrl: 
       return reply
         .code(422)
         .send(validationBody(problemsFromAjv(fastifyError.validation as never)));
+    }
+    if (error instanceof ConflictError) {
+      return reply
+        .code(409)
+        .send({ error: reasonOf(409), code: error.code, message: error.message });
     }
     if (error instanceof HttpError) {
       return reply.code(error.statusCode).send({ error: reasonOf(error.statusCode) });

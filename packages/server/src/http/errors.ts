@@ -1,5 +1,7 @@
 import {
+  CONFLICT_CODES,
   ERROR_REASONS,
+  type ConflictCode,
   VALIDATION_CODES,
   type ErrorStatus,
   type ValidationCode,
@@ -10,6 +12,21 @@ export class HttpError extends Error {
   constructor(readonly statusCode: ErrorStatus) {
     super(ERROR_REASONS[statusCode]);
     this.name = 'HttpError';
+  }
+}
+
+/**
+ * A 409 of Conclave's own API (`/conclave/v1`): the request conflicts with the state of a live
+ * session. Answered `{"error":"Conflict","code","message"}` — the usual shape plus why (E81).
+ */
+export class ConflictError extends Error {
+  readonly statusCode = 409;
+  constructor(
+    readonly code: ConflictCode,
+    message: string = CONFLICT_CODES[code],
+  ) {
+    super(message);
+    this.name = 'ConflictError';
   }
 }
 

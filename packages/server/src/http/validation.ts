@@ -63,6 +63,10 @@ function attributeOf(error: ErrorObject): string | null {
   if (error.keyword === 'required') {
     return String((error.params as { missingProperty: string }).missingProperty);
   }
+  if (error.keyword === 'additionalProperties' && error.instancePath === '') {
+    // A field the request does not take (only Conclave's own API refuses them; see E81).
+    return String((error.params as { additionalProperty: string }).additionalProperty);
+  }
   const segment = error.instancePath.split('/')[1];
   return segment === undefined || segment === ''
     ? null
@@ -137,6 +141,8 @@ function describe(error: ErrorObject, attribute: string | null): ValidationProbl
         attribute,
         `${name} must be greater than ${String(params.limit)}`,
       );
+    case 'additionalProperties':
+      return problem('invalid_parameter', attribute, `${name} is not a parameter of this request`);
     case 'uniqueItems':
       return problem('invalid_parameter', attribute, `${name} must not repeat an item`);
     default:
@@ -148,7 +154,9 @@ function describe(error: ErrorObject, attribute: string | null): ValidationProbl
 export function problemsFromAjv(errors: readonly ErrorObject[]): ValidationProblem[] {
   const out: ValidationProblem[] = [];
   const seen = new Set<string | null>();
-  for (const error of errors) {
+  // The schema's fields in its order, then the fields it does not take.
+  const unknown = (e: ErrorObject) => e.keyword === 'additionalProperties';
+  for (const error of [...errors.filter((e) => !unknown(e)), ...errors.filter(unknown)]) {
     const attribute = attributeOf(error);
     if (seen.has(attribute)) continue;
     seen.add(attribute);

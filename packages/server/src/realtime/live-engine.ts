@@ -13,7 +13,10 @@ import {
   CLOSE_CODES,
   VIDEO_LAYOUTS,
   type ClientMessage,
+  type LiveFeedDelta,
+  type LiveFeedSession,
   type LiveMember,
+  type LiveSessionEndReason,
   type LiveSession as LiveSessionWire,
   type MediaClientMessage,
   type MemberLeftMessage,
@@ -36,6 +39,7 @@ import {
   type SessionSettings,
   type Ticket,
 } from './admission.js';
+import { LiveFeed } from './live-feed.js';
 import { WriteQueue } from './write-queue.js';
 
 /** One connection, as the engine sees it (a WebSocket in production). */
@@ -54,6 +58,7 @@ export interface LiveEngineOptions {
 }
 
 type LeaveReason = MemberLeftMessage['reason'];
+type MemberFlag = keyof Pick<MemberState, 'audioMuted' | 'videoMuted' | 'deaf'>;
 
 interface MemberState {
   id: string;
@@ -96,6 +101,10 @@ interface SessionState {
   /** How its members' connections were closed when it ended (told to joins still in flight). */
   endCode: number | undefined;
   endReason: string | undefined;
+  /** Its row is written and the live feed was told it started (it is told of its end then). */
+  announced: boolean;
+  /** Members talking now (from the media engine), for the live feed's snapshot. */
+  talking: Set<string>;
 }
 
 /** What a connection holds once joined. */
@@ -124,6 +133,8 @@ export class LiveEngine {
   readonly #queue: WriteQueue;
   #leaseTimer: NodeJS.Timeout | undefined;
   #stopped = false;
+  /** The live feed: what changes, per project, for Conclave's `/conclave/v1/live`. */
+  readonly feed = new LiveFeed();
 
   constructor(
     private readonly store: Store,
@@ -155,6 +166,8 @@ export class LiveEngine {
       const session = this.#byId.get(sessionId);
       const member = session?.members.get(memberId);
       if (!session || !member?.admitted || session.ended) return;
+      if (talking) session.talking.add(memberId);
+      else session.talking.delete(memberId);
       this.#broadcast(session, { type: 'member.talking', member_id: memberId, talking });
       void this.#write(
         this.#event(session, 'member.talking', this.now(), memberId, {
@@ -220,7 +233,7 @@ export class LiveEngine {
     this.#stopped = true;
     clearInterval(this.#leaseTimer);
     for (const session of [...this.#sessions.values()]) {
-      this.#endSession(session, this.now(), 1001, 'server shutting down');
+      this.#endSession(session, this.now(), 1001, 'server shutting down', 'shutdown');
     }
     await this.#queue.idle();
     await this.#media.close();
@@ -432,6 +445,8 @@ export class LiveEngine {
       ended: false,
       endCode: undefined,
       endReason: undefined,
+      announced: false,
+      talking: new Set(),
     };
     this.#sessions.set(mapKey, session);
     this.#byId.set(session.id, session);
@@ -468,7 +483,17 @@ export class LiveEngine {
         },
       })
       .then(
-        () => true,
+        () => {
+          if (!session.ended) {
+            session.announced = true;
+            this.#publish(session, {
+              type: 'session.started',
+              session_id: session.id,
+              session: wireSession(session),
+            });
+          }
+          return true;
+        },
         (error: unknown) => {
           this.#startFailed(session, error);
           return false;
@@ -485,12 +510,13 @@ export class LiveEngine {
         this.now(),
         CLOSE_CODES.hosted_elsewhere,
         'hosted_elsewhere',
+        undefined,
         false,
       );
       return;
     }
     this.log.error({ err: error, session: session.id }, 'live session could not be started');
-    this.#endSession(session, this.now(), 1011, 'unavailable', false);
+    this.#endSession(session, this.now(), 1011, 'unavailable', undefined, false);
   }
 
   #checkWindows(s: SessionSettings, ticket: Ticket, now: number): void {
@@ -562,6 +588,7 @@ export class LiveEngine {
     if (member.peer !== peer || !session.members.has(member.id)) return;
     member.peer = null;
     member.droppedAt = this.now();
+    session.talking.delete(member.id);
     // Its media cannot outlive the connection that negotiated it.
     this.#media.leave(session.id, member.id);
     this.#broadcast(session, { type: 'member.updated', member: wireMember(member) }, member.id);
@@ -590,6 +617,7 @@ export class LiveEngine {
     clearTimeout(member.removeTimer);
     this.#resumable.delete(member.resumeToken);
     member.peer = null;
+    session.talking.delete(member.id);
     this.#media.leave(session.id, member.id);
     const written = this.#write(
       { kind: 'left', projectId: session.projectId, memberId: member.id, at },
@@ -600,7 +628,7 @@ export class LiveEngine {
       this.#broadcast(session, { type: 'member.left', member_id: member.id, reason });
     }
     if (member.endSessionOnLeave && reason === 'left') {
-      this.#endSession(session, at, CLOSE_CODES.session_ended, 'session_ended');
+      this.#endSession(session, at, CLOSE_CODES.session_ended, 'session_ended', 'end_on_leave');
     } else {
       this.#endIfEmpty(session, at, reason === 'disconnected');
     }
@@ -615,14 +643,14 @@ export class LiveEngine {
     if (session.ended || session.members.size > 0) return;
     const end = Math.max(at, session.lastLeftAt ?? at);
     if (graceSpent) {
-      this.#endSession(session, end, 1000, 'session ended');
+      this.#endSession(session, end, 1000, 'session ended', 'empty');
       return;
     }
     // Already counting down (a refused join does not restart the count or move the end time).
     if (session.endTimer) return;
     session.endTimer = setTimeout(() => {
       if (session.members.size === 0 && !session.ended) {
-        this.#endSession(session, end, 1000, 'session ended');
+        this.#endSession(session, end, 1000, 'session ended', 'empty');
       }
     }, this.options.graceMs);
   }
@@ -632,9 +660,20 @@ export class LiveEngine {
     session.endTimer = undefined;
   }
 
-  /** Ends the session: everyone still in it leaves at `at`, their connections are closed. */
-  #endSession(session: SessionState, at: number, code: number, reason: string, write = true): void {
-    if (session.ended) return;
+  /**
+   * Ends the session: everyone still in it leaves at `at`, their connections are closed. `cause`
+   * is what the live feed is told (undefined: a session whose start failed, never announced).
+   * Resolves once the end is written (false: it could not be); undefined when nothing is written.
+   */
+  #endSession(
+    session: SessionState,
+    at: number,
+    code: number,
+    reason: string,
+    cause: LiveSessionEndReason | undefined,
+    write = true,
+  ): Promise<boolean> | undefined {
+    if (session.ended) return undefined;
     session.ended = true;
     session.endCode = code;
     session.endReason = reason;
@@ -651,11 +690,21 @@ export class LiveEngine {
       member.peer = null;
     }
     session.members.clear();
+    session.talking.clear();
     // `end` also marks everyone still present as left at `at`.
-    if (write) {
-      void this.#write({ kind: 'end', projectId: session.projectId, sessionId: session.id, at });
+    const written = write
+      ? this.#write({ kind: 'end', projectId: session.projectId, sessionId: session.id, at })
+      : undefined;
+    if (cause !== undefined) {
+      this.#publish(session, {
+        type: 'session.ended',
+        session_id: session.id,
+        end_time: iso(at),
+        reason: cause,
+      });
     }
     for (const peer of peers) peer.close(code, reason);
+    return written;
   }
 
   /** A conference or room was deleted: its session ends and everyone is disconnected. */
@@ -665,7 +714,9 @@ export class LiveEngine {
     // A join that read it before the delete must not open a session on it afterwards.
     this.#gone.set(key, now);
     const session = this.#sessions.get(key);
-    if (session) this.#endSession(session, now, CLOSE_CODES.session_ended, 'session_ended');
+    if (session) {
+      this.#endSession(session, now, CLOSE_CODES.session_ended, 'session_ended', 'deleted');
+    }
   }
 
   /** A project was deleted: all its sessions end (their rows are gone with it). */
@@ -674,9 +725,18 @@ export class LiveEngine {
     this.#gone.set(`${projectId}/`, now);
     for (const session of [...this.#sessions.values()]) {
       if (session.projectId === projectId) {
-        this.#endSession(session, now, CLOSE_CODES.session_ended, 'session_ended', false);
+        this.#endSession(
+          session,
+          now,
+          CLOSE_CODES.session_ended,
+          'session_ended',
+          'deleted',
+          false,
+        );
       }
     }
+    // Its API tokens went with it: its live feeds end now rather than at their next heartbeat.
+    this.feed.closeProject(projectId, 'project deleted');
   }
 
   /** Whether the session's conference or room, or its project, was deleted a moment ago. */
@@ -821,11 +881,7 @@ export class LiveEngine {
     const target = message.member_id === undefined ? actor : session.members.get(message.member_id);
     if (!target) return new ActionError('member_not_found', 'no such member');
     const who = target === actor ? 'room.self' : 'room.member';
-    const changes: [
-      keyof Pick<MemberState, 'audioMuted' | 'videoMuted' | 'deaf'>,
-      boolean,
-      string,
-    ][] = [];
+    const changes: [MemberFlag, boolean, string][] = [];
     if (message.audio_muted !== undefined) {
       changes.push([
         'audioMuted',
@@ -849,6 +905,17 @@ export class LiveEngine {
       }
       if (!actor.scopes.has(`${who}.${action}`)) return forbidden(`${who}.${action}`);
     }
+    return this.#applyUpdate(session, target, changes, actor.id);
+  }
+
+  /** Applies checked changes: the media, the record (`by`: the member who did it, or null for
+   *  the API), everyone told. */
+  #applyUpdate(
+    session: SessionState,
+    target: MemberState,
+    changes: readonly (readonly [MemberFlag, boolean, ...unknown[]])[],
+    by: string | null,
+  ): Promise<boolean> | undefined {
     if (changes.length === 0) return undefined;
     for (const [field, muted] of changes) target[field] = muted;
     // The rules reach the media at once: a muted track stops being forwarded.
@@ -857,7 +924,7 @@ export class LiveEngine {
     const written = this.#write(
       this.#event(session, 'member.updated', at, target.id, {
         member_id: target.id,
-        by: actor.id,
+        by,
         audio_muted: target.audioMuted,
         video_muted: target.videoMuted,
         deaf: target.deaf,
@@ -865,6 +932,100 @@ export class LiveEngine {
     );
     this.#broadcast(session, { type: 'member.updated', member: wireMember(target) });
     return written;
+  }
+
+  // ---- Conclave's own API (/conclave/v1) ---------------------------------------------------
+
+  /** The project's sessions live on this process now, oldest first: the live feed's snapshot. */
+  snapshot(projectId: string): LiveFeedSession[] {
+    const sessions: LiveFeedSession[] = [];
+    for (const session of this.#byId.values()) {
+      if (session.projectId !== projectId || !session.announced || session.ended) continue;
+      const members: LiveMember[] = [];
+      for (const m of session.members.values()) if (m.admitted) members.push(wireMember(m));
+      const talking = [...session.talking].filter((id) => session.members.get(id)?.admitted);
+      sessions.push({ session: wireSession(session), members, talking });
+    }
+    return sessions;
+  }
+
+  /** The project's session, when it is live on this process (and announced). */
+  #hosted(projectId: string, sessionId: string): SessionState | undefined {
+    const session = this.#byId.get(sessionId);
+    if (!session || session.projectId !== projectId || session.ended || !session.announced) {
+      return undefined;
+    }
+    return session;
+  }
+
+  /** Whether the project's session is in progress on another process whose lease is current
+   *  (the check a join makes before refusing `hosted_elsewhere`). */
+  async hostedElsewhere(projectId: string, sessionId: string): Promise<boolean> {
+    const host = await this.store.liveSessionHost(projectId, sessionId);
+    if (!host || host.nodeId === null || host.nodeId === this.options.nodeId) return false;
+    return host.leaseUntil === null || host.leaseUntil >= this.now();
+  }
+
+  /** Whether the project's session is live on this process. */
+  hosts(projectId: string, sessionId: string): boolean {
+    return this.#hosted(projectId, sessionId) !== undefined;
+  }
+
+  /**
+   * Ends a live session now, as deleting its conference would (everyone closed 4422
+   * `session_ended`), except that it may start again with the next join. Resolves once the end
+   * is written (false: it could not be); undefined when the session is not live here.
+   */
+  endSessionNow(projectId: string, sessionId: string): Promise<boolean> | undefined {
+    const session = this.#hosted(projectId, sessionId);
+    if (!session) return undefined;
+    const written = this.#endSession(
+      session,
+      this.now(),
+      CLOSE_CODES.session_ended,
+      'session_ended',
+      'ended_by_api',
+    );
+    return written ?? Promise.resolve(true);
+  }
+
+  /** Removes a member as a moderator's `member.remove` does (closed 4420 `removed`); undefined
+   *  when there is no such member in a session live here. */
+  removeMember(
+    projectId: string,
+    sessionId: string,
+    memberId: string,
+  ): Promise<boolean> | undefined {
+    const session = this.#hosted(projectId, sessionId);
+    const member = session?.members.get(memberId);
+    if (!session || !member?.admitted) return undefined;
+    const peer = member.peer;
+    const written = this.#leave(session, member, 'removed', this.now());
+    peer?.close(CLOSE_CODES.removed, 'removed');
+    return written;
+  }
+
+  /**
+   * Mutes or unmutes a member's audio or video with a moderator's rights. `not_found`: no such
+   * member in a session live here; `not_publisher`: an audience member cannot be unmuted.
+   */
+  updateMember(
+    projectId: string,
+    sessionId: string,
+    memberId: string,
+    update: { audio_muted?: boolean | undefined; video_muted?: boolean | undefined },
+  ): { member: LiveMember; written: Promise<boolean> } | 'not_found' | 'not_publisher' {
+    const session = this.#hosted(projectId, sessionId);
+    const member = session?.members.get(memberId);
+    if (!session || !member?.admitted) return 'not_found';
+    const changes: [MemberFlag, boolean][] = [];
+    if (update.audio_muted !== undefined) changes.push(['audioMuted', update.audio_muted]);
+    if (update.video_muted !== undefined) changes.push(['videoMuted', update.video_muted]);
+    if (member.joinAs === 'audience' && changes.some(([, muted]) => !muted)) {
+      return 'not_publisher';
+    }
+    const written = this.#applyUpdate(session, member, changes, null) ?? Promise.resolve(true);
+    return { member: wireMember(member), written };
   }
 
   // ---- helpers -----------------------------------------------------------------------------
@@ -921,12 +1082,57 @@ export class LiveEngine {
     );
   }
 
-  /** Sends to every connected member of the session (but `except`), serialised once. */
+  /**
+   * Sends to every connected member of the session (but `except`), serialised once. What the
+   * members are told of the session's state goes to the project's live feed too — never chat or
+   * signaling, which are the participants' content.
+   */
   #broadcast(session: SessionState, message: ServerMessage, except?: string): void {
     const text = JSON.stringify(message);
     for (const m of session.members.values()) {
       if (m.id !== except && m.peer && m.admitted) m.peer.send(text);
     }
+    switch (message.type) {
+      case 'member.joined':
+      case 'member.updated':
+        this.#publish(session, {
+          type: message.type,
+          session_id: session.id,
+          member: message.member,
+        });
+        break;
+      case 'member.left':
+        this.#publish(session, {
+          type: 'member.left',
+          session_id: session.id,
+          member_id: message.member_id,
+          reason: message.reason,
+        });
+        break;
+      case 'member.talking':
+        this.#publish(session, {
+          type: 'member.talking',
+          session_id: session.id,
+          member_id: message.member_id,
+          talking: message.talking,
+        });
+        break;
+      case 'session.updated':
+        this.#publish(session, {
+          type: 'session.updated',
+          session_id: session.id,
+          session: message.session,
+        });
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Tells the project's live feed, once the session is announced (its `session.started` sent). */
+  #publish(session: SessionState, event: LiveFeedDelta): void {
+    if (!session.announced || !this.feed.listening(session.projectId)) return;
+    this.feed.publish(session.projectId, event);
   }
 }
 

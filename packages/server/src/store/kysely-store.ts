@@ -722,6 +722,19 @@ export class KyselyStore implements Store {
     return row && { id: row.id, nodeId: row.node_id, leaseUntil: row.lease_until };
   }
 
+  async liveSessionHost(projectId: string, id: string) {
+    const row = await this.run(() =>
+      this.db
+        .selectFrom('room_sessions')
+        .select(['node_id', 'lease_until'])
+        .where('project_id', '=', projectId)
+        .where('id', '=', id)
+        .where('status', '=', 'in-progress')
+        .executeTakeFirst(),
+    );
+    return row && { nodeId: row.node_id, leaseUntil: row.lease_until };
+  }
+
   async renewSessionLeases(nodeId: string, sessionIds: readonly string[], leaseUntil: number) {
     let renewed = 0;
     for (let i = 0; i < sessionIds.length; i += INSERT_CHUNK) {

@@ -235,6 +235,11 @@ export interface Store {
     projectId: string,
     where: LiveSessionKey,
   ): Promise<{ id: string; nodeId: string | null; leaseUntil: number | null } | undefined>;
+  /** The host of the project's in-progress session `id`; undefined when it is not in progress. */
+  liveSessionHost(
+    projectId: string,
+    id: string,
+  ): Promise<{ nodeId: string | null; leaseUntil: number | null } | undefined>;
   /** Extends the lease of these in-progress sessions of the node; returns how many. */
   renewSessionLeases(
     nodeId: string,

@@ -1,0 +1,133 @@
+/**
+ * Moderation of live sessions through Conclave's own API (`/conclave/v1/room_sessions/…`): end a
+ * session, remove a member, mute or unmute one — what a moderator's realtime frames do, with the
+ * project's API token as the authority. They act on sessions this process hosts (E43).
+ */
+import {
+  LiveMember,
+  LiveMemberParams,
+  LiveSessionParams,
+  UpdateLiveMemberRequest,
+  type LiveMemberParams as MemberParamsT,
+  type LiveSessionParams as SessionParamsT,
+  type UpdateLiveMemberRequest as UpdateBody,
+} from '@conclave/schema';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { AppContext } from '../../context.js';
+import { ConflictError, HttpError, problem, ValidationFailed } from '../../http/errors.js';
+import { requireUuid } from '../../http/path-id.js';
+import { errorResponses } from '../../http/responses.js';
+
+const tags = ['Conclave'];
+const OWN_API = 'Conclave’s own API, not SignalWire’s.';
+const HOSTED =
+  'It acts on a session live on the process that answers: a session live on another Conclave ' +
+  'process is a 409 `hosted_elsewhere`; one that is not live (ended, unknown, another ' +
+  'project’s) a 404.';
+
+export async function moderationRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const { live } = ctx;
+
+  /**
+   * The session id of the path when the session is live here; otherwise a 409 (live on another
+   * process) or a 404. The engine checks again when it acts (a 404 if it ended meanwhile).
+   */
+  const hostedHere = async (projectId: string, rawId: string): Promise<string> => {
+    const id = requireUuid(rawId);
+    if (live.hosts(projectId, id)) return id;
+    if (await live.hostedElsewhere(projectId, id)) throw new ConflictError('hosted_elsewhere');
+    throw new HttpError(404);
+  };
+
+  /** The engine's writes behind a change: a 503 when they could not be recorded. */
+  const recorded = async (reply: FastifyReply, written: Promise<boolean>) => {
+    if (!(await written)) {
+      reply.header('Retry-After', '1');
+      throw new HttpError(503);
+    }
+  };
+
+  app.post<{ Params: SessionParamsT }>(
+    '/room_sessions/:id/end',
+    {
+      schema: {
+        tags,
+        operationId: 'conclave_end_room_session',
+        summary: 'End a live session now',
+        description:
+          `${OWN_API} Everyone in it is disconnected (realtime close 4422 \`session_ended\`) and ` +
+          'the session is recorded as completed now, as when its conference is deleted — but ' +
+          'the conference or room stays, and the next join starts a new session. ' +
+          HOSTED,
+        params: LiveSessionParams,
+        response: { 204: { type: 'null' }, ...errorResponses(401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const id = await hostedHere(request.projectId, request.params.id);
+      const written = live.endSessionNow(request.projectId, id);
+      if (!written) throw new HttpError(404);
+      await recorded(reply, written);
+      return reply.code(204).send();
+    },
+  );
+
+  app.delete<{ Params: MemberParamsT }>(
+    '/room_sessions/:id/members/:member_id',
+    {
+      schema: {
+        tags,
+        operationId: 'conclave_remove_room_session_member',
+        summary: 'Remove a member from a live session',
+        description:
+          `${OWN_API} As a moderator’s \`member.remove\`: the member’s connection is closed ` +
+          '(4420 `removed`), the others get `member.left` with reason `removed`. ' +
+          HOSTED,
+        params: LiveMemberParams,
+        response: { 204: { type: 'null' }, ...errorResponses(401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const memberId = requireUuid(request.params.member_id);
+      const id = await hostedHere(request.projectId, request.params.id);
+      const written = live.removeMember(request.projectId, id, memberId);
+      if (!written) throw new HttpError(404);
+      await recorded(reply, written);
+      return reply.code(204).send();
+    },
+  );
+
+  app.patch<{ Params: MemberParamsT; Body: UpdateBody }>(
+    '/room_sessions/:id/members/:member_id',
+    {
+      schema: {
+        tags,
+        operationId: 'conclave_update_room_session_member',
+        summary: 'Mute or unmute a member of a live session',
+        description:
+          `${OWN_API} At least one of \`audio_muted\` and \`video_muted\`; no other field. As a ` +
+          'moderator’s `member.update`: the media follows at once and everyone gets ' +
+          '`member.updated`. An audience member cannot be unmuted: 409 `not_publisher`. ' +
+          HOSTED,
+        params: LiveMemberParams,
+        body: UpdateLiveMemberRequest,
+        response: { 200: LiveMember, ...errorResponses(400, 401, 403, 404, 409, 413, 422) },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      if (body.audio_muted === undefined && body.video_muted === undefined) {
+        throw new ValidationFailed([
+          problem('missing_required_parameter', null, 'audio_muted or video_muted is required'),
+        ]);
+      }
+      const memberId = requireUuid(request.params.member_id);
+      const id = await hostedHere(request.projectId, request.params.id);
+      const outcome = live.updateMember(request.projectId, id, memberId, body);
+      if (outcome === 'not_found') throw new HttpError(404);
+      if (outcome === 'not_publisher') throw new ConflictError('not_publisher');
+      await recorded(reply, outcome.written);
+      return outcome.member;
+    },
+  );
+}
