@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { MediaEngineOptions } from '@conclave/media';
 import { buildApp } from '../../src/app.js';
 import type { RealtimeConfig } from '../../src/config.js';
+import type { LiveFeedLimits } from '../../src/routes/conclave/live-routes.js';
 import { hashSecret, newApiToken, tokenPrefix } from '../../src/auth/secrets.js';
 import { newId } from '../../src/lib/ids.js';
 import { LocalMediaStorage, type MediaStorage } from '../../src/media/media-storage.js';
@@ -131,6 +132,8 @@ export async function startTestServer(
     media?: Partial<MediaEngineOptions>;
     /** The built pages' directory (`false`: none); by default `@conclave/web`'s. */
     webRoot?: string | false;
+    /** The live feed's heartbeat and limits (`/conclave/v1/live`). */
+    liveFeed?: Partial<LiveFeedLimits>;
   } = {},
 ): Promise<TestServer> {
   const { store, cleanup } = await createTestStore();
@@ -148,6 +151,7 @@ export async function startTestServer(
     ...(options.now ? { now: options.now } : {}),
     ...(options.realtime ? { realtime: options.realtime } : {}),
     ...(options.webRoot === undefined ? {} : { webRoot: options.webRoot }),
+    ...(options.liveFeed ? { liveFeed: options.liveFeed } : {}),
     ...(options.media
       ? {
           mediaEngine: {
