@@ -14,6 +14,7 @@ export {
   AuthenticationError,
   BadRequestError,
   ConclaveError,
+  ConflictError,
   ConclaveError as RestError,
   InternalServerError,
   MethodNotAllowedError,
@@ -28,6 +29,13 @@ export {
   type ApiErrorInit,
 } from './core/errors.js';
 export { Video } from './resources/video/video.js';
+export {
+  Conclave,
+  LIVE_FEED_EVENT_TYPES,
+  LIVE_FEED_PATH,
+  type LiveFeedOptions,
+  type UpdateLiveMemberParams,
+} from './resources/conclave/conclave.js';
 export { Conferences } from './resources/video/conferences.js';
 export { ConferenceTokens } from './resources/video/conference-tokens.js';
 export { Rooms } from './resources/video/rooms.js';
@@ -82,6 +90,8 @@ export type {
   ChatRelayMessage,
   CloseReason,
   Conference,
+  ConflictBody,
+  ConflictCode,
   ConferenceSize,
   ConferenceToken,
   CreateApiTokenRequest,
@@ -102,9 +112,22 @@ export type {
   ListRoomsQuery,
   ListStreamsQuery,
   ListVideoLogsQuery,
+  LiveFeedDelta,
+  LiveFeedEvent,
+  LiveFeedEventType,
+  LiveFeedSession,
   LiveMember,
+  LiveMemberJoinedEvent,
+  LiveMemberLeftEvent,
+  LiveMemberTalkingEvent,
+  LiveMemberUpdatedEvent,
   LiveSession,
   LiveSessionColors,
+  LiveSessionEndedEvent,
+  LiveSessionEndReason,
+  LiveSessionStartedEvent,
+  LiveSessionUpdatedEvent,
+  LiveSnapshotEvent,
   MediaClosedMessage,
   MediaInfo,
   MediaSource,

@@ -3,6 +3,7 @@ import type { FetchLike } from './core/request-options.js';
 import { baseUrlFromHost } from './internal/base-url.js';
 import { basicAuthorization } from './internal/basic-auth.js';
 import { readEnv } from './internal/env.js';
+import { Conclave } from './resources/conclave/conclave.js';
 import { Video } from './resources/video/video.js';
 
 /** Transport settings shared by `RestClient` and `AdminClient`. */
@@ -52,6 +53,8 @@ export interface ClientOptions extends TransportOptions {
 export class RestClient {
   /** The Video API. */
   readonly video: Video;
+  /** Conclave's own API (`/conclave/v1`, not SignalWire's): the live feed and moderation. */
+  readonly conclave: Conclave;
   /** The project id the client authenticates as. */
   readonly project: string;
   /** The absolute base URL requests go to. */
@@ -78,5 +81,6 @@ export class RestClient {
       defaultHeaders: options.defaultHeaders,
     });
     this.video = new Video(http);
+    this.conclave = new Conclave(http);
   }
 }

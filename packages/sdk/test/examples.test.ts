@@ -109,6 +109,10 @@ describe('README', () => {
       'media.setMicrophoneEnabled(',
       'media.remoteTracks',
       'media.stop(',
+      'conclave.live(',
+      'conclave.endSession(',
+      'conclave.removeMember(',
+      'conclave.updateMember(',
     ]) {
       assert.ok(
         blocks.some((b) => b.includes(method)),

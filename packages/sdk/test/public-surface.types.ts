@@ -9,7 +9,9 @@ import type { Static } from '@sinclair/typebox';
 import {
   AdminClient,
   ApiError,
+  Conclave,
   ConclaveError,
+  ConflictError,
   RealtimeClosedError,
   RealtimeError,
   RealtimeSession,
@@ -48,6 +50,10 @@ import {
   type VideoLog,
   type ListVideoLogsQuery,
   type RealtimeRefusal,
+  type LiveFeedEvent,
+  type LiveFeedSession,
+  type LiveSessionEndReason,
+  type UpdateLiveMemberParams,
 } from '@conclave/sdk';
 
 type Equal<A, B> =
@@ -260,4 +266,45 @@ export async function realtimeSurface(): Promise<void> {
   live.on('member.exploded', () => {});
   // @ts-expect-error a chat is text
   await live.chat(42);
+}
+
+// Conclave's own API: the live feed's events are the schema's; moderation with typed results.
+export async function conclaveSurface(signal: AbortSignal): Promise<void> {
+  const conclave = client.conclave;
+  expectType<Equal<typeof conclave, Conclave>>();
+  expectType<Equal<ReturnType<typeof conclave.live>, AsyncIterable<LiveFeedEvent>>>();
+  expectType<Equal<LiveFeedEvent, Schema.LiveFeedEvent>>();
+  expectType<Equal<LiveFeedSession, Static<typeof Schema.LiveFeedSession>>>();
+  expectType<Equal<ReturnType<typeof conclave.endSession>, Promise<void>>>();
+  expectType<Equal<ReturnType<typeof conclave.removeMember>, Promise<void>>>();
+  expectType<Equal<ReturnType<typeof conclave.updateMember>, Promise<Schema.LiveMember>>>();
+  for await (const event of conclave.live({ signal, idleTimeout: 0 })) {
+    if (event.type === 'snapshot') {
+      expectType<Equal<typeof event.sessions, LiveFeedSession[]>>();
+    } else {
+      expectType<Equal<typeof event.session_id, string>>();
+    }
+    if (event.type === 'member.left') {
+      expectType<Equal<typeof event.reason, 'left' | 'disconnected' | 'removed' | 'time_up'>>();
+    }
+    if (event.type === 'session.ended') {
+      expectType<Equal<typeof event.reason, LiveSessionEndReason>>();
+    }
+  }
+  const params: UpdateLiveMemberParams = { audioMuted: true };
+  await conclave.updateMember('s', 'm', params);
+  try {
+    await conclave.endSession('s');
+  } catch (error) {
+    if (error instanceof ConflictError) {
+      expectType<Equal<typeof error.code, Schema.ConflictCode | undefined>>();
+      expectType<ConflictError extends ApiError ? true : false>();
+    }
+  }
+  // @ts-expect-error the SDK's parameters are camelCase
+  await conclave.updateMember('s', 'm', { audio_muted: true });
+  // @ts-expect-error deaf is not changed through the API
+  await conclave.updateMember('s', 'm', { deaf: true });
+  // @ts-expect-error the feed takes options, not a token
+  conclave.live('PT…');
 }

@@ -1,4 +1,4 @@
-import type { ValidationErrorItem } from '@conclave/schema';
+import type { ConflictCode, ValidationErrorItem } from '@conclave/schema';
 
 /**
  * The root of everything the SDK throws for a request: catch this one class to handle HTTP
@@ -49,7 +49,9 @@ function describe(status: number, body: unknown, errors: ValidationErrorItem[]):
     return `${status} ${details.join('; ')}`;
   }
   if (body && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'string') {
-    return `${status} ${(body as { error: string }).error}`;
+    // Conclave's own API explains a 409: `{error, code, message}`.
+    const { error, message } = body as { error: string; message?: unknown };
+    return `${status} ${error}${typeof message === 'string' ? `: ${message}` : ''}`;
   }
   return `${status} ${typeof body === 'string' && body !== '' ? body.slice(0, 200) : 'HTTP error'}`;
 }
@@ -107,6 +109,18 @@ export class PermissionDeniedError extends ApiError {}
 export class NotFoundError extends ApiError {}
 /** 405 — the path exists but not with this method. */
 export class MethodNotAllowedError extends ApiError {}
+/**
+ * 409 — Conclave's own API (`client.conclave`): the request conflicts with a live session's
+ * state. `code` says why: `not_publisher` (an audience member cannot be unmuted) or
+ * `hosted_elsewhere` (the session is live on another Conclave process).
+ */
+export class ConflictError extends ApiError {
+  /** The server's reason code (`body.code`). */
+  get code(): ConflictCode | undefined {
+    const code = (this.body as { code?: unknown } | undefined)?.code;
+    return typeof code === 'string' ? (code as ConflictCode) : undefined;
+  }
+}
 /** 413 — the request body is over the server's limit (1 MiB). */
 export class PayloadTooLargeError extends ApiError {}
 /** 415 — the server refused the body's media type. */
@@ -126,6 +140,7 @@ const STATUS_CLASSES: Record<number, new (init: ApiErrorInit) => ApiError> = {
   403: PermissionDeniedError,
   404: NotFoundError,
   405: MethodNotAllowedError,
+  409: ConflictError,
   413: PayloadTooLargeError,
   415: UnsupportedMediaTypeError,
   422: UnprocessableEntityError,

@@ -14,7 +14,7 @@ import type { FetchLike, RequestOptions } from './request-options.js';
 export const DEFAULT_TIMEOUT_MS = 60_000;
 export const DEFAULT_MAX_RETRIES = 2;
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** Query values as the API reads them: booleans become `true`/`false`, `undefined` is left out. */
 export type QueryParams = object;
@@ -73,6 +73,13 @@ interface Attempt {
   text: string;
 }
 
+/** A streamed response being read (`HttpClient.openStream`). */
+export interface OpenStream {
+  response: Response;
+  /** Stops the stream: the request is aborted and the connection let go. Again is harmless. */
+  close(): void;
+}
+
 /**
  * The transport under every resource: URL building, auth, JSON, time-outs, retries and the one
  * place HTTP failures become typed errors. Shared by `RestClient` and `AdminClient`.
@@ -110,17 +117,15 @@ export class HttpClient {
     return `${this.baseUrl}${path}${qs ? `?${qs}` : ''}`;
   }
 
-  /** Sends a request and returns its parsed JSON body (`undefined` for a 204). */
-  async request<T>(request: ApiRequest, options: RequestOptions = {}): Promise<T> {
-    const url = this.url(request.path, request.query);
-    const method = request.method;
-    const timeout = options.timeout ?? this.timeout;
-    const maxRetries = options.maxRetries ?? this.maxRetries;
-    const signal = options.signal;
-
+  /** The headers of a call: the client's, then the call's own; a fresh request id. */
+  #headers(
+    request: ApiRequest,
+    options: RequestOptions,
+    accept = 'application/json',
+  ): Record<string, string> {
     const headers: Record<string, string> = {};
     const given = {
-      accept: 'application/json',
+      accept,
       'user-agent': `conclave-sdk-ts/${VERSION}`,
       authorization: this.#authorization,
       ...(request.body !== undefined ? { 'content-type': 'application/json' } : {}),
@@ -133,6 +138,17 @@ export class HttpClient {
       const id = newRequestId();
       if (id) headers['x-request-id'] = id;
     }
+    return headers;
+  }
+
+  /** Sends a request and returns its parsed JSON body (`undefined` for a 204). */
+  async request<T>(request: ApiRequest, options: RequestOptions = {}): Promise<T> {
+    const url = this.url(request.path, request.query);
+    const method = request.method;
+    const timeout = options.timeout ?? this.timeout;
+    const maxRetries = options.maxRetries ?? this.maxRetries;
+    const signal = options.signal;
+    const headers = this.#headers(request, options);
     const body = request.body === undefined ? undefined : JSON.stringify(request.body);
     const context = { method, url, requestId: headers['x-request-id'] };
 
@@ -184,6 +200,75 @@ export class HttpClient {
         headers: response.headers,
       });
     }
+  }
+
+  /**
+   * Opens a streamed response (Server-Sent Events): resolves once a 2xx's headers arrive, its body
+   * left to the caller to read; a non-2xx is the usual typed error. `timeout` bounds the wait for
+   * the headers only, and nothing is retried (a stream is opened again by its reader, knowingly).
+   */
+  async openStream(
+    request: ApiRequest,
+    options: RequestOptions = {},
+    accept = 'text/event-stream',
+  ): Promise<OpenStream> {
+    const url = this.url(request.path, request.query);
+    const method = request.method;
+    const timeout = options.timeout ?? this.timeout;
+    const signal = options.signal;
+    const headers = this.#headers(request, options, accept);
+    const context = { method, url, requestId: headers['x-request-id'] };
+    if (signal?.aborted) throw new UserAbortError('Request aborted', context);
+
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const close = () => {
+      signal?.removeEventListener('abort', onAbort);
+      controller.abort();
+    };
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeout);
+    let response: Response;
+    try {
+      response = await this.#fetch(url, {
+        method,
+        headers,
+        ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
+        signal: controller.signal,
+      });
+    } catch (error) {
+      close();
+      if (signal?.aborted)
+        throw new UserAbortError('Request aborted', { ...context, cause: error });
+      if (timedOut) {
+        throw new ApiTimeoutError(`Request timed out after ${timeout} ms`, {
+          ...context,
+          cause: error,
+        });
+      }
+      throw new ApiConnectionError(`Connection error: ${reasonOf(error)}`, {
+        ...context,
+        cause: error,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!response.ok) {
+      const text = await response.text().catch(() => '');
+      close();
+      throw ApiError.from({
+        method,
+        url,
+        status: response.status,
+        body: parseBody(text),
+        headers: response.headers,
+      });
+    }
+    return { response, close };
   }
 
   /** Sends a list request and returns a page promise that follows `links.next`. */

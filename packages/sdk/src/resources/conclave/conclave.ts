@@ -1,0 +1,238 @@
+import type {
+  LIVE_FEED_EVENT_TYPES as SchemaLiveFeedEventTypes,
+  LIVE_FEED_PATH as SchemaLiveFeedPath,
+  LiveFeedEvent,
+  LiveMember,
+} from '@conclave/schema';
+import { ApiConnectionError, ApiTimeoutError, ConclaveError } from '../../core/errors.js';
+import type { HttpClient, OpenStream } from '../../core/http-client.js';
+import type { RequestOptions } from '../../core/request-options.js';
+import { SseParser } from '../../internal/sse.js';
+
+/** Where the live feed is, relative to the server's base URL. */
+export const LIVE_FEED_PATH: typeof SchemaLiveFeedPath = '/conclave/v1/live';
+/** The event types `live()` yields; an event of another type (a newer server's) is skipped. */
+export const LIVE_FEED_EVENT_TYPES: typeof SchemaLiveFeedEventTypes = [
+  'snapshot',
+  'session.started',
+  'session.updated',
+  'session.ended',
+  'member.joined',
+  'member.updated',
+  'member.left',
+  'member.talking',
+];
+
+const BASE = '/conclave/v1/room_sessions';
+/** The server sends a heartbeat every 15 s: three missed mean the connection is gone. */
+const DEFAULT_IDLE_TIMEOUT_MS = 45_000;
+
+export interface LiveFeedOptions {
+  /** Ends the feed: the iteration simply finishes (no error), whether it had started or not. */
+  signal?: AbortSignal;
+  /**
+   * Milliseconds without a byte from the server (an event or its 15-second heartbeat) after which
+   * the connection is taken as lost: the iteration throws `ApiTimeoutError`. Default 45 000;
+   * `0` waits for ever.
+   */
+  idleTimeout?: number;
+  /** Milliseconds to wait for the server to answer (default: the client's `timeout`). */
+  timeout?: number;
+  /** Extra headers for the request; `null` removes one the client would send. */
+  headers?: Record<string, string | null | undefined>;
+}
+
+/** What `updateMember` changes: at least one of them. */
+export interface UpdateLiveMemberParams {
+  /** Mute (`true`) or unmute the member's audio. */
+  audioMuted?: boolean;
+  /** Mute (`true`) or unmute the member's video. */
+  videoMuted?: boolean;
+}
+
+const known = new Set<string>(LIVE_FEED_EVENT_TYPES);
+
+/**
+ * `client.conclave` — Conclave's own API (`/conclave/v1`, not part of SignalWire's): the project's
+ * live sessions as they change, and moderation of them with the API token's authority.
+ */
+export class Conclave {
+  readonly #http: HttpClient;
+
+  constructor(http: HttpClient) {
+    this.#http = http;
+  }
+
+  /**
+   * The project's live sessions as they change: first a `snapshot` (every session live on the
+   * server now, its members and who is talking), then each change (`session.started`,
+   * `session.updated`, `session.ended`, `member.joined`, `member.updated`, `member.left`,
+   * `member.talking`), each with `session_id`. Read with `fetch()`, in browsers and Node 20+ alike;
+   * the credentials travel in the Authorization header, never the URL.
+   *
+   * The iteration ends when `signal` aborts, when you `break`, or when the server ends the stream
+   * (it stops, or the API token was revoked: open it again and you get `AuthenticationError`). It
+   * throws `AuthenticationError` (401) for bad credentials — sign out — and `RateLimitError`
+   * (429) past 10 open feeds per project; `ApiConnectionError` / `ApiTimeoutError` when the
+   * connection is lost.
+   *
+   * @example
+   * ```ts
+   * const controller = new AbortController();
+   * for await (const event of client.conclave.live({ signal: controller.signal })) {
+   *   if (event.type === 'snapshot') console.log(event.sessions.length, 'live sessions');
+   *   else console.log(event.type, event.session_id);
+   * }
+   * ```
+   */
+  live(options: LiveFeedOptions = {}): AsyncIterable<LiveFeedEvent> {
+    return liveFeed(this.#http, options);
+  }
+
+  /**
+   * Ends a live session now: everyone in it is disconnected (realtime close 4422
+   * `session_ended`) and it is recorded as completed. The conference or room stays; the next
+   * join starts a new session. `NotFoundError` when it is not live; `ConflictError`
+   * (`hosted_elsewhere`) when it is live on another Conclave process.
+   *
+   * @example
+   * ```ts
+   * await client.conclave.endSession(sessionId);
+   * ```
+   */
+  endSession(sessionId: string, options?: RequestOptions): Promise<void> {
+    return this.#http.request<void>(
+      { method: 'POST', path: `${BASE}/${encodeURIComponent(sessionId)}/end` },
+      options,
+    );
+  }
+
+  /**
+   * Removes a member from a live session (realtime close 4420 `removed`; the others get
+   * `member.left` with reason `removed`).
+   *
+   * @example
+   * ```ts
+   * await client.conclave.removeMember(sessionId, memberId);
+   * ```
+   */
+  removeMember(sessionId: string, memberId: string, options?: RequestOptions): Promise<void> {
+    return this.#http.request<void>(
+      {
+        method: 'DELETE',
+        path: `${BASE}/${encodeURIComponent(sessionId)}/members/${encodeURIComponent(memberId)}`,
+      },
+      options,
+    );
+  }
+
+  /**
+   * Mutes or unmutes a member's audio or video; resolves with the member as it is now. An
+   * audience member cannot be unmuted: `ConflictError` with `code` `not_publisher`.
+   *
+   * @example
+   * ```ts
+   * const member = await client.conclave.updateMember(sessionId, memberId, { audioMuted: true });
+   * ```
+   */
+  updateMember(
+    sessionId: string,
+    memberId: string,
+    params: UpdateLiveMemberParams,
+    options?: RequestOptions,
+  ): Promise<LiveMember> {
+    return this.#http.request<LiveMember>(
+      {
+        method: 'PATCH',
+        path: `${BASE}/${encodeURIComponent(sessionId)}/members/${encodeURIComponent(memberId)}`,
+        body: {
+          ...(params.audioMuted !== undefined ? { audio_muted: params.audioMuted } : {}),
+          ...(params.videoMuted !== undefined ? { video_muted: params.videoMuted } : {}),
+        },
+      },
+      options,
+    );
+  }
+}
+
+async function* liveFeed(
+  http: HttpClient,
+  options: LiveFeedOptions,
+): AsyncGenerator<LiveFeedEvent, void, undefined> {
+  const { signal } = options;
+  if (signal?.aborted) return;
+  let stream: OpenStream;
+  try {
+    stream = await http.openStream(
+      { method: 'GET', path: LIVE_FEED_PATH },
+      {
+        ...(signal ? { signal } : {}),
+        ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+        ...(options.headers ? { headers: options.headers } : {}),
+      },
+    );
+  } catch (error) {
+    if (signal?.aborted) return;
+    throw error;
+  }
+  const { response } = stream;
+  const context = {
+    method: 'GET',
+    url: http.url(LIVE_FEED_PATH),
+    requestId: response.headers.get('x-request-id') ?? undefined,
+  };
+  const body = response.body;
+  if (!body) {
+    stream.close();
+    throw new ConclaveError('The server sent no stream', context);
+  }
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  const parser = new SseParser();
+  const idleTimeout = options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS;
+  try {
+    for (;;) {
+      let idle = false;
+      const timer =
+        idleTimeout > 0
+          ? setTimeout(() => {
+              idle = true;
+              stream.close();
+            }, idleTimeout)
+          : undefined;
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        if (signal?.aborted) return;
+        if (idle) {
+          throw new ApiTimeoutError(`No data from the live feed for ${idleTimeout} ms`, {
+            ...context,
+            cause: error,
+          });
+        }
+        throw new ApiConnectionError('The live feed was cut off', { ...context, cause: error });
+      } finally {
+        clearTimeout(timer);
+      }
+      if (chunk.done) return;
+      for (const event of parser.push(decoder.decode(chunk.value, { stream: true }))) {
+        if (!known.has(event.event)) continue;
+        let data: unknown;
+        try {
+          data = JSON.parse(event.data);
+        } catch (error) {
+          throw new ConclaveError(`The live feed sent a ${event.event} that is not JSON`, {
+            ...context,
+            cause: error,
+          });
+        }
+        yield data as LiveFeedEvent;
+        if (signal?.aborted) return;
+      }
+    }
+  } finally {
+    stream.close();
+    reader.cancel().catch(() => {});
+  }
+}
