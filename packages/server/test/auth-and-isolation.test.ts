@@ -49,6 +49,22 @@ describe('credentials (D1, D2)', () => {
     }
   });
 
+  it('leaves out the Basic challenge for a page script (X-Requested-With), which would get a login dialog', async () => {
+    const p = server.project;
+    for (const authorization of [undefined, basicAuth(p.id, 'PT' + '0'.repeat(48))]) {
+      const res = await server.api('/api/video/conferences', {
+        headers: {
+          'x-requested-with': 'XMLHttpRequest',
+          ...(authorization ? { authorization } : {}),
+        },
+        ...(authorization ? {} : { anonymous: true }),
+      });
+      assert.equal(res.status, 401, 'still refused');
+      assert.deepEqual(res.body, { error: 'Unauthorized' });
+      assert.equal(res.headers.get('www-authenticate'), null, 'no challenge');
+    }
+  });
+
   it("refuses one project's token presented with another project's id", async () => {
     const other = await server.newProject();
     unauthorized(

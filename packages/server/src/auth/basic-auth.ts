@@ -30,6 +30,18 @@ function credentials(header: string | undefined): { user: string; password: stri
  * D1/D2: HTTP Basic with project id and API token. Every request looks the token up afresh, so a
  * revoked token is refused on the very next request by every process sharing the database.
  */
+/**
+ * A 401's `WWW-Authenticate: Basic` challenge, except for a page's own script: a browser answers a
+ * Basic challenge to `fetch()` with its login dialog, and the request waits on it. Conclave's
+ * console marks its requests `X-Requested-With: XMLHttpRequest` (the usual convention) to get a
+ * plain 401 it can act on (E78).
+ */
+function challenge(request: FastifyRequest, reply: FastifyReply): void {
+  if (request.headers['x-requested-with'] !== 'XMLHttpRequest') {
+    reply.header('WWW-Authenticate', AUTH_CHALLENGE);
+  }
+}
+
 export function basicAuth(store: Store) {
   return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const creds = credentials(request.headers.authorization);
@@ -39,13 +51,13 @@ export function basicAuth(store: Store) {
       creds.password.length === 0 ||
       creds.password.length > 200
     ) {
-      reply.header('WWW-Authenticate', AUTH_CHALLENGE);
+      challenge(request, reply);
       throw new HttpError(401);
     }
     const presentedHash = hashSecret(creds.password);
     const token = await store.findApiToken(creds.user.toLowerCase(), presentedHash);
     if (!token || !secretsEqual(token.tokenHash, presentedHash)) {
-      reply.header('WWW-Authenticate', AUTH_CHALLENGE);
+      challenge(request, reply);
       throw new HttpError(401);
     }
     if (!token.scopes.includes('video')) throw new HttpError(403);
