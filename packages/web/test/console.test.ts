@@ -109,7 +109,7 @@ describe('the console', { ...skip, timeout: 600_000 }, () => {
     const guest = tokens.find((t) => t.name === 'Guest')!.token;
     const con = await open();
     await signIn(con.page);
-    await con.page.getByRole('link', { name: 'Live' }).click();
+    await con.page.getByRole('link', { name: 'Live', exact: true }).click();
     await con.page.getByText(/sessions? in progress, updated as they change/).waitFor();
 
     const joiner = await open(
@@ -119,30 +119,33 @@ describe('the console', { ...skip, timeout: 600_000 }, () => {
     await joiner.page.getByRole('group', { name: 'Meeting controls' }).waitFor();
 
     const card = con.page.getByRole('region', { name: 'Live check' });
-    await card.getByRole('cell', { name: 'Nora' }).waitFor();
+    await card.locator('tbody tr', { hasText: 'Nora' }).waitFor();
     await assertAccessible(con.page, 'live');
     await screenshot(con.page, 'console-live.png');
 
-    await card.getByRole('button', { name: 'Mute Nora' }).click();
+    await card.getByRole('button', { name: 'Mute Nora', exact: true }).click();
     await con.page
       .getByRole('dialog', { name: 'Mute Nora?' })
       .getByRole('button', { name: 'Mute' })
       .click();
     await joiner.page.getByText('A moderator muted your microphone.').waitFor();
-    await card.getByRole('cell', { name: /microphone off/ }).waitFor();
+    await card
+      .locator('tbody tr', { hasText: 'Nora' })
+      .getByText(/microphone off/)
+      .waitFor();
 
-    await card.getByRole('button', { name: 'Remove Nora' }).click();
+    await card.getByRole('button', { name: 'Remove Nora', exact: true }).click();
     await con.page
       .getByRole('dialog', { name: 'Remove Nora?' })
       .getByRole('button', { name: 'Remove' })
       .click();
     await joiner.page.getByRole('heading', { name: 'You were removed from the meeting' }).waitFor();
-    await card.getByRole('cell', { name: 'Nora' }).waitFor({ state: 'detached' });
+    await card.locator('tbody tr', { hasText: 'Nora' }).waitFor({ state: 'detached' });
 
     // A second person, then the session ends from the console.
     await joiner.page.goto(joinUrl(conclave.url, guest, { name: 'Omar' }));
     await joiner.page.getByRole('button', { name: 'Join', exact: true }).click();
-    await card.getByRole('cell', { name: 'Omar' }).waitFor();
+    await card.locator('tbody tr', { hasText: 'Omar' }).waitFor();
     await card.getByRole('button', { name: 'End session Live check' }).click();
     await con.page.getByRole('dialog').getByRole('button', { name: 'End session' }).click();
     await joiner.page.getByRole('heading', { name: 'The meeting has ended' }).waitFor();

@@ -229,13 +229,18 @@ function LiveSessionCard({
                     type="button"
                     class="small secondary"
                     onClick={() =>
-                      void act(
-                        () =>
+                      setConfirm({
+                        title: `${m.audio_muted ? 'Unmute' : 'Mute'} ${m.name}?`,
+                        detail: m.audio_muted
+                          ? 'Their microphone is heard again (they can mute themselves).'
+                          : 'Nobody hears their microphone until it is unmuted.',
+                        label: m.audio_muted ? 'Unmute' : 'Mute',
+                        what: 'Microphone',
+                        run: () =>
                           client.conclave.updateMember(session.id, m.id, {
                             audioMuted: !m.audio_muted,
                           }),
-                        'Microphone',
-                      )
+                      })
                     }
                   >
                     {m.audio_muted ? 'Unmute' : 'Mute'}
@@ -247,10 +252,14 @@ function LiveSessionCard({
                     type="button"
                     class="small secondary"
                     onClick={() =>
-                      void act(
-                        () => client.conclave.updateMember(session.id, m.id, { videoMuted: true }),
-                        'Camera',
-                      )
+                      setConfirm({
+                        title: `Stop ${m.name}'s video?`,
+                        detail: 'Nobody sees their camera until they turn it on again.',
+                        label: 'Stop video',
+                        what: 'Camera',
+                        run: () =>
+                          client.conclave.updateMember(session.id, m.id, { videoMuted: true }),
+                      })
                     }
                   >
                     Stop video<span class="sr-only"> of {m.name}</span>
