@@ -47,6 +47,8 @@ export class LiveStream implements LiveFeedListener {
   ) {
     this.#allowance = maxBacklogBytes;
     res.on('close', () => this.#finish());
+    // A write to a connection that just broke: the stream ends (never an unhandled 'error').
+    res.on('error', () => this.#finish());
   }
 
   get closed(): boolean {
