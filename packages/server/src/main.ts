@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 import { loadConfig } from './config.js';
 import { startServer } from './server.js';
+import { stopSignal } from './stop-signal.js';
 
 /** `npm start`: run Conclave from the environment (D19) until SIGTERM or SIGINT (D21). */
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Listened for before starting (a SIGTERM while starting still shuts down cleanly).
+  const stopped = stopSignal();
   const server = await startServer(config);
   const stop = (signal: string) => {
     server.app.log.info({ signal }, 'shutting down');
@@ -16,8 +19,7 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  void stopped.then(stop);
 }
 
 main().catch((error: unknown) => {

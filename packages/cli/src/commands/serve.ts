@@ -32,7 +32,7 @@ export function serveCommand(program: Command): Command {
     .option('--public-url <url>', 'base of absolute links (CONCLAVE_PUBLIC_URL)')
     .action(async (flags: ServeFlags) => {
       // Loaded here so that client commands never load the server, its drivers or its database.
-      const { loadConfig, startServer } = await import('@conclave/server');
+      const { loadConfig, startServer, stopSignal } = await import('@conclave/server');
       const env = { ...process.env };
       if (flags.port !== undefined) env.PORT = flags.port;
       if (flags.host !== undefined) env.HOST = flags.host;
@@ -44,11 +44,10 @@ export function serveCommand(program: Command): Command {
       } catch (error) {
         throw new UsageError((error as Error).message);
       }
+      // Listened for before starting (a SIGTERM while starting still shuts down cleanly).
+      const stopped = stopSignal();
       const server = await startServer(config);
-      const signal = await new Promise<NodeJS.Signals>((resolve) => {
-        process.once('SIGTERM', () => resolve('SIGTERM'));
-        process.once('SIGINT', () => resolve('SIGINT'));
-      });
+      const signal = await stopped;
       server.app.log.info({ signal }, 'shutting down');
       await server.close();
     });
