@@ -139,4 +139,27 @@ describe('README examples', () => {
     assert.equal((await server.api(`/api/video/room_recordings/${recordingId}`)).status, 404);
     assert.equal(await server.media.open(key), undefined);
   });
+
+  it("Conclave's own API: the live feed's curl prints the snapshot", async () => {
+    const start = readme.indexOf("### Conclave's own API");
+    const end = readme.indexOf('\n## ', start + 1);
+    const section = readme.slice(start, end);
+    const commands = [...section.matchAll(/```sh\n([\s\S]*?)```/g)]
+      .flatMap((m) => m[1]!.split('\n'))
+      .filter((line) => line.startsWith('curl '));
+    assert.equal(commands.length, 1, 'one curl command');
+    // The feed never ends by itself: curl stops after 2 s (exit 28) with what it printed.
+    const result = await run('sh', ['-c', commands[0]!.replace('curl ', 'curl --max-time 2 ')], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        CONCLAVE_URL: server.url,
+        PROJECT_ID: server.project.id,
+        API_TOKEN: server.project.token,
+      },
+    }).catch((error: { code?: number; stdout?: string }) => {
+      assert.equal(error.code, 28, 'curl timed out (the stream stays open)');
+      return { stdout: error.stdout ?? '' };
+    });
+    assert.match(result.stdout, /^event: snapshot\ndata: \{"type":"snapshot","sessions":\[/);
+  });
 });
