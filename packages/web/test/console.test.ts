@@ -167,20 +167,29 @@ describe('the console', { ...skip, timeout: 600_000 }, () => {
     const { page } = await open();
     await signIn(page);
     await page.getByRole('heading', { name: 'Conferences' }).waitFor();
+    const firstRow = () => page.locator('tbody tr').first().locator('td').nth(1).innerText();
+    // The first page is in: from here on, count the list's requests.
+    await page.waitForFunction(
+      () => document.querySelector('table')?.getAttribute('aria-busy') === 'false',
+    );
+    await firstRow();
     const requests: string[] = [];
     page.on('request', (r) => {
       if (r.url().includes('/api/video/conferences?')) requests.push(r.url());
     });
-    const firstRow = () => page.locator('tbody tr').first().locator('td').nth(1).innerText();
-    const settled = () =>
+    /** Waits until the table shows another page than the one whose first name is `before`. */
+    const turned = (before: string) =>
       page.waitForFunction(
-        () => document.querySelector('table')?.getAttribute('aria-busy') === 'false',
+        (name) =>
+          document.querySelector('table')?.getAttribute('aria-busy') === 'false' &&
+          document.querySelector('tbody tr td:nth-child(2)')?.textContent !== name,
+        before,
       );
     const firsts = [await firstRow()];
     for (let n = 2; n <= 5; n++) {
       await page.getByRole('button', { name: 'Next' }).click();
       await page.getByText(`Page ${n}`, { exact: true }).waitFor();
-      await settled();
+      await turned(firsts[firsts.length - 1]!);
       firsts.push(await firstRow());
     }
     assert.equal(new Set(firsts).size, 5, 'five different pages');

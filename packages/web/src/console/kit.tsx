@@ -135,13 +135,18 @@ export function usePaged<T>(
     error: state.error,
     loading: state.loading,
     number: current.number,
+    // Busy from the click on, so that the page shown is never taken for the next one.
     next: () => {
       const q = state.page?.nextPageParams();
-      if (q) setParams({ key, query: q, number: current.number + 1 });
+      if (!q || state.loading) return;
+      setState((s) => ({ ...s, loading: true }));
+      setParams({ key, query: q, number: current.number + 1 });
     },
     previous: () => {
       const q = linkParams(state.page?.links.prev);
-      if (q) setParams({ key, query: q, number: Math.max(1, current.number - 1) });
+      if (!q || state.loading) return;
+      setState((s) => ({ ...s, loading: true }));
+      setParams({ key, query: q, number: Math.max(1, current.number - 1) });
     },
     reload: () => setGeneration((g) => g + 1),
   };
