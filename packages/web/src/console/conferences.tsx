@@ -19,6 +19,7 @@ import {
 } from './kit.js';
 import { ResourceForm, type FieldSpec } from './resource-form.js';
 import { ResourcePage } from './resource-page.js';
+import { InProgress, nowColumn } from './in-progress.js';
 import { href, navigate } from './router.js';
 import { Streams } from './streams.js';
 import { LAYOUT_VALUES } from './vocabulary.js';
@@ -123,21 +124,7 @@ export function ConferencesList(): JSX.Element {
           { label: 'Join from', render: (c) => formatDateTime(c.join_from) },
           { label: 'Join until', render: (c) => formatDateTime(c.join_until) },
           { label: 'Size', render: (c) => c.size },
-          ...(active
-            ? [
-                {
-                  label: 'Now',
-                  render: (c: Conference) =>
-                    c.active_session?.id ? (
-                      <a class="badge live" href={href('live')}>
-                        In progress
-                      </a>
-                    ) : (
-                      '—'
-                    ),
-                },
-              ]
-            : []),
+          ...(active ? [nowColumn] : []),
           { label: 'Created', render: (c) => formatDateTime(c.created_at) },
         ]}
       />
@@ -193,14 +180,7 @@ export function ConferenceDetail({ id }: { id: string }): JSX.Element {
         ['Size', c.size],
         ['Layout', c.layout],
         ['Chat', c.enable_chat ? 'on' : 'off'],
-        [
-          'Now',
-          c.active_session?.id ? (
-            <a href={href('live')}>A session is in progress</a>
-          ) : (
-            'No session in progress'
-          ),
-        ],
+        ['Now', <InProgress resource={c} />],
         ['Created', formatDateTime(c.created_at)],
       ]}
     >

@@ -19,6 +19,7 @@ import {
 } from './kit.js';
 import { ResourceForm, type FieldSpec } from './resource-form.js';
 import { ResourcePage } from './resource-page.js';
+import { InProgress, nowColumn } from './in-progress.js';
 import { href, navigate } from './router.js';
 import { Streams } from './streams.js';
 import { GUEST_PERMISSIONS, LAYOUT_VALUES, MODERATOR_PERMISSIONS } from './vocabulary.js';
@@ -83,21 +84,7 @@ export function RoomsList(): JSX.Element {
           { label: 'Name', render: (r) => <a href={href(`rooms/${r.id}`)}>{r.name}</a> },
           { label: 'Display name', render: (r) => r.display_name ?? '—' },
           { label: 'Most people', render: (r) => r.max_members, numeric: true },
-          ...(active
-            ? [
-                {
-                  label: 'Now',
-                  render: (r: Room) =>
-                    r.active_session?.id ? (
-                      <a class="badge live" href={href('live')}>
-                        In progress
-                      </a>
-                    ) : (
-                      '—'
-                    ),
-                },
-              ]
-            : []),
+          ...(active ? [nowColumn] : []),
           { label: 'Created', render: (r) => formatDateTime(r.created_at) },
         ]}
       />
@@ -147,14 +134,7 @@ export function RoomDetail({ id }: { id: string }): JSX.Element {
         ['Join window', `${formatDateTime(r.join_from)} – ${formatDateTime(r.join_until)}`],
         ['Most people', r.max_members],
         ['Layout', r.layout],
-        [
-          'Now',
-          r.active_session?.id ? (
-            <a href={href('live')}>A session is in progress</a>
-          ) : (
-            'No session in progress'
-          ),
-        ],
+        ['Now', <InProgress resource={r} />],
         ['Created', formatDateTime(r.created_at)],
       ]}
     >
