@@ -43,11 +43,34 @@ export interface MediaEngine {
   endSession(sessionId: string): void;
   /** A `media.*` frame from a member (already schema-checked). Replies go through `send`. */
   handle(sessionId: string, memberId: string, message: MediaClientMessage): void;
+  /**
+   * A member whose client expects a mixed room (SignalWire's browser SDK): ONE connection carrying
+   * everything. `sdp` is the client's complete offer (candidates included). The reply goes through
+   * `send` as `{"type":"call.answer","ref":ref,"sdp":"<complete answer, candidates included>"}`, or
+   * `{"type":"error","ref":ref,"code":"media_failed"|"not_publisher","message":"…"}`. A new offer for a
+   * member that already has a call replaces its connection (a fresh answer). When the call's
+   * connection fails: `{"type":"media.closed","reason":"failed"}` through `send`.
+   *
+   * The call receives the camera of the member `show()` names and a mix of everyone else's
+   * microphones. Its own audio and video become the member's `microphone` and `camera` tracks for
+   * everyone else. An audience member (`canPublish: false`) is answered receive-only. A member's
+   * `media.publish`/`media.subscribe` connections are closed when it calls.
+   */
+  call(sessionId: string, memberId: string, ref: string, sdp: string): void;
+  /** Whose camera the member's call shows (null: nobody). Switching asks that member for a keyframe. */
+  show(sessionId: string, memberId: string, featuredId: string | null): void;
   /** Counts across all workers, for operators and tests. */
   stats(): Promise<MediaStats>;
   /** Ends worker `index` as a crash would (a drill); false when there is no such worker. */
   restartWorker(index: number): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** The answer to `call()`, sent to the member as it is. */
+export interface CallAnswerMessage {
+  type: 'call.answer';
+  ref: string;
+  sdp: string;
 }
 
 export interface IceServer {
@@ -72,8 +95,10 @@ export interface MediaEngineOptions {
 export interface WorkerCounts {
   sessions: number;
   members: number;
-  /** Peer connections open (a member has up to two: publish, subscribe). */
+  /** Peer connections open (a member has up to two: publish, subscribe; or one call). */
   transports: number;
+  /** Call connections open (`MediaEngine.call`; also counted in `transports`). */
+  calls: number;
   /** Tracks received from publishers. */
   producers: number;
   /** Tracks sent to subscribers. */
@@ -89,6 +114,10 @@ export interface WorkerCounts {
   nacks: number;
   /** Errors contained inside the worker (a bad SDP, a failed send). */
   errors: number;
+  /** Opus frames (20 ms) encoded for calls: one per call member per frame it is sent. */
+  mixedFrames: number;
+  /** CPU time spent decoding, mixing and encoding calls' audio, in µs. */
+  mixCpuUs: number;
 }
 
 export interface MediaStats {
@@ -103,6 +132,8 @@ export type WorkerCommand =
   | { op: 'leave'; session: string; member: string }
   | { op: 'end'; session: string }
   | { op: 'handle'; session: string; member: string; message: MediaClientMessage }
+  | { op: 'call'; session: string; member: string; ref: string; sdp: string }
+  | { op: 'show'; session: string; member: string; featured: string | null }
   | { op: 'stats'; ask: number }
   /** Close every connection (their sockets first), then end the thread with `code`. */
   | { op: 'exit'; code: number };
@@ -126,6 +157,7 @@ export function emptyCounts(): WorkerCounts {
     sessions: 0,
     members: 0,
     transports: 0,
+    calls: 0,
     producers: 0,
     consumers: 0,
     packetsIn: 0,
@@ -135,5 +167,7 @@ export function emptyCounts(): WorkerCounts {
     keyframesSent: 0,
     nacks: 0,
     errors: 0,
+    mixedFrames: 0,
+    mixCpuUs: 0,
   };
 }

@@ -236,6 +236,33 @@ export class WorkerMediaEngine implements MediaEngine {
     this.#post(place.slot, { op: 'handle', session: sessionId, member: memberId, message });
   }
 
+  call(sessionId: string, memberId: string, ref: string, sdp: string): void {
+    const place = this.#sessions.get(sessionId);
+    if (!place || !place.members.has(memberId)) return;
+    if (place.slot.dead) {
+      const refusal = {
+        type: 'error',
+        ref,
+        code: 'media_failed',
+        message: 'the media worker of this session could not start',
+      };
+      this.events.send(sessionId, memberId, JSON.stringify(refusal));
+      return;
+    }
+    this.#post(place.slot, { op: 'call', session: sessionId, member: memberId, ref, sdp });
+  }
+
+  show(sessionId: string, memberId: string, featuredId: string | null): void {
+    const place = this.#sessions.get(sessionId);
+    if (!place || !place.members.has(memberId)) return;
+    this.#post(place.slot, {
+      op: 'show',
+      session: sessionId,
+      member: memberId,
+      featured: featuredId,
+    });
+  }
+
   async stats(): Promise<MediaStats> {
     const workers = await Promise.all(
       this.#slots.map(async (slot) => {
@@ -307,6 +334,8 @@ export class NoMediaEngine implements MediaEngine {
   leave(): void {}
   endSession(): void {}
   handle(): void {}
+  call(): void {}
+  show(): void {}
   async stats(): Promise<MediaStats> {
     return { workers: [], total: emptyCounts() };
   }

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { ServerMessage } from '@conclave/schema';
 import {
   emptyCounts,
+  type CallAnswerMessage,
   type WorkerCommand,
   type WorkerConfig,
   type WorkerEvent,
@@ -34,7 +35,7 @@ function router(session: string): SessionRouter {
   let r = routers.get(session);
   if (!r) {
     r = new SessionRouter(session, config, counts, {
-      send: (member, message: ServerMessage) =>
+      send: (member, message: ServerMessage | CallAnswerMessage) =>
         post({ ev: 'send', session, member, text: JSON.stringify(message) }),
       talking: (member, talking) => post({ ev: 'talking', session, member, talking }),
     });
@@ -69,6 +70,12 @@ port.on('message', (command: WorkerCommand) => {
       }
       case 'handle':
         routers.get(command.session)?.handle(command.member, command.message);
+        return;
+      case 'call':
+        routers.get(command.session)?.call(command.member, command.ref, command.sdp);
+        return;
+      case 'show':
+        routers.get(command.session)?.show(command.member, command.featured);
         return;
       case 'stats':
         post({ ev: 'stats', ask: command.ask, counts: { ...counts } });

@@ -1,15 +1,22 @@
 /**
  * One live session's media, inside a worker: its members, each with up to two peer connections
  * with Conclave — `publish` (the member offers, Conclave answers; tracks in) and `subscribe`
- * (Conclave offers, the member answers; everyone else's tracks out) — and the producers and
- * consumers between them. Closing the router closes everything in it.
+ * (Conclave offers, the member answers; everyone else's tracks out) — or, for a client that
+ * expects a mixed room, one `call` connection (its tracks in; one chosen camera and a mix of
+ * everyone else's voices out) — and the producers and consumers between them. Closing the router
+ * closes everything in it.
  *
  * Each member's media frames are handled one at a time, in order; a server-made offer waits its
  * turn on the same chain. Every failure stays with the member it concerns: an error frame for
  * them, nothing for anyone else.
  */
 import { randomUUID } from 'node:crypto';
-import { MediaStream, RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
+import {
+  MediaStream,
+  RTCPeerConnection,
+  RtcpPayloadSpecificFeedback,
+  type RTCRtpTransceiver,
+} from 'werift';
 import type {
   MediaClientMessage,
   MediaSource,
@@ -17,23 +24,49 @@ import type {
   RealtimeErrorCode,
   ServerMessage,
 } from '@conclave/schema';
-import type { MemberMediaState, WorkerConfig, WorkerCounts } from '../media-types.js';
+import type {
+  CallAnswerMessage,
+  MemberMediaState,
+  WorkerConfig,
+  WorkerCounts,
+} from '../media-types.js';
 import { closePeer } from '../close-peer.js';
 import { checkCandidate, checkSdp, MediaInputError } from '../sdp-guard.js';
 import { announcedOnly, codecs, peerConfig, withoutReceiveOnlySsrcs } from './peer-config.js';
 import { Consumer, Producer, type ProducerOwner } from './producer.js';
+import { AudioMixer } from './audio-mixer.js';
 
 export interface RouterOutput {
-  send(memberId: string, message: ServerMessage): void;
+  send(memberId: string, message: ServerMessage | CallAnswerMessage): void;
   talking(memberId: string, talking: boolean): void;
 }
 
 /** Most sections in a publish offer (tracks, plus room for a data channel). */
 const MAX_PUBLISH_SECTIONS = 8;
+/** Most sections in a call offer (one audio and one video, and room for a data channel). */
+const MAX_CALL_SECTIONS = 4;
+/** The feedback message type of a Full Intra Request (RFC 5104). */
+const FIR_FORMAT = 4;
+/** A call's answer waits at most this long for its candidates to be gathered. */
+const GATHER_TIMEOUT_MS = 5_000;
+
+/** A member's single connection when its client expects a mixed room. */
+interface Call {
+  pc: RTCPeerConnection;
+  /** The transceivers Conclave sends on (the mix; the featured camera), if negotiated so. */
+  audio: RTCRtpTransceiver | undefined;
+  video: RTCRtpTransceiver | undefined;
+  /** The featured camera on `video`. */
+  consumer: Consumer | undefined;
+  unsubscribe: () => void;
+}
 
 class MemberMedia implements ProducerOwner {
   publish: RTCPeerConnection | undefined;
   subscribe: RTCPeerConnection | undefined;
+  call: Call | undefined;
+  /** Whose camera its call shows (`show`), kept across call connections. */
+  featured: string | null = null;
   /** Asked for the others' tracks (`media.subscribe`). */
   subscribed = false;
   /** An offer of ours awaits the member's answer. */
@@ -72,6 +105,8 @@ class MemberMedia implements ProducerOwner {
 
 export class SessionRouter {
   readonly members = new Map<string, MemberMedia>();
+  /** Runs while some member has a call. */
+  mixer: AudioMixer | undefined;
 
   constructor(
     readonly id: string,
@@ -102,6 +137,7 @@ export class SessionRouter {
       consumer.paused = paused;
     }
     if (!state.canPublish) this.#closePublish(member);
+    this.#syncMix();
   }
 
   leave(memberId: string): Promise<void>[] {
@@ -110,12 +146,45 @@ export class SessionRouter {
     this.members.delete(memberId);
     this.counts.members--;
     member.closed = true;
-    return this.#closeMedia(member);
+    const closing = this.#closeMedia(member);
+    // Calls that showed its camera show nothing now; the mix loses its voice.
+    this.#refreshCalls();
+    this.#syncMix();
+    return closing;
   }
 
   /** Ends everyone's media; resolves as their connections' sockets close. */
   close(): Promise<void>[] {
-    return [...this.members.keys()].flatMap((memberId) => this.leave(memberId));
+    const closing = [...this.members.keys()].flatMap((memberId) => this.leave(memberId));
+    this.mixer?.close();
+    this.mixer = undefined;
+    return closing;
+  }
+
+  /** A call offer (see `MediaEngine.call`); the reply is a `call.answer` or an error. */
+  call(memberId: string, ref: string, sdp: string): void {
+    const member = this.members.get(memberId);
+    if (!member) return;
+    this.#enqueue(member, async () => {
+      try {
+        await this.#call(member, ref, sdp);
+      } catch (error) {
+        this.counts.errors++;
+        const text =
+          error instanceof MediaInputError
+            ? error.message
+            : `the call offer could not be used: ${describe(error)}`;
+        this.#reply(member, ref, 'media_failed', text);
+      }
+    });
+  }
+
+  /** Whose camera the member's call shows (null: nobody). */
+  show(memberId: string, featuredId: string | null): void {
+    const member = this.members.get(memberId);
+    if (!member) return;
+    member.featured = featuredId;
+    this.#refreshCall(member);
   }
 
   handle(memberId: string, message: MediaClientMessage): void {
@@ -266,8 +335,11 @@ export class SessionRouter {
         producer.consumers.add(consumer);
         consumer.resync();
         const subscriber = this.members.get(consumer.subscriberId);
-        subscriber?.consumers.delete(previous);
-        subscriber?.consumers.set(producer, consumer);
+        // (A call's featured camera is not in its member's subscribe consumers.)
+        if (subscriber && subscriber.consumers.get(previous) === consumer) {
+          subscriber.consumers.delete(previous);
+          subscriber.consumers.set(producer, consumer);
+        }
       }
       previous.consumers.clear();
       previous.close();
@@ -278,6 +350,8 @@ export class SessionRouter {
         if (other !== member) this.#scheduleNegotiation(other);
       }
     }
+    this.#refreshCalls();
+    this.#syncMix();
   }
 
   #addProducer(member: MemberMedia, transceiver: RTCRtpTransceiver, source: MediaSource): Producer {
@@ -306,6 +380,8 @@ export class SessionRouter {
       this.#scheduleNegotiation(other);
     }
     producer.consumers.clear();
+    this.#refreshCalls();
+    this.#syncMix();
   }
 
   #closePublish(member: MemberMedia): Promise<void>[] {
@@ -461,17 +537,183 @@ export class SessionRouter {
     }
   }
 
+  // ---- call ------------------------------------------------------------------------------
+
+  async #call(member: MemberMedia, ref: string, sdp: string): Promise<void> {
+    checkSdp(sdp, 'offer', MAX_CALL_SECTIONS);
+    checkCallSections(sdp);
+    const pc = this.#connection(member, 'call');
+    try {
+      await pc.setRemoteDescription({ type: 'offer', sdp });
+      // One stream: the room as the member sees and hears it (named, so the answer's SSRCs
+      // say which track they carry).
+      const stream = new MediaStream({ id: `conclave-${this.id}` });
+      for (const transceiver of pc.getTransceivers()) {
+        // Conclave sends on both (the mix, the featured camera); an audience member's tracks
+        // are not taken.
+        transceiver.setDirection(member.state.canPublish ? 'sendrecv' : 'sendonly');
+        transceiver.sender.setStreams([stream]);
+        if (transceiver.kind === 'video') {
+          transceiver.setCodecPreferences(preferredVideoCodecs(pc, sdp));
+        }
+      }
+      await pc.setLocalDescription(await pc.createAnswer());
+      await gathered(pc);
+    } catch (error) {
+      this.#dropCallConnection(pc);
+      throw error;
+    }
+    if (member.closed) {
+      this.#dropCallConnection(pc);
+      return;
+    }
+    // A member is either a call or a publisher/subscriber, never both.
+    this.#closePublish(member);
+    this.#closeSubscribe(member);
+    const sending = (kind: 'audio' | 'video') =>
+      pc
+        .getTransceivers()
+        .find(
+          (t) =>
+            t.kind === kind &&
+            !t.stopped &&
+            (t.currentDirection === 'sendrecv' || t.currentDirection === 'sendonly'),
+        );
+    const video = sending('video');
+    const call: Call = {
+      pc,
+      audio: sending('audio'),
+      video,
+      consumer: undefined,
+      unsubscribe: () => undefined,
+    };
+    if (video) {
+      // werift reports PLI from the far end (to the consumer), not FIR: that is taken here.
+      const { unSubscribe } = video.sender.onRtcp.subscribe((packet) => {
+        if (
+          packet.type === RtcpPayloadSpecificFeedback.type &&
+          packet.feedback.count === FIR_FORMAT
+        ) {
+          call.consumer?.producer.requestKeyframe();
+        }
+      });
+      call.unsubscribe = unSubscribe;
+    }
+    const previous = member.call;
+    member.call = call;
+    // Its tracks replace the previous call's, whose subscribers continue on the new ones.
+    this.#reconcileProducers(member, pc, new Map());
+    if (previous) void this.#endCall(previous);
+    this.#refreshCall(member);
+    this.#syncMix();
+    const answer = withoutReceiveOnlySsrcs(
+      announcedOnly(pc.localDescription?.sdp ?? '', this.config.addresses),
+    );
+    this.output.send(member.memberId, { type: 'call.answer', ref, sdp: answer });
+  }
+
+  /** A call connection that never became a member's call. */
+  #dropCallConnection(pc: RTCPeerConnection): void {
+    this.counts.transports--;
+    this.counts.calls--;
+    void closePeer(pc);
+  }
+
+  /** Closes a call that is no longer its member's. */
+  #endCall(call: Call): Promise<void> {
+    call.unsubscribe();
+    if (call.consumer) {
+      call.consumer.producer.consumers.delete(call.consumer);
+      call.consumer.dispose();
+      call.consumer = undefined;
+      this.counts.consumers--;
+    }
+    this.counts.transports--;
+    this.counts.calls--;
+    return closePeer(call.pc);
+  }
+
+  #refreshCalls(): void {
+    for (const member of this.members.values()) if (member.call) this.#refreshCall(member);
+  }
+
+  /**
+   * The call's video follows the featured member's camera: the same sender, its sequence and
+   * timestamps continued, from a keyframe asked for now. Nothing is sent while there is no such
+   * camera, and none when the camera's codec is not the one the call negotiated (forwarding
+   * does not transcode: a VP8 call shows no H.264 camera).
+   */
+  #refreshCall(member: MemberMedia): void {
+    const call = member.call;
+    if (!call?.video) return;
+    const featured = member.featured === null ? undefined : this.members.get(member.featured);
+    let wanted: Producer | undefined;
+    for (const producer of featured?.producers.values() ?? []) {
+      if (producer.source === 'camera' && !producer.closed) wanted = producer;
+    }
+    const negotiated = call.video.codecs[0]?.mimeType.toLowerCase();
+    if (wanted && wanted.mimeType.toLowerCase() !== negotiated) wanted = undefined;
+    const current = call.consumer;
+    if (current && current.producer === wanted) return;
+    if (current) {
+      current.producer.consumers.delete(current);
+      current.dispose();
+      call.consumer = undefined;
+      this.counts.consumers--;
+    }
+    if (!wanted) return;
+    const consumer = new Consumer(wanted, call.video, member.memberId);
+    consumer.continuityPending = true;
+    wanted.consumers.add(consumer);
+    this.counts.consumers++;
+    call.consumer = consumer;
+    consumer.negotiated(call.pc.connectionState === 'connected');
+  }
+
+  /** The mixer follows the session's microphones and call members; none without a call. */
+  #syncMix(): void {
+    const receivers = [];
+    for (const member of this.members.values()) {
+      const audio = member.call?.audio;
+      if (audio)
+        receivers.push({
+          memberId: member.memberId,
+          sender: audio.sender,
+          deaf: member.state.deaf,
+        });
+    }
+    if (receivers.length === 0) {
+      this.mixer?.close();
+      this.mixer = undefined;
+      return;
+    }
+    const microphones: Producer[] = [];
+    for (const member of this.members.values()) {
+      for (const producer of member.producers.values()) {
+        if (producer.kind === 'audio' && producer.source === 'microphone')
+          microphones.push(producer);
+      }
+    }
+    this.mixer ??= new AudioMixer(this.counts);
+    this.mixer.sync(microphones, receivers);
+  }
+
   // ---- connections -----------------------------------------------------------------------
 
-  #connection(member: MemberMedia, role: 'publish' | 'subscribe'): RTCPeerConnection {
+  #connection(member: MemberMedia, role: 'publish' | 'subscribe' | 'call'): RTCPeerConnection {
     const pc = new RTCPeerConnection(peerConfig(this.config));
     this.counts.transports++;
+    if (role === 'call') this.counts.calls++;
     pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected' && role === 'subscribe' && member.subscribe === pc) {
         for (const consumer of member.consumers.values()) consumer.connected();
       }
+      if (state === 'connected' && role === 'call' && member.call?.pc === pc) {
+        member.call.consumer?.connected();
+      }
       if (state !== 'failed') return;
-      const current = role === 'publish' ? member.publish : member.subscribe;
+      const current =
+        role === 'publish' ? member.publish : role === 'call' ? member.call?.pc : member.subscribe;
       if (current !== pc || member.closed) return;
       this.#closeMedia(member);
       this.output.send(member.memberId, { type: 'media.closed', reason: 'failed' });
@@ -479,9 +721,21 @@ export class SessionRouter {
     return pc;
   }
 
-  /** Ends both of the member's connections, and its tracks for everyone. */
+  /** Ends all of the member's connections, and its tracks for everyone. */
   #closeMedia(member: MemberMedia): Promise<void>[] {
     const closing = this.#closePublish(member);
+    closing.push(...this.#closeSubscribe(member));
+    if (member.call) {
+      const call = member.call;
+      member.call = undefined;
+      closing.push(this.#endCall(call));
+      this.#syncMix();
+    }
+    return closing;
+  }
+
+  #closeSubscribe(member: MemberMedia): Promise<void>[] {
+    const closing: Promise<void>[] = [];
     for (const [producer, consumer] of member.consumers) {
       producer.consumers.delete(consumer);
       consumer.dispose();
@@ -548,6 +802,42 @@ function sameCodec(transceiver: RTCRtpTransceiver, mimeType: string): boolean {
   if (transceiver.kind !== 'video') return true;
   const primary = (transceiver.codecPreferences ?? transceiver.codecs)[0];
   return primary?.mimeType.toLowerCase() === mimeType.toLowerCase();
+}
+
+/** A call carries one audio and one video section at most. */
+function checkCallSections(sdp: string): void {
+  let audio = 0;
+  let video = 0;
+  for (const line of sdp.split(/\r?\n/)) {
+    if (line.startsWith('m=audio ')) audio++;
+    else if (line.startsWith('m=video ')) video++;
+  }
+  if (audio > 1 || video > 1) {
+    throw new MediaInputError('a call offers one audio and one video section at most');
+  }
+}
+
+/** VP8 first (every browser sends it, and Conclave's own members prefer it), then the rest. */
+function preferredVideoCodecs(pc: RTCPeerConnection, offer: string) {
+  const video = pc.config.codecs.video ?? codecs().video ?? [];
+  if (!/^a=rtpmap:\d+ VP8\/90000/im.test(offer)) return video;
+  return matchingCodecs(pc, 'video/VP8');
+}
+
+/** Resolves when the connection's candidates are all gathered (they go in the answer). */
+async function gathered(pc: RTCPeerConnection): Promise<void> {
+  if (pc.iceGatheringState === 'complete') return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, GATHER_TIMEOUT_MS);
+    const { unSubscribe } = pc.iceGatheringStateChange.subscribe((state) => {
+      if (state === 'complete') done();
+    });
+    function done() {
+      clearTimeout(timer);
+      unSubscribe();
+      resolve();
+    }
+  });
 }
 
 function describe(error: unknown): string {
