@@ -26,6 +26,7 @@ import { healthRoutes } from './routes/health-routes.js';
 import type { Store } from './store/store.js';
 import { LiveEngine } from './realtime/live-engine.js';
 import { realtimeRoutes } from './realtime/realtime-routes.js';
+import { relayRoutes } from './relay/relay-routes.js';
 import { DEFAULT_WEB_ROOT, webRoutes } from './web/web-routes.js';
 import { WorkerMediaEngine, type MediaEngineOptions } from '@conclave/media';
 import { CONCLAVE_API_PREFIX } from '@conclave/schema';
@@ -135,13 +136,21 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   await registerOpenApi(app);
   await app.register(healthRoutes, ctx);
-  await app.register(async (live) =>
-    realtimeRoutes(live, ctx.live, {
+  await app.register(async (live) => {
+    await realtimeRoutes(live, ctx.live, {
       heartbeatMs: rt.heartbeatMs,
       joinTimeoutMs: rt.joinTimeoutMs,
       framesPerSecond: rt.framesPerSecond,
-    }),
-  );
+    });
+    // SignalWire's browser SDK, over the same sessions (and the same WebSocket server).
+    await relayRoutes(live, ctx.live, ctx.store, {
+      pingMs: rt.relayPingMs,
+      connectTimeoutMs: rt.joinTimeoutMs,
+      framesPerSecond: rt.framesPerSecond,
+      maxConnectionsPerProject: rt.relayMaxConnectionsPerProject,
+      graceMs: rt.graceMs,
+    });
+  });
   await app.register(async (media) => mediaRoutes(media, ctx));
 
   await app.register(

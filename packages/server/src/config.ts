@@ -53,6 +53,8 @@ export const REALTIME_DEFAULTS = {
   joinTimeoutMs: 10_000,
   leaseMs: 30_000,
   framesPerSecond: 500,
+  relayPingMs: 10_000,
+  relayMaxConnectionsPerProject: 1000,
 } as const;
 
 export interface RealtimeConfig {
@@ -68,6 +70,11 @@ export interface RealtimeConfig {
   leaseMs: number;
   /** `CONCLAVE_REALTIME_FRAME_RATE` (500): frames per second one connection may send. */
   framesPerSecond: number;
+  /** `CONCLAVE_RELAY_PING_MS` (10000): `signalwire.ping` interval on the SignalWire relay
+   *  (SignalWire's SDK reconnects when 15 s pass without one). */
+  relayPingMs: number;
+  /** `CONCLAVE_RELAY_MAX_CONNECTIONS_PER_PROJECT` (1000): connected relay sockets per project. */
+  relayMaxConnectionsPerProject: number;
 }
 
 /** `CONCLAVE_MEDIA_DIR`, or `./data/media`. */
@@ -137,6 +144,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         'CONCLAVE_REALTIME_FRAME_RATE',
         env.CONCLAVE_REALTIME_FRAME_RATE,
         REALTIME_DEFAULTS.framesPerSecond,
+        1,
+      ),
+      relayPingMs: integer(
+        'CONCLAVE_RELAY_PING_MS',
+        env.CONCLAVE_RELAY_PING_MS,
+        REALTIME_DEFAULTS.relayPingMs,
+        10,
+      ),
+      relayMaxConnectionsPerProject: integer(
+        'CONCLAVE_RELAY_MAX_CONNECTIONS_PER_PROJECT',
+        env.CONCLAVE_RELAY_MAX_CONNECTIONS_PER_PROJECT,
+        REALTIME_DEFAULTS.relayMaxConnectionsPerProject,
         1,
       ),
     },

@@ -80,7 +80,9 @@ describe('POST /api/video/room_tokens', () => {
   it('returns a VRT/HS512 JWT carrying the defaults, verifiable with the project key', async () => {
     const jwt = await token({});
     const header = decodeProtectedHeader(jwt);
-    assert.deepEqual(Object.keys(header).sort(), ['alg', 'kid', 'typ']);
+    assert.deepEqual(Object.keys(header).sort(), ['alg', 'ch', 'kid', 'typ']);
+    // Where SignalWire's browser SDK connects: the relay under the public URL.
+    assert.equal(header.ch, server.url.replace(/^http/, 'ws') + '/api/video/relay');
     assert.equal(header.typ, 'VRT');
     assert.equal(header.alg, 'HS512');
     const { payload, protectedHeader } = await jwtVerify(jwt, await keyOf(jwt), {

@@ -10,7 +10,8 @@ import { newId } from '../lib/ids.js';
 import type { NewRoomTokenKey, RoomTokenKey, Store } from '../store/store.js';
 
 /**
- * Room tokens (`POST /api/video/room_tokens`): JWTs with header `{typ: 'VRT', alg: 'HS512', kid}`,
+ * Room tokens (`POST /api/video/room_tokens`): JWTs with header `{typ: 'VRT', alg: 'HS512', kid, ch}`
+ * (`ch`: the SignalWire relay's URL, for SignalWire's browser SDK),
  * signed with a per-project secret that never leaves the server. The live-session engine admits
  * people with {@link verifyRoomToken}. Claims (times in Unix seconds; absent when not given):
  *
@@ -136,16 +137,27 @@ export function roomTokenClaims(
   return claims;
 }
 
-/** Signs a new room token with the project's current key, creating the key on first use. */
+/**
+ * Signs a new room token with the project's current key, creating the key on first use.
+ * `channel` goes into the protected header as `ch`: where SignalWire's browser SDK connects (its
+ * relay WebSocket URL), which it reads from the header without verifying anything. Verification
+ * ignores it.
+ */
 export async function signRoomToken(
   store: Store,
   projectId: string,
   grants: RoomTokenRequestGrants,
   now: number,
+  options: { channel?: string } = {},
 ): Promise<string> {
   const key = await store.ensureRoomTokenKey(projectId, newKey(now));
   return new SignJWT(roomTokenClaims(projectId, newId(), now, grants))
-    .setProtectedHeader({ typ: ROOM_TOKEN_TYPE, alg: ROOM_TOKEN_ALG, kid: key.kid })
+    .setProtectedHeader({
+      typ: ROOM_TOKEN_TYPE,
+      alg: ROOM_TOKEN_ALG,
+      kid: key.kid,
+      ...(options.channel === undefined ? {} : { ch: options.channel }),
+    })
     .sign(keyBytes(key));
 }
 

@@ -46,7 +46,20 @@ import { WriteQueue } from './write-queue.js';
 export interface Peer {
   send(text: string): void;
   close(code: number, reason: string): void;
+  /**
+   * The member's media outlives this connection: a client whose peer connection does not depend
+   * on its signalling socket (SignalWire's SDK keeps its call across socket drops). A drop then
+   * keeps the media for the grace period, and a resume on such a peer keeps it as it is; it ends
+   * when the member is gone.
+   */
+  readonly keepsMediaOnDrop?: boolean;
 }
+
+/** The media engine's one-connection calls (SignalWire relay members), where it has them. */
+type CallingMediaEngine = MediaEngine & {
+  call?(sessionId: string, memberId: string, ref: string, sdp: string): void;
+  show?(sessionId: string, memberId: string, featuredId: string | null): void;
+};
 
 export interface LiveEngineOptions {
   /** This process's id in `room_sessions.node_id` (see the lease). */
@@ -351,6 +364,33 @@ export class LiveEngine {
     return membership.member.peer === peer && membership.session.members.has(membership.member.id);
   }
 
+  /**
+   * Takes a member's place back on `peer` (as a `join` with its resume token does), without ever
+   * admitting anyone new: undefined when the place is gone or the token is not the member's.
+   */
+  resume(
+    peer: Peer,
+    token: string,
+    resumeToken: string,
+    isOpen: () => boolean,
+  ): Membership | undefined {
+    if (this.#stopped) return undefined;
+    return this.#resume(peer, token, resumeToken, isOpen);
+  }
+
+  /**
+   * Whether a join with this ticket would be refused now (its windows, and the live session's
+   * lock and size if there is one), without joining: throws Refused. The join checks again.
+   */
+  check(ticket: Ticket): void {
+    if (this.#stopped) throw shuttingDown();
+    const mapKey = `${ticket.projectId}/${ticket.key}`;
+    if (this.#isGone(ticket.projectId, mapKey)) throw new Refused('not_found', 'it was deleted');
+    const live = this.#sessions.get(mapKey);
+    if (live && !live.ended) this.#checkRules(live, ticket, this.now());
+    else this.#checkWindows(ticket.settings, ticket, this.now());
+  }
+
   /** The member's place, kept after a dropped connection; undefined when it is gone. */
   #resume(
     peer: Peer,
@@ -372,9 +412,11 @@ export class LiveEngine {
     member.resumeToken = randomBytes(24).toString('base64url');
     this.#resumable.set(member.resumeToken, found);
     if (previous) previous.close(CLOSE_CODES.replaced, 'replaced');
-    // The old connection's media went with it; the member publishes and subscribes anew.
-    this.#media.leave(session.id, member.id);
-    this.#media.join(session.id, member.id, mediaState(member));
+    if (!peer.keepsMediaOnDrop) {
+      // The old connection's media went with it; the member publishes and subscribes anew.
+      this.#media.leave(session.id, member.id);
+      this.#media.join(session.id, member.id, mediaState(member));
+    }
     this.#sendJoined(session, member, true);
     this.#broadcast(session, { type: 'member.updated', member: wireMember(member) }, member.id);
     return found;
@@ -589,8 +631,8 @@ export class LiveEngine {
     member.peer = null;
     member.droppedAt = this.now();
     session.talking.delete(member.id);
-    // Its media cannot outlive the connection that negotiated it.
-    this.#media.leave(session.id, member.id);
+    // Its media cannot outlive the connection that negotiated it (unless it does not need it).
+    if (!peer.keepsMediaOnDrop) this.#media.leave(session.id, member.id);
     this.#broadcast(session, { type: 'member.updated', member: wireMember(member) }, member.id);
     member.graceTimer = setTimeout(() => {
       if (member.peer === null && session.members.has(member.id)) {
@@ -871,6 +913,32 @@ export class LiveEngine {
     }
     this.#media.handle(session.id, member.id, message);
     return undefined;
+  }
+
+  /**
+   * A SignalWire relay member's call: one peer connection carrying all of its media, `sdp` its
+   * complete offer. The media engine answers through `send` (`call.answer`, or an `error`, with
+   * `ref`); a new offer replaces the member's connection.
+   */
+  call(membership: Membership, ref: string, sdp: string): ActionError | undefined {
+    const { session, member } = membership;
+    if (!session.members.has(member.id) || session.ended) {
+      return new ActionError('member_not_found', 'not in a session');
+    }
+    const media = this.#media as CallingMediaEngine;
+    if (!media.available || typeof media.call !== 'function') {
+      return new ActionError('media_unavailable', 'this server carries no media');
+    }
+    media.call(session.id, member.id, ref, sdp);
+    return undefined;
+  }
+
+  /** Whose camera a relay member's call shows (null: nobody). */
+  show(membership: Membership, featuredId: string | null): void {
+    const { session, member } = membership;
+    if (!session.members.has(member.id) || session.ended) return;
+    const media = this.#media as CallingMediaEngine;
+    if (typeof media.show === 'function') media.show(session.id, member.id, featuredId);
   }
 
   #updateMember(

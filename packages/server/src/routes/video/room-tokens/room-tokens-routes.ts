@@ -6,6 +6,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { signRoomToken, type RoomTokenRequestGrants } from '../../../auth/room-tokens.js';
 import type { AppContext } from '../../../context.js';
+import { relayUrl } from '../../../relay/relay-url.js';
 import { ProblemList } from '../../../http/errors.js';
 import { errorResponses } from '../../../http/responses.js';
 import { parseDateTime } from '../../../lib/time.js';
@@ -69,7 +70,9 @@ export async function roomTokensRoutes(app: FastifyInstance, ctx: AppContext): P
     },
     async (request) => {
       const grants = grantsFromRequest(request.body);
-      const token = await signRoomToken(ctx.store, request.projectId, grants, ctx.now());
+      const token = await signRoomToken(ctx.store, request.projectId, grants, ctx.now(), {
+        channel: relayUrl(ctx.config.publicUrl),
+      });
       return { token };
     },
   );
