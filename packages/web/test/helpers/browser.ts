@@ -30,7 +30,8 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-const INIT = `(() => {
+/** The init script (see above), for a context a test sets up itself. */
+export const INIT = `(() => {
   const pcs = [];
   const sockets = [];
   const tones = { count: 0 };
