@@ -9,7 +9,7 @@ import { decodeProtectedHeader } from 'jose';
 import WebSocket from 'ws';
 import { eventually } from './helpers/eventually.js';
 import { TestMember } from './helpers/realtime-client.js';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
+import { ADMIN_TOKEN, startTestServer, type TestServer } from './helpers/test-server.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON-RPC frames are checked field by field
 type Frame = any;
@@ -317,6 +317,15 @@ async function join(token: string, direction: 'sendrecv' | 'recvonly' = 'sendrec
         .request(method, { room_session_id: subscribed.room_session.id, ...params })
         .then((f) => f.result ?? f.error),
   };
+}
+
+/** Peer connections the media engine has open (all workers). */
+async function transports(): Promise<number> {
+  const res = await fetch(server.url + '/admin/v1/media', {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
+  const body = (await res.json()) as { total: { transports: number } };
+  return body.total.transports;
 }
 
 async function restMembers(sessionId: string) {
@@ -754,6 +763,7 @@ describe('GET /api/video/relay: in a room', needsCalls, () => {
     const a = await join(token);
     const other = await join(await roomToken({ room_name: room, user_name: 'Stays' }));
     await eventually(async () => assert.ok(a.browser.states.includes('connected')));
+    const open = await transports();
     a.rpc.socket.terminate();
     // SignalWire's member entity has no `reconnecting`: the others are not told of the drop.
     await other.rpc.quiet((f) => f.params?.event_type === 'video.member.updated', 300);
@@ -769,7 +779,8 @@ describe('GET /api/video/relay: in a room', needsCalls, () => {
     );
     const present = (await restMembers(a.sessionId)).filter((m) => m.leave_time === null);
     assert.equal(present.length, 2);
-    // The media went on meanwhile: the browser's connection never failed.
+    // The media went on meanwhile: the call's connection stayed, the browser's never failed.
+    assert.equal(await transports(), open);
     assert.deepEqual(
       a.browser.states.filter((s) => s === 'failed' || s === 'closed' || s === 'disconnected'),
       [],
