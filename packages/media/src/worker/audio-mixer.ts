@@ -14,12 +14,11 @@
  * for that frame; its timestamps go on advancing, so the far end sees a pause in the stream
  * (as after Opus DTX), and the next packet carries the marker bit.
  */
-import OpusScript from 'opusscript';
 import { RtpHeader, RtpPacket, type RTCRtpSender } from 'werift';
 import type { WorkerCounts } from '../media-types.js';
+import { MAX_PACKET_SAMPLES, OpusDecoder, OpusEncoder, SAMPLE_RATE } from './opus-codec.js';
 import type { Producer } from './producer.js';
 
-export const SAMPLE_RATE = 48_000;
 export const FRAME_MS = 20;
 /** Samples in one frame (mono, 48 kHz): the RTP timestamp step. */
 export const FRAME_SAMPLES = (SAMPLE_RATE * FRAME_MS) / 1000;
@@ -29,26 +28,12 @@ const MAX_QUEUE = 3;
 const MAX_CATCH_UP = 3;
 /** A mix louder than full scale is scaled down at once, and recovers by this much per frame. */
 const GAIN_RELEASE = 0.02;
-/** The longest Opus packet (120 ms), in samples. */
-const MAX_PACKET_SAMPLES = 5760;
 
 const ignore = () => undefined;
 
-export function newOpus(): OpusScript {
-  return new OpusScript(SAMPLE_RATE, 1, OpusScript.Application.VOIP);
-}
-
-/** Little-endian 16-bit PCM as samples, without copying when it is aligned. */
-function samples(pcm: Buffer): Int16Array {
-  if (pcm.byteOffset % 2 === 0) return new Int16Array(pcm.buffer, pcm.byteOffset, pcm.length >> 1);
-  const out = new Int16Array(pcm.length >> 1);
-  for (let i = 0; i < out.length; i++) out[i] = pcm.readInt16LE(i * 2);
-  return out;
-}
-
 /** One microphone, decoded once for every call member who hears it. */
 export class MixSource {
-  readonly #decoder = newOpus();
+  readonly #decoder = new OpusDecoder();
   readonly #queue: Buffer[] = [];
   /** Decoded samples not yet mixed (an Opus packet may be longer than one frame). */
   readonly #pcm = new Int16Array(FRAME_SAMPLES + MAX_PACKET_SAMPLES);
@@ -101,7 +86,7 @@ export class MixSource {
       const packet = this.#queue.shift()!;
       let decoded: Int16Array;
       try {
-        decoded = samples(this.#decoder.decode(packet));
+        decoded = this.#decoder.decode(packet);
       } catch {
         continue; // a corrupt packet: skipped like a lost one
       }
@@ -127,14 +112,13 @@ export class MixSource {
 
 /** One call member's mixed stream: its encoder and its RTP numbering. */
 export class MixReceiver {
-  readonly #encoder = newOpus();
+  readonly #encoder = new OpusEncoder(FRAME_SAMPLES);
   #sequence = Math.floor(Math.random() * 0x10000);
   #timestamp = Math.floor(Math.random() * 0x100000000);
   /** Nothing was sent for the last frame: the next packet starts a talkspurt (marker bit). */
   #paused = true;
   #gain = 1;
   readonly #mix = new Int16Array(FRAME_SAMPLES);
-  readonly #pcm = Buffer.from(this.#mix.buffer, this.#mix.byteOffset, this.#mix.byteLength);
   /** Sent no audio (deaf). */
   deaf = false;
   framesSent = 0;
@@ -171,7 +155,7 @@ export class MixReceiver {
       const v = (own ? total[i]! - own[i]! : total[i]!) * gain;
       this.#mix[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
     }
-    return this.#encoder.encode(this.#pcm, FRAME_SAMPLES);
+    return this.#encoder.encode(this.#mix);
   }
 
   /** Sends one encoded frame as the next RTP packet. */

@@ -567,8 +567,9 @@ export class SessionRouter {
       this.#dropCallConnection(pc);
       return;
     }
-    // A member is either a call or a publisher/subscriber, never both.
-    this.#closePublish(member);
+    // A member is either a call or a publisher/subscriber, never both. (A previous call's
+    // tracks are not closed here: the new call's replace them below.)
+    if (member.publish) this.#closePublish(member);
     this.#closeSubscribe(member);
     const sending = (kind: 'audio' | 'video') =>
       pc
