@@ -51,13 +51,19 @@ export interface MediaEngine {
    * member that already has a call replaces its connection (a fresh answer). When the call's
    * connection fails: `{"type":"media.closed","reason":"failed"}` through `send`.
    *
-   * The call receives the camera of the member `show()` names and a mix of everyone else's
-   * microphones. Its own audio and video become the member's `microphone` and `camera` tracks for
-   * everyone else. An audience member (`canPublish: false`) is answered receive-only. A member's
-   * `media.publish`/`media.subscribe` connections are closed when it calls.
+   * The call is sent the camera of the member `show()` names and a mix of everyone else's unmuted
+   * microphones (Opus, 20 ms; a deaf member is sent no audio packets at all). Its own audio and
+   * video become the member's `microphone` and `camera` tracks for everyone else. An audience
+   * member (`canPublish: false`) is answered send-only: it receives, and publishes nothing. The
+   * answer prefers VP8 and Opus. A member's `media.publish`/`media.subscribe` connections are
+   * closed when it calls; a call counts in `transports` and `calls`.
    */
   call(sessionId: string, memberId: string, ref: string, sdp: string): void;
-  /** Whose camera the member's call shows (null: nobody). Switching asks that member for a keyframe. */
+  /**
+   * Whose camera the member's call shows (null: nobody). Switching asks that member for a
+   * keyframe. Nothing is sent while that member has no camera, its video is muted, or its camera's
+   * codec is not the one the call negotiated (video is forwarded, never transcoded).
+   */
   show(sessionId: string, memberId: string, featuredId: string | null): void;
   /** Counts across all workers, for operators and tests. */
   stats(): Promise<MediaStats>;

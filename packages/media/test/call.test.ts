@@ -38,6 +38,7 @@ describe('MediaEngine.call', () => {
     assert.match(r.answerCodecs.join(' '), /VP8\/90000/);
     assert.doesNotMatch(r.answerCodecs.join(' '), /H264/);
     assert.equal(r.callsDuring, 2);
+    assert.deepEqual(r.talking, [true, true], 'talking is heard from calls too (RFC 6464 levels)');
     // A shows B's camera (brightness 190) and hears B's tone, and the other way round.
     assert.ok(r.a.frames > 20 && Math.abs(r.a.luma - 190) < 20, JSON.stringify(r.a));
     assert.ok(r.b.frames > 20 && Math.abs(r.b.luma - 60) < 20, JSON.stringify(r.b));
@@ -122,6 +123,14 @@ describe('MediaEngine.call', () => {
     );
     assert.equal(r.counts.calls, 1);
     assert.equal(r.counts.transports, 3);
+  });
+
+  it('a call whose connection fails is closed and reported', async () => {
+    const r = await scenario('failed');
+    assert.equal(r.during, 2);
+    assert.deepEqual(r.closed, { type: 'media.closed', reason: 'failed' });
+    assert.equal(r.calls, 1, "only B's call is left");
+    assert.equal(r.producers, 2, "A's tracks are gone");
   });
 
   it("a new offer replaces the member's call; leaving ends it", async () => {
