@@ -4,11 +4,11 @@
  * is sent that sum less its own voice, encoded as one Opus stream written by us (our own sequence
  * numbers and timestamps) on its call's audio sender.
  *
- * Timing: the clock is elapsed time, not the count of timer callbacks, so a late timer produces
- * the frames it owes (at most `MAX_CATCH_UP` at once; beyond that, time is skipped). Each source
- * keeps a small queue: packets that arrive in a burst are played one per frame, a queue grown past
- * `MAX_QUEUE` loses its oldest packet, and a lost or late packet leaves that source silent for the
- * frame (nothing is invented).
+ * Timing: the clock is elapsed time (`performance.now()`, monotonic), not the count of timer
+ * callbacks, so a late timer produces the frames it owes (at most `MAX_CATCH_UP` at once; beyond
+ * that, time is skipped). Each source keeps a small queue: packets that arrive in a burst are
+ * played one per frame, a queue grown past `MAX_QUEUE` loses its oldest packet, and a lost or late
+ * packet leaves that source silent for the frame (nothing is invented).
  *
  * A receiver with nothing to hear (everyone else silent or muted, or itself deaf) is sent nothing
  * for that frame; its timestamps go on advancing, so the far end sees a pause in the stream
@@ -42,7 +42,6 @@ export class MixSource {
   readonly frame = new Int16Array(FRAME_SAMPLES);
   /** Some call member other than its owner hears it: packets are kept and decoded. */
   needed = false;
-  dropped = 0;
   readonly #unsubscribe: () => void;
 
   constructor(readonly producer: Producer) {
@@ -67,7 +66,6 @@ export class MixSource {
     this.#queue.push(Buffer.from(payload));
     if (this.#queue.length > MAX_QUEUE) {
       this.#queue.shift();
-      this.dropped++;
     }
   }
 
@@ -209,7 +207,6 @@ export class AudioMixer {
       let receiver = this.#receivers.get(spec.sender);
       if (!receiver) {
         receiver = new MixReceiver(spec.memberId, spec.sender);
-        // Its timestamps start now, in step with the mixer's clock.
         this.#receivers.set(spec.sender, receiver);
       }
       receiver.deaf = spec.deaf;
@@ -243,14 +240,6 @@ export class AudioMixer {
       this.#frames = 0;
       this.#schedule();
     }
-  }
-
-  get receivers(): number {
-    return this.#receivers.size;
-  }
-
-  get sources(): number {
-    return this.#sources.size;
   }
 
   #schedule(): void {

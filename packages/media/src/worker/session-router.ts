@@ -676,12 +676,8 @@ export class SessionRouter {
     const receivers = [];
     for (const member of this.members.values()) {
       const audio = member.call?.audio;
-      if (audio)
-        receivers.push({
-          memberId: member.memberId,
-          sender: audio.sender,
-          deaf: member.state.deaf,
-        });
+      if (!audio) continue;
+      receivers.push({ memberId: member.memberId, sender: audio.sender, deaf: member.state.deaf });
     }
     if (receivers.length === 0) {
       this.mixer?.close();
@@ -691,8 +687,8 @@ export class SessionRouter {
     const microphones: Producer[] = [];
     for (const member of this.members.values()) {
       for (const producer of member.producers.values()) {
-        if (producer.kind === 'audio' && producer.source === 'microphone')
-          microphones.push(producer);
+        if (producer.source !== 'microphone' || producer.kind !== 'audio') continue;
+        microphones.push(producer);
       }
     }
     this.mixer ??= new AudioMixer(this.counts);
