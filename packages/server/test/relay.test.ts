@@ -487,7 +487,9 @@ describe('GET /api/video/relay: framing and liveness', () => {
     assert.equal((await rpc.request('signalwire.connect', {})).error.code, -32602);
     assert.equal((await rpc.request('signalwire.connect', 'x')).error.code, -32602);
     await rpc.connect(await roomToken());
-    assert.equal((await rpc.request('no.such.method', {})).error.code, -32601);
+    for (const method of ['no.such.method', 'constructor', 'toString', '__proto__']) {
+      assert.equal((await rpc.request(method, {})).error.code, -32601, method);
+    }
     assert.equal((await rpc.request('video.members.get', {})).error.code, -32002);
     assert.equal((await rpc.request('video.message', { message: 5 })).error.code, -32602);
     const noSdp = await rpc.request('video.message', {

@@ -422,7 +422,9 @@ export async function relayRoutes(
       c.reply(id, {});
       return;
     }
-    const handler = typeof method === 'string' ? METHODS[method] : undefined;
+    // Own properties only: `constructor` or `toString` are not methods.
+    const handler =
+      typeof method === 'string' && Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
     if (!handler) {
       const shown = typeof method === 'string' ? method.slice(0, 50) : typeof method;
       c.fail(id, { ...RPC_ERRORS.methodNotFound, message: `Method not found: ${shown}` });
