@@ -122,7 +122,8 @@ export interface WorkerCounts {
   errors: number;
   /** Opus frames (20 ms) encoded for calls: one per call member per frame it is sent. */
   mixedFrames: number;
-  /** CPU time spent decoding, mixing and encoding calls' audio, in µs. */
+  /** CPU time spent decoding, mixing and encoding calls' audio, in µs (the elapsed time of that
+   *  synchronous work on the worker's thread; sending the packets is not included). */
   mixCpuUs: number;
 }
 
