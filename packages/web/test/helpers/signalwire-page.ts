@@ -67,7 +67,9 @@ const INIT = `(() => {
         if (m.params.event_type === 'webrtc.message' && inner) method += ':' + inner.method;
       }
     } catch {}
-    text = text.replace(/"sdp":"(?:[^"\\\\]|\\\\.)*"/g, '"sdp":"…"');
+    text = text.replace(/"sdp":"((?:[^"\\\\]|\\\\.)*)"/g, (_, sdp) =>
+      '"sdp":"… ' + (sdp.match(/a=candidate/g) || []).length + ' candidates, ' +
+      ((sdp.match(/a=setup:[a-z]+/) || ['no a=setup'])[0]) + '"');
     frames.push({ socket, dir, method, id, error, code, text: text.length > 1500 ? text.slice(0, 1500) + '…' : text });
   };
   const NativePC = window.RTCPeerConnection;
@@ -77,7 +79,23 @@ const INIT = `(() => {
       const index = pcs.push(this) - 1;
       const t0 = performance.now();
       const note = (what) => frames.push({ socket: -1, dir: 'pc', text: 'pc' + index + ' ' + what + ' +' + Math.round(performance.now() - t0) + 'ms' });
-      this.addEventListener('connectionstatechange', () => note('connectionState ' + this.connectionState));
+      this.addEventListener('connectionstatechange', () => {
+        note('connectionState ' + this.connectionState);
+        // The SDK gives up on 'connecting' after 3 s: say what ICE and DTLS were doing just before.
+        if (this.connectionState === 'connecting') setTimeout(() => {
+          if (this.connectionState !== 'connecting') return;
+          this.getStats().then((report) => {
+            const c = {};
+            const out = [];
+            report.forEach((x) => { if (x.type.endsWith('candidate')) c[x.id] = (x.address || '?') + ':' + x.port + '/' + x.candidateType; });
+            report.forEach((x) => {
+              if (x.type === 'transport') out.push('dtls ' + x.dtlsState + ' (role ' + x.dtlsRole + '), ice ' + x.iceState + ', bytes in ' + x.bytesReceived);
+              if (x.type === 'candidate-pair') out.push('pair ' + c[x.localCandidateId] + ' -> ' + c[x.remoteCandidateId] + ' ' + x.state + (x.nominated ? ' nominated' : '') + ', checks received/sent ' + x.requestsReceived + '/' + x.requestsSent + ', responses received/sent ' + x.responsesReceived + '/' + x.responsesSent);
+            });
+            note('still connecting: ' + out.join('; '));
+          });
+        }, 2500);
+      });
       this.addEventListener('iceconnectionstatechange', () => note('iceConnectionState ' + this.iceConnectionState));
       this.addEventListener('signalingstatechange', () => note('signalingState ' + this.signalingState));
     }
@@ -180,28 +198,6 @@ const PAGE = `<!doctype html>
 </script>
 </body>
 </html>`;
-
-/** The first peer connection's transport and candidate pairs, as one line (failure messages). */
-const TRANSPORT = `(async () => {
-  const pc = window.__test.pcs[0];
-  if (!pc) return 'no peer connection';
-  const report = await pc.getStats();
-  const candidates = {};
-  const out = [];
-  report.forEach((s) => {
-    if (s.type.endsWith('candidate')) candidates[s.id] = (s.address || '?') + ':' + s.port + '/' + s.candidateType;
-  });
-  report.forEach((s) => {
-    if (s.type === 'transport') out.push('dtls ' + s.dtlsState + ', ice ' + s.iceState);
-    if (s.type === 'candidate-pair') {
-      out.push('pair ' + candidates[s.localCandidateId] + ' -> ' + candidates[s.remoteCandidateId] + ' ' + s.state +
-        (s.nominated ? ' nominated' : '') + ', checks in/out ' + s.requestsReceived + '/' + s.requestsSent +
-        ', bytes in ' + s.bytesReceived);
-    }
-  });
-  const offered = (pc.localDescription?.sdp || '').split('\\r\\n').filter((l) => l.startsWith('a=candidate')).length;
-  return out.join('; ') + '; local candidates ' + offered + ' (the SDK strips mDNS .local ones from its offer)';
-})()`;
 
 export interface SdkEvent {
   name: SdkEventName;
@@ -324,7 +320,10 @@ export async function openSdkPage(
           `(timeline: ${(await frames())
             .filter((f) => f.dir === 'pc')
             .map((f) => f.text)
-            .join(', ')}; ICE/DTLS: ${await page.evaluate(TRANSPORT)})`,
+            .join(', ')}; ${(await frames())
+            .filter((f) => /verto\.(invite|answer)$/.test(f.method ?? ''))
+            .map((f) => `${f.method!.split(':').pop()} SDP: ${/"sdp":"… ([^"]*)"/.exec(f.text)?.[1]}`)
+            .join('; ')})`,
         ms,
       ).then(() => undefined),
     events: async (event) => {
