@@ -289,6 +289,16 @@ describe(`SignalWire's browser SDK (@signalwire/js ${SDK_VERSION})`, { ...skip, 
     assert.deepEqual(await guest.call('leave'), { ok: true, value: null }, 'leave() resolves');
     await event(guest, 'room.left', () => true, 'Gus left');
     await event(mod, 'member.left', (e) => e.params.member?.id === guestId, 'Gus left');
+    // The REST API agrees: both have left the session, Mo has not.
+    const { roomSessionId } = await mod.ids();
+    await until(
+      async () => {
+        const now = await members(roomSessionId);
+        const left = (id: string | undefined) => now.find((m) => m.id === id)?.leave_time != null;
+        return left(kickedId) && left(guestId) && !left(modId) ? true : undefined;
+      },
+      async () => `REST: Kit and Gus left, Mo did not: ${JSON.stringify(await members(roomSessionId))}`,
+    );
     for (const p of [mod, guest, kicked]) await p.close();
   });
 
