@@ -426,7 +426,7 @@ describe(`SignalWire's browser SDK (@signalwire/js ${SDK_VERSION})`, { ...skip, 
     );
     open.push(person);
     await person.page.getByRole('button', { name: 'Join', exact: true }).click();
-    await person.page.getByRole('group', { name: 'Meeting controls' }).waitFor();
+    await person.page.getByRole('group', { name: 'Meeting controls', exact: true }).waitFor();
     await waitForMedia(person.page, { videos: 1, audios: 1 });
     await mediaRises(sdk);
     const louId = await until(
