@@ -823,6 +823,41 @@ describe('GET /api/video/relay: in a room', needsCalls, () => {
     page.close();
   });
 
+  it('the session ending, and removing everyone, hang the calls up', async () => {
+    const room = `relay_end_${Date.now()}`;
+    const a = await join(await roomToken({ room_name: room, user_name: 'A' }));
+    const b = await join(await roomToken({ room_name: room, user_name: 'B' }));
+    const ended = await server.api(`/conclave/v1/room_sessions/${a.sessionId}/end`, {
+      method: 'POST',
+    });
+    assert.equal(ended.status, 204, ended.text);
+    for (const p of [a, b]) {
+      const gone = await p.rpc.event('video.room.ended');
+      assert.equal(gone.room_session_id, a.sessionId);
+      const bye = await p.rpc.verto('verto.bye');
+      assert.deepEqual(bye, { callID: p.callId, cause: 'NORMAL_CLEARING', causeCode: 16 });
+      assert.equal((await p.rpc.closed).code, 4422);
+    }
+
+    const room2 = `relay_all_${Date.now()}`;
+    const mod = await join(
+      await roomToken({ room_name: room2, user_name: 'M', permissions: MODERATOR }),
+    );
+    const c = await join(await roomToken({ room_name: room2, user_name: 'C' }));
+    assert.equal((await mod.call('video.member.remove', { member_id: 'all' })).code, '200');
+    for (const p of [c, mod]) {
+      assert.deepEqual(await p.rpc.verto('verto.bye'), {
+        callID: p.callId,
+        cause: 'NORMAL_CLEARING',
+        causeCode: 16,
+      });
+    }
+    await eventually(async () => {
+      const left = (await restMembers(mod.sessionId)).filter((m) => m.leave_time === null);
+      assert.equal(left.length, 0);
+    });
+  });
+
   it('an audience member receives only', async () => {
     const token = await roomToken({ join_as: 'audience', user_name: 'Watcher' });
     const w = await join(token, 'recvonly');
