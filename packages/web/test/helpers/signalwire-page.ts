@@ -225,9 +225,7 @@ export interface Frame {
   text: string;
 }
 
-export type JoinOutcome =
-  | { ok: true }
-  | { ok: false; hung?: true; error?: ErrorShape };
+export type JoinOutcome = { ok: true } | { ok: false; hung?: true; error?: ErrorShape };
 
 export interface ErrorShape {
   isError: boolean;
@@ -238,8 +236,7 @@ export interface ErrorShape {
 }
 
 export type CallOutcome =
-  | { ok: true; value: unknown }
-  | { ok: false; thrown?: true; error: ErrorShape };
+  { ok: true; value: unknown } | { ok: false; thrown?: true; error: ErrorShape };
 
 export interface SdkPage {
   name: string;
@@ -322,7 +319,9 @@ export async function openSdkPage(
             .map((f) => f.text)
             .join(', ')}; ${(await frames())
             .filter((f) => /verto\.(invite|answer)$/.test(f.method ?? ''))
-            .map((f) => `${f.method!.split(':').pop()} SDP: ${/"sdp":"… ([^"]*)"/.exec(f.text)?.[1]}`)
+            .map(
+              (f) => `${f.method!.split(':').pop()} SDP: ${/"sdp":"… ([^"]*)"/.exec(f.text)?.[1]}`,
+            )
             .join('; ')})`,
         ms,
       ).then(() => undefined),
@@ -331,7 +330,9 @@ export async function openSdkPage(
       return event ? all.filter((e) => e.name === event) : all;
     },
     ids: () =>
-      page.evaluate('({ memberId: window.sw.room.memberId, roomSessionId: window.sw.room.roomSessionId })') as Promise<{
+      page.evaluate(
+        '({ memberId: window.sw.room.memberId, roomSessionId: window.sw.room.roomSessionId })',
+      ) as Promise<{
         memberId: string;
         roomSessionId: string;
       }>,
