@@ -13,6 +13,7 @@ import {
   type WorkerEvent,
 } from '../media-types.js';
 import { SessionRouter } from './session-router.js';
+import { acceptUnverifiedStunResponses } from './stun-response-check.js';
 
 const port = parentPort;
 if (!port) throw new Error('media-worker runs as a worker thread');
@@ -21,6 +22,8 @@ const counts = emptyCounts();
 const routers = new Map<string, SessionRouter>();
 
 const post = (event: WorkerEvent) => port.postMessage(event);
+
+acceptUnverifiedStunResponses();
 
 // werift raises some errors from timers and socket callbacks; they concern one connection, and
 // must not end every session of this worker.
