@@ -4,12 +4,13 @@
  * browser SDK (which pools ICE candidates and sends its offer before any is gathered), now and
  * then signs its responses with a key that is not the offer's password — while it accepts our
  * checks signed with that password. werift's checks then never succeed, ICE never completes, DTLS
- * never starts, and the SDK gives up after 3 s (seen in about two joins of three).
+ * never starts, and the SDK gives up after 3 s (seen in most runs of the web package's SDK test).
  *
  * Such a response is accepted here: it still has to answer a pending check (a 96-bit random
  * transaction id), come from the address the check went to, and carry a MESSAGE-INTEGRITY
  * attribute; the peer is authenticated by DTLS (its certificate's fingerprint in the offer) in
- * any case. Responses that verify, and everything else, are handled by werift as before.
+ * any case. Responses that verify, and everything else, are handled by werift as before. It
+ * applies to every connection of the worker (Conclave's own clients' too; theirs verify).
  */
 import * as werift from 'werift';
 
