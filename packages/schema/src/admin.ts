@@ -83,6 +83,15 @@ const MediaCountsFields = {
     description: 'Retransmission requests from subscribers (answered from history, as RTX)',
   }),
   errors: Type.Integer({ description: 'Errors contained in the worker (bad SDP, failed sends)' }),
+  calls: Type.Integer({
+    description: "Single-connection calls open (SignalWire's browser SDK; also in transports)",
+  }),
+  mixedFrames: Type.Integer({
+    description: 'Opus frames mixed and encoded for calls (20 ms each)',
+  }),
+  mixCpuUs: Type.Integer({
+    description: 'Microseconds of CPU spent decoding, mixing and encoding audio for calls',
+  }),
 };
 export const MediaWorkerStats = Type.Object(
   {

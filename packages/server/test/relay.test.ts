@@ -319,13 +319,18 @@ async function join(token: string, direction: 'sendrecv' | 'recvonly' = 'sendrec
   };
 }
 
-/** Peer connections the media engine has open (all workers). */
-async function transports(): Promise<number> {
+/** The media engine's counts (all workers), as operators read them. */
+async function mediaTotals(): Promise<{ transports: number; calls: number }> {
   const res = await fetch(server.url + '/admin/v1/media', {
     headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
   });
-  const body = (await res.json()) as { total: { transports: number } };
-  return body.total.transports;
+  const body = (await res.json()) as { total: { transports: number; calls: number } };
+  return body.total;
+}
+
+/** Peer connections the media engine has open (all workers). */
+async function transports(): Promise<number> {
+  return (await mediaTotals()).transports;
 }
 
 async function restMembers(sessionId: string) {
@@ -766,6 +771,8 @@ describe('GET /api/video/relay: in a room', needsCalls, () => {
     const other = await join(await roomToken({ room_name: room, user_name: 'Stays' }));
     await eventually(async () => assert.ok(a.browser.states.includes('connected')));
     const open = await transports();
+    // Each SDK member is one call (counted among the transports too).
+    assert.ok((await mediaTotals()).calls >= 2, 'the admin API counts the calls');
     a.rpc.socket.terminate();
     // SignalWire's member entity has no `reconnecting`: the others are not told of the drop.
     await other.rpc.quiet((f) => f.params?.event_type === 'video.member.updated', 300);
