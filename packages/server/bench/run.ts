@@ -3,10 +3,12 @@
  * autocannon on loopback, measures two baselines in the same run and prints the ratios against the
  * targets of the foundation and PostgreSQL issues. See bench/README.md.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import {
@@ -743,14 +745,34 @@ async function main(): Promise<void> {
   }
 }
 
+/** The mixer benchmark is the media package's own (it drives the mixer's internals): run as is. */
+function runMixerBench(args: string[]): Promise<void> {
+  const script = fileURLToPath(new URL('../../media/bench/mixer.ts', import.meta.url));
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', script, ...args],
+    { stdio: 'inherit' },
+  );
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(`the mixer benchmark exited with ${code}`));
+    });
+  });
+}
+
 // `npm run bench -- sessions …`: the realtime sessions benchmark (bench/sessions.ts).
 // `npm run bench -- media …`: the media benchmark (bench/media.ts).
+// `npm run bench -- mixer …`: the call mixer's CPU per member (packages/media/bench/mixer.ts).
 const sub = process.argv[2];
 (sub === 'sessions'
   ? import('./sessions.js').then((m) => m.runSessions(process.argv.slice(3)))
   : sub === 'media'
     ? import('./media.js').then((m) => m.runMedia(process.argv.slice(3)))
-    : main()
+    : sub === 'mixer'
+      ? runMixerBench(process.argv.slice(3))
+      : main()
 ).catch((error: unknown) => {
   log(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exitCode = 1;

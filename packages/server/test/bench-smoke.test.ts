@@ -70,3 +70,19 @@ describe('npm run bench (smoke)', { skip }, () => {
     },
   );
 });
+
+describe('npm run bench -- mixer (smoke)', { skip }, () => {
+  it('the call mixer benchmark runs against its baseline', async () => {
+    const out = await bench(['mixer', '--frames', '25', '--rounds', '1', '--members', '2,4']);
+    assert.match(out, /baseline/);
+    const result = /^RESULT (.*)$/m.exec(out)?.[1];
+    assert.ok(result, `a RESULT line in:\n${out}`);
+    const rows = (JSON.parse(result) as { rows: { members: number; ratioToOneEncode: number }[] })
+      .rows;
+    assert.deepEqual(
+      rows.map((r) => r.members),
+      [2, 4],
+    );
+    for (const r of rows) assert.ok(r.ratioToOneEncode > 0, 'a ratio against the baseline');
+  });
+});
