@@ -4,7 +4,7 @@
  * and keeps its call meanwhile — and it is an ordinary LiveEngine member, whose Peer turns what
  * the engine tells it (Conclave's realtime frames) into SignalWire events.
  */
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   CLOSE_CODES,
   type LiveMember,
@@ -48,8 +48,6 @@ type MediaReply =
   | { type: 'call.answer'; ref: string; sdp: string }
   | { type: 'error'; ref?: string; code: string; message: string }
   | { type: 'media.closed'; reason: string };
-
-export const tokenDigest = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /** The Peer LiveEngine holds for one socket of a client. Its media outlives the socket. */
 class RelayPeer implements Peer {
@@ -99,7 +97,13 @@ export class RelayClient {
     private readonly graceMs: number,
   ) {}
 
-  readonly tokenDigest = () => tokenDigest(this.token);
+  /** Whether `token` is the one this client connected with (compared in constant time). */
+  holds(token: string): boolean {
+    return timingSafeEqual(
+      createHash('sha256').update(token).digest(),
+      createHash('sha256').update(this.token).digest(),
+    );
+  }
 
   get sessionId(): string | undefined {
     return this.#view?.session.id;
@@ -265,7 +269,7 @@ export class RelayClient {
       previous.link ||
       !previous.membership ||
       previous.#resumeToken === undefined ||
-      previous.tokenDigest() !== this.tokenDigest()
+      !previous.holds(this.token)
     ) {
       return false;
     }

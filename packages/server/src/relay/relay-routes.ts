@@ -248,14 +248,14 @@ export async function relayRoutes(
       return;
     }
     if (c.client) {
-      if (c.client.token === token) c.reply(id, c.client.connectResult);
+      if (c.client.holds(token)) c.reply(id, c.client.connectResult);
       else c.fail(id, RPC_ERRORS.alreadyConnected);
       return;
     }
     if (protocol) {
       // A reconnect: the same client (and member) again, or the SDK must start afresh.
       const client = hub.byProtocol(protocol);
-      if (!client || client.token !== token) {
+      if (!client?.holds(token)) {
         c.fail(id, RPC_ERRORS.staleProtocol);
         return;
       }
