@@ -12,6 +12,7 @@ import {
   waitForMedia,
   type Person,
 } from './helpers/browser.js';
+import { screenshot } from './helpers/checks.js';
 import {
   SDK_VERSION,
   mediaRises,
@@ -171,6 +172,8 @@ describe(
           () => `${p.name}: the SDK's <video> in rootElement plays`,
         );
       }
+      // What an SDK page shows: the other member, with its own camera where its layer says.
+      await screenshot(ann.page, 'signalwire-sdk-page.png');
       await ann.close();
       await ben.close();
     });
