@@ -24,6 +24,14 @@ import { HttpError } from '../http/errors.js';
 import { errorResponses } from '../http/responses.js';
 import { Refused, refusedMessage } from './admission.js';
 import { ActionError, type LiveEngine, type Membership, type Peer } from './live-engine.js';
+import {
+  ACTIONS_PER_SECOND,
+  Bucket,
+  MAX_BUFFERED_BYTES,
+  MAX_DEPTH,
+  MAX_QUEUED_FRAMES,
+  tooDeep,
+} from './socket-limits.js';
 
 export interface RealtimeLimits {
   /** Ping every so often; a connection that has not answered the previous ping is dropped. */
@@ -42,13 +50,7 @@ const validators = new Map<string, ValidateFunction>(
   Object.entries(CLIENT_MESSAGES).map(([type, schema]) => [type, ajv.compile(schema)]),
 );
 
-/** Frames a connection may have waiting (handled one at a time, in order); more is a flood. */
-const MAX_QUEUED_FRAMES = 64;
-/** A peer that does not read: more than this waiting in its send buffer closes it (1013). */
-const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
-/** Actions that write or reach everyone (member.update, member.remove, layout.set,
- *  session.lock, chat): per second per connection, bursts of twice that. */
-const ACTIONS_PER_SECOND = 20;
+/** Actions that write or reach everyone, counted against ACTIONS_PER_SECOND. */
 const ACTIONS = new Set([
   'member.update',
   'member.remove',
@@ -64,30 +66,6 @@ const ACTIONS = new Set([
 type Parsed =
   | { ok: true; message: ClientMessage; bytes: number }
   | { ok: false; error: string; ref?: string | undefined };
-
-/** Deepest nesting of arrays and objects a frame may have (JSON.stringify recurses). */
-const MAX_DEPTH = 32;
-
-/** Whether the JSON text nests deeper than MAX_DEPTH (brackets inside strings do not count). */
-function tooDeep(buffer: Buffer): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < buffer.length; i++) {
-    const byte = buffer[i]!;
-    if (inString) {
-      if (byte === 0x5c)
-        i++; // backslash: skip the escaped character
-      else if (byte === 0x22) inString = false;
-    } else if (byte === 0x22) {
-      inString = true;
-    } else if (byte === 0x5b || byte === 0x7b) {
-      if (++depth > MAX_DEPTH) return true;
-    } else if (byte === 0x5d || byte === 0x7d) {
-      depth--;
-    }
-  }
-  return false;
-}
 
 function parse(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): Parsed {
   if (isBinary) return { ok: false, error: 'frames are JSON text' };
@@ -117,23 +95,6 @@ function parse(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): Parsed
     return { ok: false, error: `${type}: ${where} ${e?.message ?? 'invalid'}`, ref };
   }
   return { ok: true, message: value as ClientMessage, bytes: buffer.length };
-}
-
-/** A token bucket: `rate` per second, bursts of twice that. */
-class Bucket {
-  #tokens: number;
-  #last = performance.now();
-  constructor(private readonly rate: number) {
-    this.#tokens = rate * 2;
-  }
-  take(): boolean {
-    const now = performance.now();
-    this.#tokens = Math.min(this.rate * 2, this.#tokens + ((now - this.#last) / 1000) * this.rate);
-    this.#last = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
-  }
 }
 
 class Connection implements Peer {

@@ -15,6 +15,14 @@ import { HttpError } from '../http/errors.js';
 import { errorResponses } from '../http/responses.js';
 import { admit, Refused, type Ticket } from '../realtime/admission.js';
 import type { LiveEngine } from '../realtime/live-engine.js';
+import {
+  ACTIONS_PER_SECOND,
+  Bucket,
+  MAX_BUFFERED_BYTES,
+  MAX_DEPTH,
+  MAX_QUEUED_FRAMES,
+  tooDeep,
+} from '../realtime/socket-limits.js';
 import type { Store } from '../store/store.js';
 import { RelayClient, type RelayLink } from './relay-client.js';
 import { RelayHub } from './relay-hub.js';
@@ -53,14 +61,7 @@ export interface RelayLimits {
  * at most 64 KiB (the media engine's limit), so an invite fits.
  */
 export const RELAY_MAX_FRAME_BYTES = 96 * 1024;
-/** Deepest nesting of arrays and objects a frame may have. */
-const MAX_DEPTH = 32;
-/** Frames a connection may have waiting (handled one at a time, in order); more is a flood. */
-const MAX_QUEUED_FRAMES = 64;
-/** A peer that does not read: more than this waiting in its send buffer closes it (1013). */
-const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
-/** Room methods that write or reach everyone: per second per connection, bursts of twice that. */
-const ACTIONS_PER_SECOND = 20;
+/** Room methods that only read: not counted against ACTIONS_PER_SECOND. */
 const READS = new Set([
   'video.members.get',
   'video.list_available_layouts',
@@ -70,43 +71,6 @@ const READS = new Set([
 ]);
 const MAX_TOKEN_LENGTH = 8192;
 const MAX_ID_LENGTH = 100;
-
-/** A token bucket: `rate` per second, bursts of twice that. */
-class Bucket {
-  #tokens: number;
-  #last = performance.now();
-  constructor(private readonly rate: number) {
-    this.#tokens = rate * 2;
-  }
-  take(): boolean {
-    const now = performance.now();
-    this.#tokens = Math.min(this.rate * 2, this.#tokens + ((now - this.#last) / 1000) * this.rate);
-    this.#last = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
-  }
-}
-
-/** Whether the JSON text nests deeper than MAX_DEPTH (brackets inside strings do not count). */
-function tooDeep(buffer: Buffer): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < buffer.length; i++) {
-    const byte = buffer[i]!;
-    if (inString) {
-      if (byte === 0x5c) i++;
-      else if (byte === 0x22) inString = false;
-    } else if (byte === 0x22) {
-      inString = true;
-    } else if (byte === 0x5b || byte === 0x7b) {
-      if (++depth > MAX_DEPTH) return true;
-    } else if (byte === 0x5d || byte === 0x7d) {
-      depth--;
-    }
-  }
-  return false;
-}
 
 const isObject = (v: unknown): v is JsonObject =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
