@@ -221,35 +221,34 @@ export class WorkerMediaEngine implements MediaEngine {
   }
 
   handle(sessionId: string, memberId: string, message: MediaClientMessage): void {
-    const place = this.#sessions.get(sessionId);
-    if (!place || !place.members.has(memberId)) return;
-    if (place.slot.dead) {
-      const refusal = {
-        type: 'error',
-        ...(message.id !== undefined ? { ref: message.id } : {}),
-        code: 'media_unavailable',
-        message: 'the media worker of this session could not start',
-      };
-      this.events.send(sessionId, memberId, JSON.stringify(refusal));
-      return;
-    }
-    this.#post(place.slot, { op: 'handle', session: sessionId, member: memberId, message });
+    const slot = this.#slotFor(sessionId, memberId, message.id, 'media_unavailable');
+    if (slot) this.#post(slot, { op: 'handle', session: sessionId, member: memberId, message });
   }
 
   call(sessionId: string, memberId: string, ref: string, sdp: string): void {
+    const slot = this.#slotFor(sessionId, memberId, ref, 'media_failed');
+    if (slot) this.#post(slot, { op: 'call', session: sessionId, member: memberId, ref, sdp });
+  }
+
+  /** The worker carrying the member's session; undefined when there is none, or when it could
+   *  not start (the member is then refused `code`, answering `ref`). */
+  #slotFor(
+    sessionId: string,
+    memberId: string,
+    ref: string | undefined,
+    code: 'media_unavailable' | 'media_failed',
+  ): Slot | undefined {
     const place = this.#sessions.get(sessionId);
-    if (!place || !place.members.has(memberId)) return;
-    if (place.slot.dead) {
-      const refusal = {
-        type: 'error',
-        ref,
-        code: 'media_failed',
-        message: 'the media worker of this session could not start',
-      };
-      this.events.send(sessionId, memberId, JSON.stringify(refusal));
-      return;
-    }
-    this.#post(place.slot, { op: 'call', session: sessionId, member: memberId, ref, sdp });
+    if (!place || !place.members.has(memberId)) return undefined;
+    if (!place.slot.dead) return place.slot;
+    const refusal = {
+      type: 'error',
+      ...(ref !== undefined ? { ref } : {}),
+      code,
+      message: 'the media worker of this session could not start',
+    };
+    this.events.send(sessionId, memberId, JSON.stringify(refusal));
+    return undefined;
   }
 
   show(sessionId: string, memberId: string, featuredId: string | null): void {

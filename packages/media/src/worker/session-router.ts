@@ -165,18 +165,7 @@ export class SessionRouter {
   call(memberId: string, ref: string, sdp: string): void {
     const member = this.members.get(memberId);
     if (!member) return;
-    this.#enqueue(member, async () => {
-      try {
-        await this.#call(member, ref, sdp);
-      } catch (error) {
-        this.counts.errors++;
-        const text =
-          error instanceof MediaInputError
-            ? error.message
-            : `the call offer could not be used: ${describe(error)}`;
-        this.#reply(member, ref, 'media_failed', text);
-      }
-    });
+    this.#attempt(member, ref, 'call offer', () => this.#call(member, ref, sdp));
   }
 
   /** Whose camera the member's call shows (null: nobody). */
@@ -190,16 +179,27 @@ export class SessionRouter {
   handle(memberId: string, message: MediaClientMessage): void {
     const member = this.members.get(memberId);
     if (!member) return;
+    this.#attempt(member, message.id, message.type.slice(6), () => this.#handle(member, message));
+  }
+
+  /** Runs `step` in the member's turn; a failure is answered `media_failed` (`what` could not be
+   *  used), and stays with that member. */
+  #attempt(
+    member: MemberMedia,
+    ref: string | undefined,
+    what: string,
+    step: () => Promise<void>,
+  ): void {
     this.#enqueue(member, async () => {
       try {
-        await this.#handle(member, message);
+        await step();
       } catch (error) {
         this.counts.errors++;
         const text =
           error instanceof MediaInputError
             ? error.message
-            : `the ${message.type.slice(6)} could not be used: ${describe(error)}`;
-        this.#reply(member, message.id, 'media_failed', text);
+            : `the ${what} could not be used: ${describe(error)}`;
+        this.#reply(member, ref, 'media_failed', text);
       }
     });
   }

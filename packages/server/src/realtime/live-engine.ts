@@ -55,12 +55,6 @@ export interface Peer {
   readonly keepsMediaOnDrop?: boolean;
 }
 
-/** The media engine's one-connection calls (SignalWire relay members), where it has them. */
-type CallingMediaEngine = MediaEngine & {
-  call?(sessionId: string, memberId: string, ref: string, sdp: string): void;
-  show?(sessionId: string, memberId: string, featuredId: string | null): void;
-};
-
 export interface LiveEngineOptions {
   /** This process's id in `room_sessions.node_id` (see the lease). */
   nodeId: string;
@@ -925,11 +919,10 @@ export class LiveEngine {
     if (!session.members.has(member.id) || session.ended) {
       return new ActionError('member_not_found', 'not in a session');
     }
-    const media = this.#media as CallingMediaEngine;
-    if (!media.available || typeof media.call !== 'function') {
+    if (!this.#media.available) {
       return new ActionError('media_unavailable', 'this server carries no media');
     }
-    media.call(session.id, member.id, ref, sdp);
+    this.#media.call(session.id, member.id, ref, sdp);
     return undefined;
   }
 
@@ -937,8 +930,7 @@ export class LiveEngine {
   show(membership: Membership, featuredId: string | null): void {
     const { session, member } = membership;
     if (!session.members.has(member.id) || session.ended) return;
-    const media = this.#media as CallingMediaEngine;
-    if (typeof media.show === 'function') media.show(session.id, member.id, featuredId);
+    this.#media.show(session.id, member.id, featuredId);
   }
 
   #updateMember(

@@ -19,19 +19,11 @@ import {
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
-import type { WebSocket } from 'ws';
 import { HttpError } from '../http/errors.js';
 import { errorResponses } from '../http/responses.js';
 import { Refused, refusedMessage } from './admission.js';
 import { ActionError, type LiveEngine, type Membership, type Peer } from './live-engine.js';
-import {
-  ACTIONS_PER_SECOND,
-  Bucket,
-  MAX_BUFFERED_BYTES,
-  MAX_DEPTH,
-  MAX_QUEUED_FRAMES,
-  tooDeep,
-} from './socket-limits.js';
+import { LiveSocket, MAX_DEPTH, tooDeep } from './live-socket.js';
 
 export interface RealtimeLimits {
   /** Ping every so often; a connection that has not answered the previous ping is dropped. */
@@ -97,42 +89,11 @@ function parse(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): Parsed
   return { ok: true, message: value as ClientMessage, bytes: buffer.length };
 }
 
-class Connection implements Peer {
+class Connection extends LiveSocket implements Peer {
   alive = true;
   membership: Membership | undefined;
   joining = false;
-  /** Frames are handled one at a time, in arrival order. */
-  chain: Promise<void> = Promise.resolve();
-  queued = 0;
-  readonly frames: Bucket;
-  readonly actions = new Bucket(ACTIONS_PER_SECOND);
   joinTimer: NodeJS.Timeout | undefined;
-
-  constructor(
-    readonly socket: WebSocket,
-    limits: RealtimeLimits,
-  ) {
-    this.frames = new Bucket(limits.framesPerSecond);
-  }
-
-  get open(): boolean {
-    return this.socket.readyState === this.socket.OPEN;
-  }
-
-  send(text: string): void {
-    if (!this.open) return;
-    if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-      this.close(1013, 'slow_consumer');
-      return;
-    }
-    this.socket.send(text);
-  }
-
-  close(code: number, reason: string): void {
-    if (this.socket.readyState === this.socket.CONNECTING || this.open) {
-      this.socket.close(code, reason);
-    }
-  }
 
   reply(ref: string | undefined, error?: { code: RealtimeErrorCode; message: string }): void {
     if (error) this.send(JSON.stringify({ type: 'error', ...(ref ? { ref } : {}), ...error }));
@@ -300,7 +261,7 @@ export async function realtimeRoutes(
       throw new HttpError(426);
     },
     wsHandler: (socket, request) => {
-      const c = new Connection(socket, limits);
+      const c = new Connection(socket, limits.framesPerSecond);
       connections.add(c);
       c.joinTimer = setTimeout(() => {
         if (!c.membership && !c.joining) c.close(CLOSE_CODES.join_timeout, 'join_timeout');
@@ -309,21 +270,11 @@ export async function realtimeRoutes(
         c.alive = true;
       });
       /** Runs `step` after every frame before it (frames are handled in the order sent). */
-      const enqueue = (step: () => Promise<void> | void) => {
-        if (++c.queued > MAX_QUEUED_FRAMES) {
-          c.close(CLOSE_CODES.rate_limited, 'rate_limited');
-          return;
-        }
-        c.chain = c.chain
-          .then(step)
-          .catch((error: unknown) => {
-            request.log.error({ err: error }, 'realtime frame failed');
-            c.close(1011, 'unavailable');
-          })
-          .finally(() => {
-            c.queued--;
-          });
-      };
+      const enqueue = (step: () => Promise<void> | void) =>
+        c.enqueue(step, (error: unknown) => {
+          request.log.error({ err: error }, 'realtime frame failed');
+          c.close(1011, 'unavailable');
+        });
       const onMessage = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
         c.alive = true;
         if (!c.frames.take()) {

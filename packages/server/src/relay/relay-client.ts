@@ -23,6 +23,7 @@ import {
   swEvent,
   swLayout,
   swMember,
+  swRoomParams,
   swRoomSession,
   UPDATABLE,
   vertoEvent,
@@ -374,13 +375,7 @@ export class RelayClient {
         if (!view) return;
         const layoutChanged = view.session.layout !== message.session.layout;
         view.session = message.session;
-        const entity = swRoomSession(view);
-        this.#emit('video.room.updated', {
-          room_session_id: view.session.id,
-          room_id: roomIdOf(view.session),
-          room_session: entity,
-          room: entity,
-        });
+        this.#emit('video.room.updated', swRoomParams(view));
         if (layoutChanged) this.#sendLayout();
         return;
       }
@@ -411,13 +406,7 @@ export class RelayClient {
     }
     const view = this.#view;
     if (code !== CLOSE_CODES.removed && code !== CLOSE_CODES.time_up && view) {
-      const entity = swRoomSession(view);
-      this.#emit('video.room.ended', {
-        room_session_id: view.session.id,
-        room_id: roomIdOf(view.session),
-        room_session: entity,
-        room: entity,
-      });
+      this.#emit('video.room.ended', swRoomParams(view));
     }
     const callId = this.callId;
     if (callId !== undefined) {
@@ -483,13 +472,7 @@ export class RelayClient {
       else this.#memberChanged(old, member);
     }
     if (before.session.layout !== session.layout || before.session.locked !== session.locked) {
-      const entity = swRoomSession(view);
-      this.#emit('video.room.updated', {
-        room_session_id: session.id,
-        room_id: roomIdOf(session),
-        room_session: entity,
-        room: entity,
-      });
+      this.#emit('video.room.updated', swRoomParams(view));
     }
   }
 

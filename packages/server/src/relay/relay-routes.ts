@@ -15,14 +15,7 @@ import { HttpError } from '../http/errors.js';
 import { errorResponses } from '../http/responses.js';
 import { admit, Refused, type Ticket } from '../realtime/admission.js';
 import type { LiveEngine } from '../realtime/live-engine.js';
-import {
-  ACTIONS_PER_SECOND,
-  Bucket,
-  MAX_BUFFERED_BYTES,
-  MAX_DEPTH,
-  MAX_QUEUED_FRAMES,
-  tooDeep,
-} from '../realtime/socket-limits.js';
+import { LiveSocket, MAX_DEPTH, tooDeep } from '../realtime/live-socket.js';
 import type { Store } from '../store/store.js';
 import { RelayClient, type RelayLink } from './relay-client.js';
 import { RelayHub } from './relay-hub.js';
@@ -83,44 +76,21 @@ function isLoopback(address: string | undefined): boolean {
 }
 
 /** One socket. */
-class RelaySocket implements RelayLink {
+class RelaySocket extends LiveSocket implements RelayLink {
   client: RelayClient | undefined;
   /** The project counted for this socket (once connected). */
   project: string | undefined;
   /** Heard from since the last ping. */
   heard = true;
-  chain: Promise<void> = Promise.resolve();
-  queued = 0;
-  readonly frames: Bucket;
-  readonly actions = new Bucket(ACTIONS_PER_SECOND);
   connectTimer: NodeJS.Timeout | undefined;
   connecting = false;
 
   constructor(
-    readonly socket: WebSocket,
+    socket: WebSocket,
     framesPerSecond: number,
     readonly loopback: boolean,
   ) {
-    this.frames = new Bucket(framesPerSecond);
-  }
-
-  get open(): boolean {
-    return this.socket.readyState === this.socket.OPEN;
-  }
-
-  send(text: string): void {
-    if (!this.open) return;
-    if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-      this.close(1013, 'slow_consumer');
-      return;
-    }
-    this.socket.send(text);
-  }
-
-  close(code: number, reason: string): void {
-    if (this.socket.readyState === this.socket.CONNECTING || this.open) {
-      this.socket.close(code, reason);
-    }
+    super(socket, framesPerSecond);
   }
 
   reply(id: unknown, result: unknown): void {
@@ -441,20 +411,10 @@ export async function relayRoutes(
         if (!c.client && !c.connecting) c.close(CLOSE_CODES.join_timeout, 'join_timeout');
       }, limits.connectTimeoutMs);
       const log: FastifyBaseLogger = request.log;
-      const enqueue = (step: () => Promise<void> | void) => {
-        if (++c.queued > MAX_QUEUED_FRAMES) {
-          c.close(CLOSE_CODES.rate_limited, 'rate_limited');
-          return;
-        }
-        c.chain = c.chain
-          .then(step)
-          .catch((error: unknown) => {
-            log.error({ err: error }, 'relay frame failed');
-          })
-          .finally(() => {
-            c.queued--;
-          });
-      };
+      const enqueue = (step: () => Promise<void> | void) =>
+        c.enqueue(step, (error: unknown) => {
+          log.error({ err: error }, 'relay frame failed');
+        });
       const onMessage = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
         c.heard = true;
         if (!c.frames.take()) {

@@ -210,6 +210,18 @@ export function swRoomSession(view: RoomView, members?: JsonObject[]): JsonObjec
   };
 }
 
+/** The params of `video.room.updated` and `video.room.ended`: the session, twice (the SDK reads
+ *  `room_session`, older pages `room`). */
+export function swRoomParams(view: RoomView): JsonObject {
+  const entity = swRoomSession(view);
+  return {
+    room_session_id: view.session.id,
+    room_id: roomIdOf(view.session),
+    room_session: entity,
+    room: entity,
+  };
+}
+
 /**
  * A viewer's own layout: the featured member full frame, and its own small layer at the bottom
  * right when it sends video (the SDK draws the local camera there: a self view the server never

@@ -1,8 +1,11 @@
 /**
  * What both live-session WebSocket endpoints — Conclave's own (`/api/video/realtime`) and the
  * SignalWire relay (`/api/video/relay`) — hold every connection to: frame nesting, a queue and a
- * send buffer of bounded size, and token buckets for frame and action rates.
+ * send buffer of bounded size, and token buckets for frame and action rates; and the socket both
+ * build on.
  */
+import { CLOSE_CODES } from '@conclave/schema';
+import type { WebSocket } from 'ws';
 
 /** Deepest nesting of arrays and objects a frame may have (JSON.stringify recurses). */
 export const MAX_DEPTH = 32;
@@ -48,5 +51,56 @@ export class Bucket {
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;
     return true;
+  }
+}
+
+/** One live-session socket: its frames handled in order through a bounded queue, its rates, and
+ *  sends that close a peer which stopped reading. */
+export class LiveSocket {
+  /** Frames are handled one at a time, in arrival order. */
+  chain: Promise<void> = Promise.resolve();
+  queued = 0;
+  readonly frames: Bucket;
+  readonly actions = new Bucket(ACTIONS_PER_SECOND);
+
+  constructor(
+    readonly socket: WebSocket,
+    framesPerSecond: number,
+  ) {
+    this.frames = new Bucket(framesPerSecond);
+  }
+
+  get open(): boolean {
+    return this.socket.readyState === this.socket.OPEN;
+  }
+
+  send(text: string): void {
+    if (!this.open) return;
+    if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.close(1013, 'slow_consumer');
+      return;
+    }
+    this.socket.send(text);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.socket.readyState === this.socket.CONNECTING || this.open) {
+      this.socket.close(code, reason);
+    }
+  }
+
+  /** Runs `step` after every frame before it; more than MAX_QUEUED_FRAMES waiting is a flood
+   *  (closed `rate_limited`). A step that throws goes to `failed`. */
+  enqueue(step: () => Promise<void> | void, failed: (error: unknown) => void): void {
+    if (++this.queued > MAX_QUEUED_FRAMES) {
+      this.close(CLOSE_CODES.rate_limited, 'rate_limited');
+      return;
+    }
+    this.chain = this.chain
+      .then(step)
+      .catch(failed)
+      .finally(() => {
+        this.queued--;
+      });
   }
 }
