@@ -14,6 +14,7 @@ import {
 import type { RoomTokenGrants } from '../auth/room-tokens.js';
 import { Refused, type Ticket } from '../realtime/admission.js';
 import type { LiveEngine, Membership, Peer } from '../realtime/live-engine.js';
+import { featuredMember } from '../realtime/featured-member.js';
 import type { RelayHub } from './relay-hub.js';
 import {
   channelOf,
@@ -538,15 +539,12 @@ export class RelayClient {
     const view = this.#view;
     const self = this.#selfId;
     if (!view || !self) return null;
-    const present = (id: string | undefined): id is string =>
-      id !== undefined && id !== self && view.members.has(id);
-    const pinned = this.hub.pinned(view.session.id);
-    if (present(pinned)) return pinned;
-    if (present(this.#lastTalker)) return this.#lastTalker;
-    for (const member of view.members.values()) {
-      if (member.id !== self && member.can_publish) return member.id;
-    }
-    return null;
+    return featuredMember({
+      pinned: this.hub.pinned(view.session.id),
+      lastTalker: this.#lastTalker,
+      members: view.members.values(),
+      exclude: self,
+    });
   }
 
   /** Tells the media engine and the SDK when whom it sees changed. */
