@@ -26,7 +26,28 @@ export interface MediaEngineEvents {
   send(sessionId: string, memberId: string, text: string): void;
   /** A member started or stopped talking. */
   talking(sessionId: string, memberId: string, talking: boolean): void;
+  /** An output (`startOutput`) is running, ended or failed. */
+  output(sessionId: string, outputId: string, event: OutputEvent): void;
 }
+
+/** A composed copy of a session leaving Conclave: a recording file or a live RTMP(S) stream. */
+export interface OutputSpec {
+  /** The caller's id (a recording's or a stream's id); unique among the session's outputs. */
+  id: string;
+  kind: 'recording' | 'stream';
+  /** recording: absolute path of the WebM file to write (its directory exists; the engine writes it
+   *  in place); stream: the rtmp:// or rtmps:// address. */
+  target: string;
+}
+
+export type OutputEvent =
+  /** Media is being written/sent (first packets reached ffmpeg and it produced output). */
+  | { state: 'running'; width: number; height: number; fps: number }
+  /** Stopped by stopOutput, endSession or close: the file is complete (recording). */
+  | { state: 'ended'; durationMs: number; sizeBytes: number; format: string }
+  /** Could not start, or ended badly (encoder died, disk full, destination refused/unreachable).
+   *  durationMs/sizeBytes describe what a recording file holds (0 if nothing usable). */
+  | { state: 'failed'; reason: string; durationMs: number; sizeBytes: number; format: string };
 
 export interface MediaEngine {
   /** False for an engine that carries nothing (media frames are refused `media_unavailable`). */
@@ -65,6 +86,22 @@ export interface MediaEngine {
    * codec is not the one the call negotiated (video is forwarded, never transcoded).
    */
   show(sessionId: string, memberId: string, featuredId: string | null): void;
+  /** Why outputs cannot run in this process (e.g. "ffmpeg not found on PATH"), or null. Checked
+   *  once at start (`ffmpeg -version`; CONCLAVE_FFMPEG names another binary). */
+  readonly outputsUnavailable: string | null;
+  /**
+   * Starts an output; every start ends with exactly one 'ended' or 'failed' event.
+   *
+   * What it carries: the camera of the member `showOutput` names (VP8, switched at its
+   * keyframes; black while there is none) and the mix of every unmuted microphone. A recording
+   * is WebM with both copied as they come (VP8 + Opus; the picture's size follows the featured
+   * camera); a stream is transcoded to H.264 + AAC at a fixed size and sent as FLV over RTMP(S).
+   */
+  startOutput(sessionId: string, spec: OutputSpec): void;
+  /** Whose camera the output shows (null: nobody — black). */
+  showOutput(sessionId: string, outputId: string, featuredId: string | null): void;
+  /** Finishes the output (file completed); its 'ended' event follows. Unknown id: nothing. */
+  stopOutput(sessionId: string, outputId: string): void;
   /** Counts across all workers, for operators and tests. */
   stats(): Promise<MediaStats>;
   /** Ends worker `index` as a crash would (a drill); false when there is no such worker. */
@@ -95,6 +132,22 @@ export interface MediaEngineOptions {
   iceServers: IceServer[];
   /** Keyframe requests passed to one publisher: at most one per this many ms. */
   keyframeIntervalMs: number;
+  /** Outputs (recordings, streams): how ffmpeg is run. Defaults: `outputDefaults()`. */
+  outputs?: Partial<OutputOptions>;
+}
+
+/** How outputs are encoded (`CONCLAVE_FFMPEG`, `CONCLAVE_STREAM_*`; see `media-config.ts`). */
+export interface OutputOptions {
+  /** The ffmpeg binary (its ffprobe is looked for beside it, then on PATH). */
+  ffmpeg: string;
+  /** A stream's picture: scaled and padded to this size, at this frame rate. */
+  streamWidth: number;
+  streamHeight: number;
+  streamFps: number;
+  /** A stream's video bitrate, in kbit/s (its audio: AAC 128 kbit/s). */
+  streamVideoKbps: number;
+  /** How long a stopping output's ffmpeg may take to finish its file before it is killed. */
+  stopTimeoutMs: number;
 }
 
 /** One worker's counts (and their sum across workers in `MediaStats.total`). */
@@ -125,6 +178,12 @@ export interface WorkerCounts {
   /** CPU time spent decoding, mixing and encoding calls' audio, in µs (the elapsed time of that
    *  synchronous work on the worker's thread; sending the packets is not included). */
   mixCpuUs: number;
+  /** Outputs (recordings, streams) open: their ffmpeg is running. */
+  outputs: number;
+  /** RTP packets sent to outputs' ffmpeg (video and audio). */
+  outputPackets: number;
+  /** Outputs that ended as failed (could not start, encoder died, destination refused). */
+  outputFailures: number;
 }
 
 export interface MediaStats {
@@ -141,6 +200,9 @@ export type WorkerCommand =
   | { op: 'handle'; session: string; member: string; message: MediaClientMessage }
   | { op: 'call'; session: string; member: string; ref: string; sdp: string }
   | { op: 'show'; session: string; member: string; featured: string | null }
+  | { op: 'output.start'; session: string; spec: OutputSpec }
+  | { op: 'output.show'; session: string; output: string; featured: string | null }
+  | { op: 'output.stop'; session: string; output: string }
   | { op: 'stats'; ask: number }
   /** Close every connection (their sockets first), then end the thread with `code`. */
   | { op: 'exit'; code: number };
@@ -150,6 +212,9 @@ export type WorkerEvent =
   | { ev: 'send'; session: string; member: string; text: string }
   | { ev: 'talking'; session: string; member: string; talking: boolean }
   | { ev: 'stats'; ask: number; counts: WorkerCounts }
+  | { ev: 'output'; session: string; output: string; event: OutputEvent }
+  /** An output's ffmpeg started (so the server's thread can end it if the worker dies). */
+  | { ev: 'output.pid'; session: string; output: string; pid: number }
   | { ev: 'ready' };
 
 /** What a worker is started with. */
@@ -157,6 +222,7 @@ export interface WorkerConfig {
   addresses: string[];
   portRange: [number, number] | undefined;
   keyframeIntervalMs: number;
+  outputs: OutputOptions;
 }
 
 export function emptyCounts(): WorkerCounts {
@@ -176,5 +242,8 @@ export function emptyCounts(): WorkerCounts {
     errors: 0,
     mixedFrames: 0,
     mixCpuUs: 0,
+    outputs: 0,
+    outputPackets: 0,
+    outputFailures: 0,
   };
 }

@@ -6,6 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { MediaClientMessage } from '@conclave/schema';
+import { endProcess, ffmpegUnavailable, ffprobeFor, probeFile } from './ffmpeg.js';
 import {
   emptyCounts,
   type IceServer,
@@ -14,6 +15,8 @@ import {
   type MediaEngineOptions,
   type MediaStats,
   type MemberMediaState,
+  type OutputOptions,
+  type OutputSpec,
   type WorkerCommand,
   type WorkerConfig,
   type WorkerCounts,
@@ -22,8 +25,32 @@ import {
 
 /** A worker that does not answer in time is reported with its last counts. */
 const STATS_TIMEOUT_MS = 5_000;
-/** A worker asked to exit that has not within this time is ended outright. */
+/** A worker asked to exit that has not within this time is ended outright (more when it has
+ *  outputs to finish: see `#end`). */
 const EXIT_TIMEOUT_MS = 3_000;
+
+/** How outputs run unless told otherwise: a stream is 1280×720 at 30 fps, 2.5 Mbit/s (H.264
+ *  veryfast/zerolatency: about a third of a core here; see docs/decisions.md). */
+export function outputDefaults(env: NodeJS.ProcessEnv = process.env): OutputOptions {
+  return {
+    ffmpeg: env.CONCLAVE_FFMPEG || 'ffmpeg',
+    streamWidth: 1280,
+    streamHeight: 720,
+    streamFps: 30,
+    streamVideoKbps: 2500,
+    stopTimeoutMs: 5_000,
+  };
+}
+
+/** An output the server started: where it runs, and its ffmpeg (ended from here if its worker
+ *  dies without finishing it). */
+interface OpenOutput {
+  session: string;
+  id: string;
+  spec: OutputSpec;
+  slot: Slot;
+  pid: number | undefined;
+}
 
 /** Built, the worker is a .js file. In source form (tests and benchmarks under tsx) it is a .ts
  *  file, which a worker thread can load only once tsx is registered in it. */
@@ -66,7 +93,10 @@ interface SessionPlace {
 export class WorkerMediaEngine implements MediaEngine {
   readonly available = true;
   readonly iceServers: IceServer[];
+  readonly outputsUnavailable: string | null;
   readonly #slots: Slot[] = [];
+  /** Outputs started and not yet ended or failed, by `session \0 id`. */
+  readonly #outputs = new Map<string, OpenOutput>();
   readonly #sessions = new Map<string, SessionPlace>();
   readonly #config: WorkerConfig;
   #asks = 0;
@@ -78,11 +108,14 @@ export class WorkerMediaEngine implements MediaEngine {
     private readonly log: (message: string, detail?: Record<string, unknown>) => void = () => {},
   ) {
     this.iceServers = options.iceServers;
+    const outputs = { ...outputDefaults(), ...options.outputs };
     this.#config = {
       addresses: options.addresses,
       portRange: options.portRange,
       keyframeIntervalMs: options.keyframeIntervalMs,
+      outputs,
     };
+    this.outputsUnavailable = ffmpegUnavailable(outputs.ffmpeg);
     this.#size = Math.max(1, options.workers);
   }
   readonly #size: number;
@@ -123,15 +156,57 @@ export class WorkerMediaEngine implements MediaEngine {
         slot.asks.get(event.ask)?.(event.counts);
         slot.asks.delete(event.ask);
         return;
+      case 'output': {
+        const key = outputKey(event.session, event.output);
+        const open = this.#outputs.get(key);
+        if (open?.slot !== slot) return;
+        if (event.event.state !== 'running') this.#outputs.delete(key);
+        this.events.output(event.session, event.output, event.event);
+        return;
+      }
+      case 'output.pid': {
+        const open = this.#outputs.get(outputKey(event.session, event.output));
+        if (open?.slot === slot) open.pid = event.pid;
+        return;
+      }
       case 'ready':
         slot.started = true;
         return;
     }
   }
 
+  /** The outputs of a worker that ended without finishing them: their ffmpeg is asked to finish
+   *  (then killed), and they are reported failed. */
+  #failOutputs(slot: Slot, reason: string): Promise<void>[] {
+    const ending: Promise<void>[] = [];
+    for (const [key, open] of this.#outputs) {
+      if (open.slot !== slot) continue;
+      this.#outputs.delete(key);
+      ending.push(
+        (async () => {
+          if (open.pid !== undefined) {
+            await endProcess(open.pid, this.#config.outputs.stopTimeoutMs);
+          }
+          const facts =
+            open.spec.kind === 'recording' && open.pid !== undefined
+              ? await probeFile(ffprobeFor(this.#config.outputs.ffmpeg), open.spec.target)
+              : { durationMs: 0, sizeBytes: 0 };
+          this.events.output(open.session, open.id, {
+            state: 'failed',
+            reason,
+            ...facts,
+            format: open.spec.kind === 'recording' ? 'webm' : 'flv',
+          });
+        })().catch(() => undefined),
+      );
+    }
+    return ending;
+  }
+
   /** A worker is gone: its sessions' members are told, and it is replaced. */
   #onExit(slot: Slot, code: number): void {
     if (this.#closing || this.#slots[slot.index] !== slot) return;
+    void Promise.all(this.#failOutputs(slot, `the media worker failed (exit code ${code})`));
     // A worker that cannot even start (a broken install) is not restarted in a loop.
     for (const resolve of slot.asks.values()) resolve(slot.last);
     const failedStarts = slot.started ? 0 : slot.failedStarts + 1;
@@ -251,6 +326,53 @@ export class WorkerMediaEngine implements MediaEngine {
     return undefined;
   }
 
+  startOutput(sessionId: string, spec: OutputSpec): void {
+    const refuse = (reason: string): void => {
+      setImmediate(() =>
+        this.events.output(sessionId, spec.id, {
+          state: 'failed',
+          reason,
+          durationMs: 0,
+          sizeBytes: 0,
+          format: spec.kind === 'recording' ? 'webm' : 'flv',
+        }),
+      );
+    };
+    if (this.outputsUnavailable !== null) return refuse(this.outputsUnavailable);
+    if (this.#closing) return refuse('the media engine is closing');
+    const key = outputKey(sessionId, spec.id);
+    if (this.#outputs.has(key)) {
+      return refuse(`an output with id "${spec.id}" is already running in this session`);
+    }
+    const place = this.#place(sessionId);
+    if (place.slot.dead) return refuse('the media worker of this session could not start');
+    this.#outputs.set(key, {
+      session: sessionId,
+      id: spec.id,
+      spec,
+      slot: place.slot,
+      pid: undefined,
+    });
+    this.#post(place.slot, { op: 'output.start', session: sessionId, spec: { ...spec } });
+  }
+
+  showOutput(sessionId: string, outputId: string, featuredId: string | null): void {
+    const open = this.#outputs.get(outputKey(sessionId, outputId));
+    if (!open) return;
+    this.#post(open.slot, {
+      op: 'output.show',
+      session: sessionId,
+      output: outputId,
+      featured: featuredId,
+    });
+  }
+
+  stopOutput(sessionId: string, outputId: string): void {
+    const open = this.#outputs.get(outputKey(sessionId, outputId));
+    if (!open) return;
+    this.#post(open.slot, { op: 'output.stop', session: sessionId, output: outputId });
+  }
+
   show(sessionId: string, memberId: string, featuredId: string | null): void {
     const place = this.#sessions.get(sessionId);
     if (!place || !place.members.has(memberId)) return;
@@ -303,11 +425,14 @@ export class WorkerMediaEngine implements MediaEngine {
     return true;
   }
 
-  /** Asks a worker to close its sockets and exit; ends it outright if it does not. */
+  /** Asks a worker to close its sockets (and finish its outputs) and exit; ends it outright if
+   *  it does not. */
   async #end(slot: Slot, code: number): Promise<void> {
     const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));
     slot.worker.postMessage({ op: 'exit', code } satisfies WorkerCommand);
-    const timer = setTimeout(() => void slot.worker.terminate(), EXIT_TIMEOUT_MS);
+    const outputs = [...this.#outputs.values()].some((o) => o.slot === slot);
+    const wait = EXIT_TIMEOUT_MS + (outputs ? this.#config.outputs.stopTimeoutMs + 3_000 : 0);
+    const timer = setTimeout(() => void slot.worker.terminate(), wait);
     await exited;
     clearTimeout(timer);
   }
@@ -321,13 +446,40 @@ export class WorkerMediaEngine implements MediaEngine {
     this.#closing = true;
     this.#sessions.clear();
     await Promise.all(this.#slots.filter((slot) => !slot.dead).map((slot) => this.#end(slot, 0)));
+    // Outputs a worker did not report finished (it was ended outright) fail here.
+    await Promise.all(
+      this.#slots.flatMap((slot) =>
+        this.#failOutputs(slot, 'the media engine closed before the output finished'),
+      ),
+    );
   }
+}
+
+function outputKey(sessionId: string, outputId: string): string {
+  return `${sessionId}\u0000${outputId}`;
 }
 
 /** A server without media: members meet, signal and chat; media frames are refused. */
 export class NoMediaEngine implements MediaEngine {
   readonly available = false;
   readonly iceServers: IceServer[] = [];
+  readonly outputsUnavailable = 'no media engine';
+
+  constructor(private readonly events?: Pick<MediaEngineEvents, 'output'>) {}
+
+  startOutput(sessionId: string, spec: OutputSpec): void {
+    setImmediate(() =>
+      this.events?.output(sessionId, spec.id, {
+        state: 'failed',
+        reason: this.outputsUnavailable,
+        durationMs: 0,
+        sizeBytes: 0,
+        format: spec.kind === 'recording' ? 'webm' : 'flv',
+      }),
+    );
+  }
+  showOutput(): void {}
+  stopOutput(): void {}
   join(): void {}
   update(): void {}
   leave(): void {}

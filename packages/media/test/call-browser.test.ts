@@ -81,6 +81,7 @@ describe('MediaEngine.call from Chromium', skip, () => {
         inbox.set(member, [...(inbox.get(member) ?? []), JSON.parse(text)]);
       },
       talking: () => undefined,
+      output: () => undefined,
     },
   );
 

@@ -92,6 +92,15 @@ const MediaCountsFields = {
   mixCpuUs: Type.Integer({
     description: 'Microseconds of CPU spent decoding, mixing and encoding audio for calls',
   }),
+  outputs: Type.Integer({
+    description: 'Recordings and streams open (their ffmpeg running)',
+  }),
+  outputPackets: Type.Integer({
+    description: "RTP packets sent to outputs' ffmpeg (video and audio)",
+  }),
+  outputFailures: Type.Integer({
+    description: 'Outputs that failed (could not start, encoder died, destination refused)',
+  }),
 };
 export const MediaWorkerStats = Type.Object(
   {

@@ -31,6 +31,30 @@ const GAIN_RELEASE = 0.02;
 
 const ignore = () => undefined;
 
+/** Where one receiver's mixed stream goes: a call's audio sender, or an output's feed to ffmpeg. */
+export interface MixSender {
+  /** The payload type to write (undefined: not negotiated yet). */
+  readonly payloadType: number | undefined;
+  /** Packets can be sent now. */
+  readonly connected: boolean;
+  /** Sends one packet (SSRC and extensions are the sender's business). */
+  sendRtp(packet: RtpPacket): void;
+}
+
+/** A call's audio sender as a mix destination. */
+export class CallMixSender implements MixSender {
+  constructor(readonly sender: RTCRtpSender) {}
+  get payloadType(): number | undefined {
+    return this.sender.codec?.payloadType;
+  }
+  get connected(): boolean {
+    return this.sender.dtlsTransport?.state === 'connected' && this.sender.codec !== undefined;
+  }
+  sendRtp(packet: RtpPacket): void {
+    this.sender.sendRtp(packet).catch(ignore);
+  }
+}
+
 /** One microphone, decoded once for every call member who hears it. */
 export class MixSource {
   readonly #decoder = new OpusDecoder();
@@ -119,11 +143,13 @@ export class MixReceiver {
   readonly #mix = new Int16Array(FRAME_SAMPLES);
   /** Sent no audio (deaf). */
   deaf = false;
+  /** Sent every frame, silence included (an output: ffmpeg's timeline has no gaps). */
+  continuous = false;
   framesSent = 0;
 
   constructor(
     readonly memberId: string,
-    readonly sender: RTCRtpSender,
+    readonly sender: MixSender,
   ) {}
 
   /** Time passes without a packet. */
@@ -133,7 +159,7 @@ export class MixReceiver {
   }
 
   get connected(): boolean {
-    return this.sender.dtlsTransport?.state === 'connected' && this.sender.codec !== undefined;
+    return this.sender.connected;
   }
 
   /** Encodes `total` less `own` (this member's voice, when it was in the mix). */
@@ -160,12 +186,12 @@ export class MixReceiver {
   send(payload: Buffer): void {
     const header = new RtpHeader({
       // The sender writes its SSRC, the negotiated payload type and its header extensions.
-      payloadType: this.sender.codec?.payloadType ?? 111,
+      payloadType: this.sender.payloadType ?? 111,
       sequenceNumber: this.#sequence,
       timestamp: this.#timestamp,
       marker: this.#paused,
     });
-    this.sender.sendRtp(new RtpPacket(header, payload)).catch(ignore);
+    this.sender.sendRtp(new RtpPacket(header, payload));
     this.#sequence = (this.#sequence + 1) & 0xffff;
     this.#timestamp = (this.#timestamp + FRAME_SAMPLES) >>> 0;
     this.#paused = false;
@@ -183,7 +209,7 @@ export class MixReceiver {
  */
 export class AudioMixer {
   readonly #sources = new Map<Producer, MixSource>();
-  readonly #receivers = new Map<RTCRtpSender, MixReceiver>();
+  readonly #receivers = new Map<MixSender, MixReceiver>();
   readonly #total = new Int32Array(FRAME_SAMPLES);
   #start = 0;
   #frames = 0;
@@ -198,10 +224,15 @@ export class AudioMixer {
    */
   sync(
     producers: Iterable<Producer>,
-    receivers: Iterable<{ memberId: string; sender: RTCRtpSender; deaf: boolean }>,
+    receivers: Iterable<{
+      memberId: string;
+      sender: MixSender;
+      deaf: boolean;
+      continuous?: boolean;
+    }>,
   ): void {
     if (this.closed) return;
-    const keepReceivers = new Set<RTCRtpSender>();
+    const keepReceivers = new Set<MixSender>();
     for (const spec of receivers) {
       keepReceivers.add(spec.sender);
       let receiver = this.#receivers.get(spec.sender);
@@ -210,6 +241,7 @@ export class AudioMixer {
         this.#receivers.set(spec.sender, receiver);
       }
       receiver.deaf = spec.deaf;
+      receiver.continuous = spec.continuous ?? false;
     }
     for (const [sender, receiver] of this.#receivers) {
       if (keepReceivers.has(sender)) continue;
@@ -290,7 +322,7 @@ export class AudioMixer {
         if (source.memberId === receiver.memberId) own = source.frame;
         else others++;
       }
-      if (receiver.deaf || others === 0 || !receiver.connected) {
+      if (receiver.deaf || !receiver.connected || (others === 0 && !receiver.continuous)) {
         receiver.skip(1);
         continue;
       }

@@ -41,6 +41,8 @@ function router(session: string): SessionRouter {
       send: (member, message: ServerMessage | CallAnswerMessage) =>
         post({ ev: 'send', session, member, text: JSON.stringify(message) }),
       talking: (member, talking) => post({ ev: 'talking', session, member, talking }),
+      output: (output, event) => post({ ev: 'output', session, output, event }),
+      outputPid: (output, pid) => post({ ev: 'output.pid', session, output, pid }),
     });
     routers.set(session, r);
     counts.sessions++;
@@ -80,18 +82,33 @@ port.on('message', (command: WorkerCommand) => {
       case 'show':
         routers.get(command.session)?.show(command.member, command.featured);
         return;
+      case 'output.start':
+        router(command.session).startOutput(command.spec);
+        return;
+      case 'output.show':
+        routers.get(command.session)?.showOutput(command.output, command.featured);
+        return;
+      case 'output.stop':
+        routers.get(command.session)?.stopOutput(command.output);
+        return;
       case 'stats':
         post({ ev: 'stats', ask: command.ask, counts: { ...counts } });
         return;
       case 'exit': {
         // Sockets are closed before the thread ends: ending a thread while its UDP sockets
-        // receive can abort the whole process (seen with Node 20's worker.terminate()).
+        // receive can abort the whole process (seen with Node 20's worker.terminate()). Outputs
+        // finish their files first (a drill or a crash-like exit reports them failed).
         const closing: Promise<unknown>[] = [];
-        for (const r of routers.values()) closing.push(...r.close());
+        let outputs = 0;
+        const failure = command.code === 0 ? undefined : 'the media worker was restarted';
+        for (const r of routers.values()) {
+          outputs += r.outputs.size;
+          closing.push(...r.close(failure));
+        }
         routers.clear();
         const exit = () => process.exit(command.code);
         void Promise.allSettled(closing).then(() => setTimeout(exit, 50));
-        setTimeout(exit, 1000).unref();
+        setTimeout(exit, 1000 + (outputs > 0 ? config.outputs.stopTimeoutMs + 2000 : 0)).unref();
         return;
       }
     }

@@ -4,13 +4,7 @@
  * no decoding — with what has to change per connection: the header extensions' ids, sequence and
  * timestamp continuity after a pause, and the wait for a keyframe after one.
  */
-import type {
-  Extensions,
-  MediaStreamTrack,
-  RTCRtpSender,
-  RTCRtpTransceiver,
-  RtpPacket,
-} from 'werift';
+import type { Extensions, MediaStreamTrack, RtpHeader, RTCRtpTransceiver, RtpPacket } from 'werift';
 import type { MediaSource } from '@conclave/schema';
 import type { WorkerCounts } from '../media-types.js';
 import { AUDIO_LEVEL_URI, FORWARDED_EXTENSIONS } from './peer-config.js';
@@ -34,6 +28,23 @@ const WINDOW = 50;
 /** Loud packets in the window that start talking (200 ms of speech). */
 const START_LOUD = 10;
 
+/** What a consumer sends on: a subscriber's transceiver, or an output's video feed. */
+export interface ConsumerTarget {
+  readonly headerExtensions: readonly { uri: string; id: number }[];
+  readonly sender: ConsumerSender;
+}
+
+export interface ConsumerSender {
+  sendRtp(rtp: RtpPacket): Promise<void>;
+  /** The next packet continues this sender's sequence and timestamps. */
+  replaceRTP(
+    header: Pick<RtpHeader, 'sequenceNumber' | 'timestamp'>,
+    discontinuity?: boolean,
+  ): void;
+  readonly onPictureLossIndication: { subscribe(execute: () => void): { unSubscribe(): void } };
+  readonly onGenericNack: { subscribe(execute: () => void): { unSubscribe(): void } };
+}
+
 export interface ProducerOwner {
   readonly memberId: string;
   readonly counts: WorkerCounts;
@@ -41,7 +52,7 @@ export interface ProducerOwner {
 }
 
 export class Producer {
-  readonly consumers = new Set<Consumer>();
+  readonly consumers = new Set<Consumer<ConsumerTarget>>();
   readonly kind: 'audio' | 'video';
   /** The codec the publisher sends (from the publish answer), e.g. `video/VP8`. */
   readonly mimeType: string;
@@ -169,7 +180,7 @@ export class Producer {
   }
 }
 
-export class Consumer {
+export class Consumer<T extends ConsumerTarget = RTCRtpTransceiver> {
   /** Not sent (the subscriber is deaf, for audio). */
   paused = false;
   /** Negotiated, and its connection is up: until then nothing is sent. */
@@ -186,7 +197,7 @@ export class Consumer {
 
   constructor(
     public producer: Producer,
-    readonly transceiver: RTCRtpTransceiver,
+    readonly transceiver: T,
     readonly subscriberId: string,
   ) {
     this.waitingForKeyframe = producer.kind === 'video';
@@ -209,7 +220,7 @@ export class Consumer {
     this.ready = false;
   }
 
-  get sender(): RTCRtpSender {
+  get sender(): ConsumerSender {
     return this.transceiver.sender;
   }
 

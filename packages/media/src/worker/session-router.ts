@@ -27,6 +27,8 @@ import type {
 import type {
   CallAnswerMessage,
   MemberMediaState,
+  OutputEvent,
+  OutputSpec,
   WorkerConfig,
   WorkerCounts,
 } from '../media-types.js';
@@ -34,11 +36,16 @@ import { closePeer } from '../close-peer.js';
 import { checkCandidate, checkSdp, MediaInputError } from '../sdp-guard.js';
 import { announcedOnly, codecs, peerConfig, withoutReceiveOnlySsrcs } from './peer-config.js';
 import { Consumer, Producer, type ProducerOwner } from './producer.js';
-import { AudioMixer } from './audio-mixer.js';
+import { AudioMixer, CallMixSender, type MixSender } from './audio-mixer.js';
+import { MediaOutput } from './media-output.js';
 
 export interface RouterOutput {
   send(memberId: string, message: ServerMessage | CallAnswerMessage): void;
   talking(memberId: string, talking: boolean): void;
+  /** An output's event (`MediaEngine.startOutput`). */
+  output(outputId: string, event: OutputEvent): void;
+  /** An output's ffmpeg started as process `pid`. */
+  outputPid(outputId: string, pid: number): void;
 }
 
 /** Most sections in a publish offer (tracks, plus room for a data channel). */
@@ -56,6 +63,8 @@ interface Call {
   /** The transceivers Conclave sends on (the mix; the featured camera), if negotiated so. */
   audio: RTCRtpTransceiver | undefined;
   video: RTCRtpTransceiver | undefined;
+  /** The mix's destination: `audio`'s sender. */
+  mix: MixSender | undefined;
   /** The featured camera on `video`. */
   consumer: Consumer | undefined;
   unsubscribe: () => void;
@@ -105,7 +114,9 @@ class MemberMedia implements ProducerOwner {
 
 export class SessionRouter {
   readonly members = new Map<string, MemberMedia>();
-  /** Runs while some member has a call. */
+  /** Recordings and streams, by the caller's id. */
+  readonly outputs = new Map<string, MediaOutput>();
+  /** Runs while some member has a call, or there is an output. */
   mixer: AudioMixer | undefined;
 
   constructor(
@@ -137,6 +148,7 @@ export class SessionRouter {
       consumer.paused = paused;
     }
     if (!state.canPublish) this.#closePublish(member);
+    this.#refreshOutputs();
     this.#syncMix();
   }
 
@@ -153,12 +165,94 @@ export class SessionRouter {
     return closing;
   }
 
-  /** Ends everyone's media; resolves as their connections' sockets close. */
-  close(): Promise<void>[] {
+  /** Ends everyone's media; resolves as their connections' sockets close and the outputs have
+   *  finished their files. `failure`: the outputs end as failed, for this reason. */
+  close(failure?: string): Promise<void>[] {
+    const finishing = [...this.outputs.values()].map((output) => {
+      output.stop(failure);
+      return output.finished;
+    });
     const closing = [...this.members.keys()].flatMap((memberId) => this.leave(memberId));
     this.mixer?.close();
     this.mixer = undefined;
-    return closing;
+    return [...finishing, ...closing];
+  }
+
+  // ---- outputs ---------------------------------------------------------------------------
+
+  /** Starts a recording or a stream (see `MediaEngine.startOutput`). */
+  startOutput(spec: OutputSpec): void {
+    if (this.outputs.has(spec.id)) {
+      this.output.output(spec.id, {
+        state: 'failed',
+        reason: `an output with id "${spec.id}" is already running in this session`,
+        durationMs: 0,
+        sizeBytes: 0,
+        format: spec.kind === 'recording' ? 'webm' : 'flv',
+      });
+      return;
+    }
+    const output: MediaOutput = new MediaOutput(spec, {
+      counts: this.counts,
+      options: this.config.outputs,
+      event: (event) => this.output.output(spec.id, event),
+      pid: (pid) => this.output.outputPid(spec.id, pid),
+      release: (consumer) => {
+        consumer.producer.consumers.delete(consumer);
+        consumer.dispose();
+      },
+      done: () => {
+        if (this.outputs.get(spec.id) !== output) return;
+        this.outputs.delete(spec.id);
+        const camera = output.camera;
+        if (camera) {
+          camera.producer.consumers.delete(camera);
+          camera.dispose();
+        }
+        this.#syncMix();
+      },
+    });
+    this.outputs.set(spec.id, output);
+    this.#syncMix();
+    void output.start();
+  }
+
+  showOutput(outputId: string, featuredId: string | null): void {
+    const output = this.outputs.get(outputId);
+    if (!output) return;
+    output.featured = featuredId;
+    this.#refreshOutput(output);
+  }
+
+  stopOutput(outputId: string): void {
+    this.outputs.get(outputId)?.stop();
+  }
+
+  #refreshOutputs(): void {
+    for (const output of this.outputs.values()) this.#refreshOutput(output);
+  }
+
+  /** An output shows the featured member's VP8 camera while it is not muted; else black. */
+  #refreshOutput(output: MediaOutput): void {
+    if (output.state === 'done' || output.state === 'stopping') return;
+    const featured = output.featured === null ? undefined : this.members.get(output.featured);
+    let wanted: Producer | undefined;
+    for (const producer of featured?.producers.values() ?? []) {
+      if (producer.source === 'camera' && !producer.closed) wanted = producer;
+    }
+    if (wanted && (wanted.muted || wanted.mimeType.toLowerCase() !== 'video/vp8')) {
+      wanted = undefined;
+    }
+    if (output.camera?.producer === wanted) return;
+    if (!wanted) {
+      output.showBlack();
+      return;
+    }
+    const lane = output.cameraLane();
+    const consumer = new Consumer(wanted, lane, output.listenerId);
+    lane.consumer = consumer;
+    wanted.consumers.add(consumer);
+    consumer.negotiated(true);
   }
 
   /** A call offer (see `MediaEngine.call`); the reply is a `call.answer` or an error. */
@@ -335,10 +429,11 @@ export class SessionRouter {
         producer.consumers.add(consumer);
         consumer.resync();
         const subscriber = this.members.get(consumer.subscriberId);
-        // (A call's featured camera is not in its member's subscribe consumers.)
-        if (subscriber && subscriber.consumers.get(previous) === consumer) {
+        // (A call's or an output's camera is not in a member's subscribe consumers.)
+        const mine = subscriber?.consumers.get(previous);
+        if (subscriber && mine === consumer) {
           subscriber.consumers.delete(previous);
-          subscriber.consumers.set(producer, consumer);
+          subscriber.consumers.set(producer, mine);
         }
       }
       previous.consumers.clear();
@@ -581,9 +676,11 @@ export class SessionRouter {
             (t.currentDirection === 'sendrecv' || t.currentDirection === 'sendonly'),
         );
     const video = sending('video');
+    const audio = sending('audio');
     const call: Call = {
       pc,
-      audio: sending('audio'),
+      audio,
+      mix: audio ? new CallMixSender(audio.sender) : undefined,
       video,
       consumer: undefined,
       unsubscribe: () => undefined,
@@ -636,6 +733,7 @@ export class SessionRouter {
 
   #refreshCalls(): void {
     for (const member of this.members.values()) if (member.call) this.#refreshCall(member);
+    this.#refreshOutputs();
   }
 
   /**
@@ -671,13 +769,23 @@ export class SessionRouter {
     consumer.negotiated(call.pc.connectionState === 'connected');
   }
 
-  /** The mixer follows the session's microphones and call members; none without a call. */
+  /** The mixer follows the session's microphones, call members and outputs; none without a
+   *  call or an output. An output hears everyone (nothing subtracted) and is sent every frame. */
   #syncMix(): void {
     const receivers = [];
     for (const member of this.members.values()) {
-      const audio = member.call?.audio;
-      if (!audio) continue;
-      receivers.push({ memberId: member.memberId, sender: audio.sender, deaf: member.state.deaf });
+      const mix = member.call?.mix;
+      if (!mix) continue;
+      receivers.push({ memberId: member.memberId, sender: mix, deaf: member.state.deaf });
+    }
+    for (const output of this.outputs.values()) {
+      if (output.state === 'done') continue;
+      receivers.push({
+        memberId: output.listenerId,
+        sender: output.audio,
+        deaf: false,
+        continuous: true,
+      });
     }
     if (receivers.length === 0) {
       this.mixer?.close();
