@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AdminClient, RestClient } from '@conclave/sdk';
-import { startConclave, type Conclave } from './helpers/conclave-server.js';
+import { startConclave, type Conclave } from '@conclave/testkit';
 import { cleanEnv, runCli } from './helpers/run-cli.js';
 
 let server: Conclave;

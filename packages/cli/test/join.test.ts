@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { RestClient } from '@conclave/sdk';
-import { freePort, startConclave, type Conclave } from './helpers/conclave-server.js';
+import { freePort, startConclave, type Conclave } from '@conclave/testkit';
 import { BIN, cleanEnv, runCli, type CliResult } from './helpers/run-cli.js';
 
 let server: Conclave;

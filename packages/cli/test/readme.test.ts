@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { Command } from 'commander';
 import { buildProgram } from '../src/program.js';
-import { startConclave, type Conclave } from './helpers/conclave-server.js';
+import { startConclave, type Conclave } from '@conclave/testkit';
 import { BIN, cleanEnv } from './helpers/run-cli.js';
 
 const run = promisify(execFile);

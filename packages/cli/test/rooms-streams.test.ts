@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { RestClient, type Room, type RoomTokenResponse, type Stream } from '@conclave/sdk';
-import { startConclave, type Conclave } from './helpers/conclave-server.js';
+import { startConclave, type Conclave } from '@conclave/testkit';
 import { cleanEnv, runCli } from './helpers/run-cli.js';
 
 let server: Conclave;

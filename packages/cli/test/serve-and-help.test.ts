@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { RestClient } from '@conclave/sdk';
 import type { Command } from 'commander';
 import { buildProgram } from '../src/program.js';
-import { freePort, startConclave } from './helpers/conclave-server.js';
+import { freePort, startConclave } from '@conclave/testkit';
 import { BIN, cleanEnv, runCli } from './helpers/run-cli.js';
 
 /** Starts `conclave serve` and waits until it answers `/healthz`. */

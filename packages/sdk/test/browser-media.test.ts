@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { RestClient, joinRealtime, type RealtimeSession } from '@conclave/sdk';
-import { startConclave, type Conclave } from './helpers/conclave-server.js';
+import { startConclave, type Conclave } from '@conclave/testkit';
 
 // Media through the SDK in real headless Chromium: pages publish their fake camera and
 // microphone with `session.media.publish`, receive each other's tracks through Conclave's SFU,

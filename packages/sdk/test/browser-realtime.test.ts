@@ -12,7 +12,7 @@ import {
   type RealtimeEventType,
   type RealtimeSession,
 } from '@conclave/sdk';
-import { startConclave, type Conclave } from './helpers/conclave-server.js';
+import { startConclave, type Conclave } from '@conclave/testkit';
 
 // The realtime client in a real browser: the SDK bundled for the browser by esbuild, served from a
 // loopback HTTP server, run in headless Chromium (Debian's `chromium`, or CHROMIUM_PATH) with the

@@ -8,7 +8,7 @@ import {
   type FetchLike,
 } from '@conclave/sdk';
 import { baseUrlFromHost } from '../src/internal/base-url.js';
-import { startConclave, type Conclave } from './helpers/conclave-server.js';
+import { startConclave, type Conclave } from '@conclave/testkit';
 
 let server: Conclave;
 let client: RestClient;

@@ -15,7 +15,7 @@ import {
   type LiveFeedEvent,
 } from '@conclave/sdk';
 import { SseParser } from '../src/internal/sse.js';
-import { startConclave, type Conclave } from './helpers/conclave-server.js';
+import { startConclave, type Conclave } from '@conclave/testkit';
 
 let server: Conclave;
 let client: RestClient;

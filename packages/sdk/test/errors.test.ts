@@ -22,7 +22,7 @@ import {
   UserAbortError,
   type CreateConferenceRequest,
 } from '@conclave/sdk';
-import { freePort, startConclave, type Conclave } from './helpers/conclave-server.js';
+import { freePort, startConclave, type Conclave } from '@conclave/testkit';
 import { FaultProxy } from './helpers/fault-proxy.js';
 
 let server: Conclave;

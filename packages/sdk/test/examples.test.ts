@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { startConclave, type Conclave } from './helpers/conclave-server.js';
+import { startConclave, type Conclave } from '@conclave/testkit';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));

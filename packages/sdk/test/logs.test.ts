@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { NotFoundError, RestClient, UnprocessableEntityError, type VideoLog } from '@conclave/sdk';
-import { startConclave, type Conclave } from './helpers/conclave-server.js';
+import { startConclave, type Conclave } from '@conclave/testkit';
 
 let server: Conclave;
 let client: RestClient;

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { RestClient } from '@conclave/sdk';
-import { startConclave, type Conclave } from './helpers/conclave-server.js';
+import { startConclave, type Conclave } from '@conclave/testkit';
 
 // The SDK's media in Node, with @roamhq/wrtc as the WebRTC implementation: two members publish
 // and receive through Conclave. The members run in a child process (see fixtures/wrtc-call.ts).

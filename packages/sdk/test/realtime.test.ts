@@ -24,7 +24,7 @@ import {
   type RealtimeEventType,
   type WebSocketConstructor,
 } from '@conclave/sdk';
-import { freePort, startConclave, type Conclave } from './helpers/conclave-server.js';
+import { freePort, startConclave, type Conclave } from '@conclave/testkit';
 
 // Both usual implementations fit the `WebSocket` option (a compile-time check).
 const _implementations: WebSocketConstructor[] = [globalThis.WebSocket, WsWebSocket];

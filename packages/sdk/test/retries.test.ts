@@ -10,7 +10,7 @@ import {
   UserAbortError,
 } from '@conclave/sdk';
 import { retryAfterMs, retryDelayMs, shouldRetry } from '../src/internal/retry.js';
-import { startConclave, type Conclave } from './helpers/conclave-server.js';
+import { startConclave, type Conclave } from '@conclave/testkit';
 import { FaultProxy } from './helpers/fault-proxy.js';
 
 let server: Conclave;

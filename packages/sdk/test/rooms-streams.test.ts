@@ -9,7 +9,7 @@ import {
   UnprocessableEntityError,
   type Room,
 } from '@conclave/sdk';
-import { startConclave, type Conclave } from './helpers/conclave-server.js';
+import { startConclave, type Conclave } from '@conclave/testkit';
 import { FaultProxy } from './helpers/fault-proxy.js';
 
 let server: Conclave;

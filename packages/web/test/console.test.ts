@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { AdminClient, RestClient, joinUrl } from '@conclave/sdk';
 import type { Browser, Page } from 'playwright-core';
 import { assertAccessible, screenshot } from './helpers/checks.js';
-import { startConclave, type Conclave } from '../../sdk/test/helpers/conclave-server.js';
+import { startConclave, type Conclave } from '@conclave/testkit';
 import {
   CHROMIUM_PATH,
   haveChromium,

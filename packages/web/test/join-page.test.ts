@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { RestClient, joinRealtime, joinUrl, type RealtimeSession } from '@conclave/sdk';
 import type { Browser, Page } from 'playwright-core';
 import { assertAccessible, screenshot } from './helpers/checks.js';
-import { startConclave, type Conclave } from '../../sdk/test/helpers/conclave-server.js';
+import { startConclave, type Conclave } from '@conclave/testkit';
 import {
   haveChromium,
   CHROMIUM_PATH,

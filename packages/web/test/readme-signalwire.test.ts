@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startConclave, type Conclave } from '../../sdk/test/helpers/conclave-server.js';
+import { startConclave, type Conclave } from '@conclave/testkit';
 import { CHROMIUM_PATH, haveChromium, inbound, INIT, launchBrowser } from './helpers/browser.js';
 import { SDK_BUNDLE_PATH } from './helpers/signalwire-page.js';
 

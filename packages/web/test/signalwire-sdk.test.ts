@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { AdminClient, RestClient, joinUrl } from '@conclave/sdk';
 import type { Browser } from 'playwright-core';
-import { startConclave, type Conclave } from '../../sdk/test/helpers/conclave-server.js';
+import { startConclave, type Conclave } from '@conclave/testkit';
 import {
   CHROMIUM_PATH,
   haveChromium,

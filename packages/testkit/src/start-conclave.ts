@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, startServer, type Store } from '@conclave/server';
+import { freePort } from './free-port.js';
 
 export interface Conclave {
   /** `http://127.0.0.1:PORT` */
@@ -15,39 +15,36 @@ export interface Conclave {
   store: Store;
   /** `CONCLAVE_MEDIA_DIR`: where recording files live (`recordings/<project>/<id>.<ext>`). */
   mediaDir: string;
+  /** Stops the server and removes its database and media files. */
   close(): Promise<void>;
 }
 
-/** A port that was free a moment ago, so the server's links carry its real address. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
+export interface StartConclaveOptions {
+  /** `CONCLAVE_RATE_LIMIT`, requests per minute; default 0, no limit. */
+  rateLimitPerMinute?: number;
+  /** `CONCLAVE_ADMIN_TOKEN`; default a random one. */
+  adminToken?: string;
+  /** Media workers (`CONCLAVE_MEDIA_WORKERS`) and announced addresses
+   *  (`CONCLAVE_MEDIA_ADDRESSES`); default: the server's defaults. */
+  media?: { workers?: number; addresses?: string };
 }
 
-/** The real server (`startServer`, as `conclave serve` runs it) on a fresh SQLite file. */
-export async function startConclave(
-  options: {
-    rateLimitPerMinute?: number;
-    /** Media workers (`CONCLAVE_MEDIA_WORKERS`) and announced addresses
-     *  (`CONCLAVE_MEDIA_ADDRESSES`); default: the server's defaults. */
-    media?: { workers?: number; addresses?: string };
-  } = {},
-): Promise<Conclave> {
-  const dir = mkdtempSync(join(tmpdir(), 'conclave-sdk-test-'));
+/**
+ * The real server (`startServer`, as `conclave serve` runs it) on a fresh SQLite file in its own
+ * temporary directory, listening on 127.0.0.1 with one project and its API token.
+ *
+ * @example
+ * const server = await startConclave();
+ * after(() => server.close());
+ * const client = new RestClient({ project: server.projectId, token: server.apiToken, host: server.url });
+ */
+export async function startConclave(options: StartConclaveOptions = {}): Promise<Conclave> {
+  const dir = mkdtempSync(join(tmpdir(), 'conclave-test-'));
+  const mediaDir = join(dir, 'media');
   const port = await freePort();
   const projectId = randomUUID();
   const apiToken = `PT${randomBytes(24).toString('hex')}`;
-  const adminToken = `admin-${randomBytes(12).toString('hex')}`;
+  const adminToken = options.adminToken ?? `admin-${randomBytes(12).toString('hex')}`;
   const server = await startServer(
     loadConfig({
       PORT: String(port),
@@ -58,7 +55,7 @@ export async function startConclave(
       CONCLAVE_ADMIN_TOKEN: adminToken,
       CONCLAVE_RATE_LIMIT: String(options.rateLimitPerMinute ?? 0),
       LOG_LEVEL: 'silent',
-      CONCLAVE_MEDIA_DIR: join(dir, 'media'),
+      CONCLAVE_MEDIA_DIR: mediaDir,
       ...(options.media?.workers === undefined
         ? {}
         : { CONCLAVE_MEDIA_WORKERS: String(options.media.workers) }),
@@ -73,7 +70,7 @@ export async function startConclave(
     apiToken,
     adminToken,
     store: server.store,
-    mediaDir: join(dir, 'media'),
+    mediaDir,
     async close() {
       await server.close();
       rmSync(dir, { recursive: true, force: true });
