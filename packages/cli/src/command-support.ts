@@ -86,25 +86,24 @@ export async function printPages<T>(
   }
 }
 
-/**
- * A stream's address. The global `--url` is the server's; given an `rtmp://` or `rtmps://`
- * address instead, it is the stream's (`create-stream`, `streams update`).
- */
-export const STREAM_URL = /^rtmps?:\/\//i;
-
-/** Declares `--url` on a stream command, for its `--help` (the program reads the value). */
+/** `--stream-url` on a stream command (`create-stream`, `streams update`); `--url` is the server's. */
 export function addStreamUrlOption(command: Command): Command {
   return command.option(
-    '--url <address>',
-    "the stream's address: rtmp://… or rtmps://… (required; any other --url is the server's)",
+    '--stream-url <address>',
+    "the stream's address: rtmp://… or rtmps://… (required)",
   );
 }
 
-/** The stream address given with `--url`, or a usage error. */
+/**
+ * The address given with `--stream-url`, or a usage error. The server checks the address itself
+ * (422 naming `url`), so the one rule stays in the API's schema.
+ */
 export function streamUrlOf(command: Command): string {
-  const { streamUrl } = command.optsWithGlobals<{ streamUrl?: string }>();
-  if (!streamUrl) {
-    throw new UsageError('--url is required: the stream address, rtmp://… or rtmps://…');
-  }
-  return streamUrl;
+  const { streamUrl, url } = command.optsWithGlobals<{ streamUrl?: string; url?: string }>();
+  if (streamUrl) return streamUrl;
+  // Before --stream-url, an rtmp:// --url was the stream's: say where it goes now.
+  const hint = url && /^rtmps?:\/\//i.test(url) ? " (--url is the server's address)" : '';
+  throw new UsageError(
+    `--stream-url is required: the stream's address, rtmp://… or rtmps://…${hint}`,
+  );
 }

@@ -1,5 +1,5 @@
 import { VERSION } from '@conclave/sdk';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { apiTokensCommands } from './commands/api-tokens/index.js';
 import { conferenceTokensCommands } from './commands/conference-tokens/index.js';
 import { conferencesCommands } from './commands/conferences/index.js';
@@ -15,7 +15,7 @@ import { serveCommand } from './commands/serve.js';
 import { joinCommand } from './commands/join.js';
 import { linkCommand } from './commands/link.js';
 import { DEFAULT_URL } from './config/settings.js';
-import { STREAM_URL, withExamples } from './command-support.js';
+import { withExamples } from './command-support.js';
 
 const CONFIGURATION = `
 Configuration (flags win, then the environment, then the profile file):
@@ -44,16 +44,7 @@ export function buildProgram(): Command {
         'streams, read its sessions, recordings and logs, join a live session, and make join links',
     )
     .version(VERSION, '-V, --version')
-    .addOption(
-      // An rtmp:// or rtmps:// address is a stream's, for the stream commands' own --url.
-      new Option('--url <url>', 'server URL (CONCLAVE_URL)').argParser(
-        (value: string, previous: string | undefined) => {
-          if (!STREAM_URL.test(value)) return value;
-          program.setOptionValueWithSource('streamUrl', value, 'cli');
-          return previous;
-        },
-      ),
-    )
+    .option('--url <url>', 'server URL (CONCLAVE_URL)')
     .option('--project <id>', 'project id (SIGNALWIRE_PROJECT_ID)')
     .option('--token <token>', 'API token (SIGNALWIRE_API_TOKEN)')
     .option('--admin-token <token>', 'admin token (CONCLAVE_ADMIN_TOKEN)')

@@ -112,7 +112,7 @@ describe('conclave rooms', () => {
       'rooms',
       'create-stream',
       id,
-      '--url',
+      '--stream-url',
       'rtmp://live.example.com/app/standup',
       '--json',
     );
@@ -149,7 +149,7 @@ describe('conclave conferences streams / create-stream and conclave streams', ()
       'conferences',
       'create-stream',
       conference.id,
-      '--url',
+      '--stream-url',
       'rtmps://live.example.com/app/launch',
     );
     assert.equal(made.code, 0, made.stderr);
@@ -162,19 +162,30 @@ describe('conclave conferences streams / create-stream and conclave streams', ()
     const got = await conclave('streams', 'get', streamId, '--json');
     assert.equal(json<Stream>(got.stdout).url, 'rtmps://live.example.com/app/launch');
 
-    // --url before the verb's arguments, and the server's --url alongside: both understood.
+    // The server's --url and the stream's --stream-url side by side, before the verb's arguments.
     const moved = await conclave(
-      '--url',
-      server.url,
       'streams',
       'update',
-      '--url',
+      '--stream-url',
       'rtmp://backup.example.com/app/launch',
+      '--url',
+      server.url,
       streamId,
       '--json',
     );
     assert.equal(moved.code, 0, moved.stderr);
     assert.equal(json<Stream>(moved.stdout).stream_type, 'rtmp');
+
+    // The address is the API's to check (its schema's pattern): a 422 naming `url`.
+    const refused = await conclave(
+      'streams',
+      'update',
+      streamId,
+      '--stream-url',
+      'http://not-a-stream.example.com',
+    );
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /refused the request \(422\):\n {2}url/);
 
     const deleted = await conclave('streams', 'delete', streamId);
     assert.equal(deleted.stdout, `Deleted stream ${streamId}\n`);
@@ -187,7 +198,13 @@ describe('conclave conferences streams / create-stream and conclave streams', ()
     for (let i = 0; i < 5; i++) {
       await client.video.rooms.createStream(room.id, { url: `rtmp://live.example.com/app/${i}` });
     }
-    const r = await conclave('rooms', 'create-stream', room.id, '--url', 'rtmp://x.example.com/a');
+    const r = await conclave(
+      'rooms',
+      'create-stream',
+      room.id,
+      '--stream-url',
+      'rtmp://x.example.com/a',
+    );
     assert.equal(r.code, 1);
     assert.match(
       r.stderr,
@@ -241,10 +258,11 @@ describe('conclave room-tokens create', () => {
       ],
       [['rooms', 'create', '--display-name', 'x'], /--name is required/],
       [['rooms', 'update', 'some-id'], /nothing to change/],
-      [['rooms', 'create-stream', MISSING], /--url is required/],
+      [['rooms', 'create-stream', MISSING], /--stream-url is required/],
+      // --url is always the server's, even an rtmp:// one (it was the stream's before --stream-url).
       [
-        ['streams', 'update', MISSING, '--url', 'http://not-a-stream.example.com'],
-        /--url is required/,
+        ['streams', 'update', MISSING, '--url', 'rtmp://live.example.com/app/key'],
+        /--stream-url is required: .*\(--url is the server's address\)/,
       ],
       [['streams', 'get'], /missing required argument 'id'/],
     ];

@@ -33,7 +33,7 @@ export function ownerStreamsCommand(group: Command, owner: Owner): Command {
   ]);
 }
 
-/** `conclave rooms|conferences create-stream <id> --url rtmp://…`. */
+/** `conclave rooms|conferences create-stream <id> --stream-url rtmp://…`. */
 export function ownerCreateStreamCommand(group: Command, owner: Owner): Command {
   const command = addStreamUrlOption(
     group
@@ -51,7 +51,7 @@ export function ownerCreateStreamCommand(group: Command, owner: Owner): Command 
       await printRecord(stream, outputMode(flags));
     });
   return withExamples(command, [
-    `conclave ${owner} create-stream 6f1d… --url rtmp://live.example.com/app/key`,
-    `conclave ${owner} create-stream 6f1d… --url rtmps://live.example.com/app/key --json | jq -r .id`,
+    `conclave ${owner} create-stream 6f1d… --stream-url rtmp://live.example.com/app/key`,
+    `conclave ${owner} create-stream 6f1d… --stream-url rtmps://live.example.com/app/key --json | jq -r .id`,
   ]);
 }

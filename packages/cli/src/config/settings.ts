@@ -46,7 +46,7 @@ export function resolveSettings(flags: GlobalFlags, env: NodeJS.ProcessEnv): Set
     adminToken: env.CONCLAVE_ADMIN_TOKEN || undefined,
   };
   const [first, second] = named ? [profile, fromEnv] : [fromEnv, profile];
-  // An empty flag is no flag (`--url rtmp://…` leaves the server's URL empty: see program.ts).
+  // An empty flag is no flag.
   const pick = (key: keyof Profile) => (flags[key] || undefined) ?? first[key] ?? second[key];
   return {
     url: pick('url') ?? DEFAULT_URL,

@@ -16,7 +16,7 @@ export function roomsCommands(program: Command): void {
     'conclave rooms list --all',
     'conclave rooms create --name standup --max-members 10',
     'conclave rooms get standup',
-    'conclave rooms create-stream 6f1d… --url rtmp://live.example.com/app/key',
+    'conclave rooms create-stream 6f1d… --stream-url rtmp://live.example.com/app/key',
   ]);
   listCommand(group);
   getCommand(group);

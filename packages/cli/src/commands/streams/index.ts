@@ -18,7 +18,7 @@ export function streamsCommands(program: Command): void {
     );
   withExamples(group, [
     'conclave streams get 3c2e…',
-    'conclave streams update 3c2e… --url rtmps://backup.example.com/app/key',
+    'conclave streams update 3c2e… --stream-url rtmps://backup.example.com/app/key',
     'conclave streams delete 3c2e…',
   ]);
 
@@ -45,7 +45,9 @@ export function streamsCommands(program: Command): void {
       const stream = await restClientFor(cmd).video.streams.update(id, { url });
       await printRecord(stream, outputMode(flags));
     });
-  withExamples(update, ['conclave streams update 3c2e… --url rtmp://live.example.com/app/key']);
+  withExamples(update, [
+    'conclave streams update 3c2e… --stream-url rtmp://live.example.com/app/key',
+  ]);
 
   const remove = group
     .command('delete')
