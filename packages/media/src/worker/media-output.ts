@@ -286,6 +286,8 @@ export class MediaOutput {
   #errors: string[] = [];
   #runningAt: number | undefined;
   #bytesOut = 0;
+  /** How much media ffmpeg has sent (its `-progress` out_time). */
+  #outTimeUs = 0;
   #failure: string | undefined;
   #stopRequested = false;
   #killTimer: NodeJS.Timeout | undefined;
@@ -293,6 +295,9 @@ export class MediaOutput {
   #open = false;
   /** The last ffmpeg could not bind its ports: start again with others. */
   #portsTaken = false;
+  #finished: () => void = () => undefined;
+  /** Resolves when the output's final event has been sent. */
+  readonly finished = new Promise<void>((resolve) => (this.#finished = resolve));
 
   constructor(
     readonly spec: OutputSpec,
@@ -477,10 +482,12 @@ export class MediaOutput {
       ...['-f', 'sdp', '-i', 'pipe:0', '-map', '0:v:0', '-map', '0:a:0'],
     ];
     if (this.spec.kind === 'recording') {
-      // Written as it comes (-flush_packets): a file cut short still holds what was recorded.
+      // Written as it comes (one-second clusters, flushed): a file cut short (a killed encoder,
+      // a full disk) still holds what was recorded up to its last second.
       return [
         ...input,
-        ...['-c', 'copy', '-f', 'webm', '-flush_packets', '1', '-y', this.spec.target],
+        ...['-c', 'copy', '-f', 'webm', '-cluster_time_limit', '1000'],
+        ...['-flush_packets', '1', '-y', this.spec.target],
       ];
     }
     const o = this.host.options;
@@ -524,6 +531,7 @@ export class MediaOutput {
   /** ffmpeg's `-progress` lines: running once it has written something. */
   #progress(line: string): void {
     const [key, value] = line.split('=', 2);
+    if (key === 'out_time_us' && Number(value) > 0) this.#outTimeUs = Number(value);
     if (key === 'total_size') {
       const size = Number(value);
       if (Number.isFinite(size)) this.#bytesOut = size;
@@ -597,10 +605,6 @@ export class MediaOutput {
     }, this.host.options.stopTimeoutMs);
   }
 
-  /** Resolves when the output's final event has been sent. */
-  readonly finished = new Promise<void>((resolve) => (this.#finished = resolve));
-  #finished!: () => void;
-
   #fail(reason: string): void {
     this.#failure ??= reason;
     if (this.#ffmpeg && this.#ffmpeg.exitCode === null && this.#ffmpeg.signalCode === null) {
@@ -645,7 +649,7 @@ export class MediaOutput {
     if (this.spec.kind === 'recording' && this.#ffmpeg) {
       facts = await probeFile(ffprobeFor(this.host.options.ffmpeg), this.spec.target);
     } else if (this.#runningAt !== undefined) {
-      facts = { durationMs: Math.round(now() - this.#runningAt), sizeBytes: this.#bytesOut };
+      facts = { durationMs: Math.round(this.#outTimeUs / 1000), sizeBytes: this.#bytesOut };
     }
     if (this.#failure !== undefined) {
       this.host.counts.outputFailures++;

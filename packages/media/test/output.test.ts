@@ -1,0 +1,254 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { before, describe, it } from 'node:test';
+import { chromium } from 'playwright-core';
+import {
+  NoMediaEngine,
+  outputDefaults,
+  WorkerMediaEngine,
+  type OutputEvent,
+} from '../src/index.js';
+
+// Recordings and streams (MediaEngine.startOutput) with real peers (@roamhq/wrtc) and a real
+// ffmpeg. Each scenario runs in a child process (fixtures/output-scenario.ts) and reports the
+// outputs' events and what ffprobe/ffmpeg find in what they wrote; the assertions are here.
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a scenario's JSON report
+async function scenario(name: string): Promise<any> {
+  const { stdout } = await run(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', 'test/fixtures/output-scenario.ts', name],
+    { cwd: root, timeout: 120_000 },
+  ).catch((error: { stdout?: string; message: string }) => ({
+    stdout: error.stdout ?? error.message,
+  }));
+  const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  assert.ok(line, `scenario ${name} failed: ${stdout.slice(0, 2000)}`);
+  return JSON.parse(line.slice(7));
+}
+
+/** A tone this loud (of 8000 sent) is in the sound. */
+const PRESENT = 3000;
+
+describe('MediaEngine outputs: recordings', () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a scenario's JSON report
+  let r: any;
+  before(async () => {
+    r = await scenario('recording');
+  });
+
+  it('records the featured camera (switched A → B → C) and everyone mixed, as VP8 + Opus WebM', () => {
+    assert.deepEqual(r.events, ['r1 running', 'r2 running', 'r1 ended', 'r2 ended']);
+    assert.equal(r.during.outputs, 2);
+    assert.equal(r.after.outputs, 1, 'the stopped one is no longer open');
+    assert.deepEqual(r.r1.codecs, ['vp8', 'opus']);
+    assert.equal(r.ended.format, 'webm');
+    // The file is what the event says: its real duration (within 1 s) and size.
+    assert.ok(Math.abs(r.ended.durationMs - r.r1.durationMs) <= 1000, JSON.stringify(r.ended));
+    assert.equal(r.ended.sizeBytes, r.r1.sizeBytes);
+    assert.ok(r.ended.durationMs > 3000, `duration ${r.ended.durationMs}`);
+    // Pictures: A's camera (brightness 60), then B's (190), then C's (120), in that order.
+    const cameras = r.r1.pictures
+      .map(([luma]: [number, number]) => luma)
+      .filter((l: number) => l > 30);
+    const order = [60, 190, 120].map((want) =>
+      cameras.findIndex((l: number) => Math.abs(l - want) <= 20),
+    );
+    assert.ok(
+      order.every((i) => i >= 0) && order[0]! < order[1]! && order[1]! < order[2]!,
+      `pictures ${JSON.stringify(r.r1.pictures)}`,
+    );
+    // Sound: all three voices (the full mix: an output subtracts nobody).
+    for (const tone of ['440', '1000', '700']) {
+      assert.ok(r.r1.tones[tone] > PRESENT, `tone ${tone}: ${JSON.stringify(r.r1.tones)}`);
+    }
+    assert.equal(r.running.state, 'running');
+    assert.ok(r.running.width > 0 && r.running.height > 0);
+  });
+
+  it('close() finishes an open recording: ended, its file complete (black: nobody featured)', () => {
+    assert.equal(r.closed.state, 'ended', JSON.stringify(r.closed));
+    assert.deepEqual(r.r2.codecs, ['vp8', 'opus']);
+    assert.ok(r.r2.durationMs !== null, 'the file has its duration written (finished cleanly)');
+    assert.ok(Math.abs(r.closed.durationMs - r.r2.durationMs) <= 1000);
+    assert.ok(
+      r.r2.pictures.every(([luma]: [number, number]) => luma < 30),
+      `black only: ${JSON.stringify(r.r2.pictures)}`,
+    );
+    assert.ok(r.r2.tones['440'] > PRESENT);
+  });
+
+  it(
+    'Chromium plays the recording to its end',
+    {
+      skip:
+        !existsSync(CHROMIUM_PATH) && process.env.CI !== 'true'
+          ? `no Chromium at ${CHROMIUM_PATH}`
+          : false,
+    },
+    async () => {
+      const file: string = r.files.r1;
+      const http = createServer((request, response) => {
+        if (request.url === '/r.webm') {
+          void readFile(file).then((body) => {
+            response.writeHead(200, { 'content-type': 'video/webm' });
+            response.end(body);
+          });
+          return;
+        }
+        response.writeHead(200, { 'content-type': 'text/html' });
+        response.end('<!doctype html><video id="v" src="/r.webm" muted></video>');
+      });
+      await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()));
+      const { port } = http.address() as { port: number };
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM_PATH,
+        args: ['--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required'],
+        timeout: 30_000,
+      });
+      try {
+        const page = await browser.newPage();
+        await page.goto(`http://127.0.0.1:${port}/`);
+        // (A string: functions written here would carry tsx's helpers into the page.)
+        const played = (await page.evaluate(`new Promise((resolve) => {
+          const v = document.getElementById('v');
+          const report = (how) => resolve({
+            how,
+            currentTime: v.currentTime,
+            duration: v.duration,
+            width: v.videoWidth,
+            frames: v.getVideoPlaybackQuality().totalVideoFrames,
+            error: v.error ? v.error.message : null,
+          });
+          v.addEventListener('ended', () => report('ended'));
+          v.addEventListener('error', () => report('error'));
+          v.playbackRate = 4;
+          v.play().catch((e) => resolve({ how: 'play failed', error: e.message }));
+          setTimeout(() => report('timeout'), 20000);
+        })`)) as Record<string, unknown>;
+        assert.equal(played.how, 'ended', JSON.stringify(played));
+        assert.ok((played.currentTime as number) > 3, JSON.stringify(played));
+        assert.ok((played.frames as number) > 10, JSON.stringify(played));
+      } finally {
+        await browser.close();
+        http.close();
+      }
+    },
+  );
+});
+
+describe('MediaEngine outputs: streams and audio-only sessions', () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a scenario's JSON report
+  let r: any;
+  before(async () => {
+    r = await scenario('stream-audio-only');
+  });
+
+  it('streams H.264 + AAC to an RTMP server; a session without cameras records and streams', () => {
+    assert.deepEqual(r.running, {
+      id: 's1',
+      state: 'running',
+      width: 1280,
+      height: 720,
+      fps: 30,
+    });
+    assert.deepEqual(r.received.codecs, ['h264', 'aac']);
+    assert.ok(r.received.durationMs > 3000, `received ${r.received.durationMs} ms`);
+    assert.ok(
+      Math.abs(r.received.durationMs - r.ended.durationMs) <= 1000,
+      `sent ${r.ended.durationMs} ms, received ${r.received.durationMs} ms`,
+    );
+    assert.ok(r.received.tones['440'] > PRESENT, `stream sound ${JSON.stringify(r.received)}`);
+    assert.ok(r.received.pictures.length > 0, 'the stream has pictures (black)');
+    // The audio-only recording: black pictures and the voice.
+    assert.deepEqual(r.recording.codecs, ['vp8', 'opus']);
+    assert.ok(r.recording.tones['440'] > PRESENT);
+    assert.ok(Math.abs(r.recorded.durationMs - r.recording.durationMs) <= 1000);
+  });
+
+  it('a destination that refuses, or is not RTMP, fails with a clear reason', () => {
+    assert.equal(r.refused.state, 'failed');
+    assert.match(r.refused.reason, /Connection refused/);
+    assert.equal(r.invalid.state, 'failed');
+    assert.match(r.invalid.reason, /rtmp:\/\/ or rtmps:\/\//);
+    assert.equal(r.counts.outputs, 0);
+    assert.equal(r.counts.outputFailures, 2);
+  });
+});
+
+describe('MediaEngine outputs: failures', () => {
+  it('a killed encoder, an unwritable target, endSession and a worker restart', async () => {
+    const r = await scenario('failures');
+    assert.equal(r.killed.state, 'failed');
+    assert.match(r.killed.reason, /SIGKILL/);
+    assert.equal(r.killed.sizeBytes, r.killedFile.sizeBytes, 'the size of what the file holds');
+    assert.equal(r.unwritable.state, 'failed');
+    assert.match(r.unwritable.reason, /No such file or directory/);
+    assert.equal(r.afterKill.outputs, 0);
+    assert.equal(r.afterKill.outputFailures, 2);
+    assert.equal(r.endedWithSession.state, 'ended');
+    assert.ok(r.endedWithSession.durationMs > 500);
+    assert.equal(r.restarted.state, 'failed');
+    assert.match(r.restarted.reason, /worker/);
+    assert.ok(r.restarted.sizeBytes > 0, 'the file is finished and kept');
+    assert.deepEqual(r.pidsLeft, [], 'no ffmpeg is left running');
+  });
+
+  it('without ffmpeg: outputsUnavailable says so, and startOutput fails', async () => {
+    const events: [string, OutputEvent][] = [];
+    const engine = new WorkerMediaEngine(
+      {
+        workers: 1,
+        addresses: ['127.0.0.1'],
+        portRange: undefined,
+        iceServers: [],
+        keyframeIntervalMs: 500,
+        outputs: outputDefaults({ CONCLAVE_FFMPEG: '/nonexistent/ffmpeg' }),
+      },
+      {
+        send: () => undefined,
+        talking: () => undefined,
+        output: (_s, id, e) => events.push([id, e]),
+      },
+    );
+    try {
+      assert.equal(engine.outputsUnavailable, 'ffmpeg not found: /nonexistent/ffmpeg');
+      engine.startOutput('s', { id: 'r', kind: 'recording', target: '/tmp/x.webm' });
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(events, [
+        [
+          'r',
+          {
+            state: 'failed',
+            reason: 'ffmpeg not found: /nonexistent/ffmpeg',
+            durationMs: 0,
+            sizeBytes: 0,
+            format: 'webm',
+          },
+        ],
+      ]);
+    } finally {
+      await engine.close();
+    }
+    const none: [string, OutputEvent][] = [];
+    const off = new NoMediaEngine({ output: (_s, id, e) => none.push([id, e]) });
+    assert.equal(off.outputsUnavailable, 'no media engine');
+    off.startOutput('s', { id: 'x', kind: 'stream', target: 'rtmp://h/a' });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(none[0]?.[1].state, 'failed');
+  });
+
+  it('CONCLAVE_FFMPEG names the binary', () => {
+    assert.equal(outputDefaults({}).ffmpeg, 'ffmpeg');
+    assert.equal(outputDefaults({ CONCLAVE_FFMPEG: '/opt/ff/ffmpeg' }).ffmpeg, '/opt/ff/ffmpeg');
+  });
+});
