@@ -3,8 +3,10 @@
  * through Conclave (the real server, built, as its own process), N members each receiving all
  * others, N = 2, 4, 6, 8 — forwarded packets/s, server CPU per forwarded packet, join-to-first-frame,
  * loss, memory; a churn run (members join and leave while 6 keep decoding) and two concurrent
- * sessions (one per media worker). The baseline, in the same run: a bare werift forwarder
- * (bench/bare-media-forwarder.js, its own process), one page to one page. See bench/README.md.
+ * sessions (one per media worker); and the outputs run (lib/media-outputs.ts: the CPU of one
+ * recording and one stream of a 4-member session, ffmpeg's included, beside the session alone).
+ * The baseline, in the same run: a bare werift forwarder (bench/bare-media-forwarder.js, its own
+ * process), one page to one page. See bench/README.md.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { BENCH_DIR, CPUS } from './lib/args.js';
 import { MEDIA_HELP, parseMediaArgs, type MediaOptions } from './lib/media-args.js';
+import { outputsLines, outputsRun, type OutputsRun } from './lib/media-outputs.js';
 import { writeNoiseY4m } from './lib/media-video.js';
 import {
   buildServer,
@@ -752,6 +755,15 @@ export async function runMedia(argv: string[]): Promise<void> {
       log(`\n== two sessions of ${opts.twoMembers} ==`);
       two = await twoRun(b);
     }
+    let outputs: OutputsRun | undefined;
+    if (opts.outputsMembers > 0) {
+      log(`\n== outputs: a ${opts.outputsMembers}-member session, one recording, one stream ==`);
+      try {
+        outputs = await outputsRun(b.browser, opts, dir, log);
+      } catch (error) {
+        log(`outputs run failed: ${(error as Error).message}`);
+      }
+    }
     if (opts.bare) {
       log('\n== baseline again: bare werift forwarder ==');
       bare.push(await bareRun(b));
@@ -879,8 +891,10 @@ export async function runMedia(argv: string[]): Promise<void> {
         `Busiest server threads: ${two.threads.map((t) => `${t.name} ${fmtInt(t.cpuPercent)} %`).join(', ')}.`,
       );
     }
+    if (outputs) out.push('', ...outputsLines(outputs));
     const notes = [
       ...sized.flatMap((s) => s.notes.map((n) => `${s.members} members: ${n}`)),
+      ...(outputs?.notes.map((n) => `outputs: ${n}`) ?? []),
       ...(churn?.notes.map((n) => `churn: ${n}`) ?? []),
       ...(two?.notes.map((n) => `two sessions: ${n}`) ?? []),
       ...b.pageErrors.map((e) => `page: ${e}`),
@@ -893,7 +907,7 @@ export async function runMedia(argv: string[]): Promise<void> {
     if (opts.json) {
       writeFileSync(
         opts.json,
-        JSON.stringify({ options: opts, bare, sized, churn, two, targets }, null, 2),
+        JSON.stringify({ options: opts, bare, sized, churn, two, outputs, targets }, null, 2),
       );
       log(`results written to ${opts.json}`);
     }

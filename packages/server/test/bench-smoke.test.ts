@@ -67,6 +67,10 @@ describe('npm run bench (smoke)', { skip }, () => {
         '--no-build',
       ]);
       assert.match(out, /CPU per forwarded packet/);
+      // The outputs run: one recording and one stream of a 4-member session, CPU beside it.
+      assert.match(out, /session alone: engine \d/);
+      assert.match(out, /\+ one recording .*ffmpeg \d.*webm/);
+      assert.match(out, /\+ one stream .*ffmpeg \d.*flv/);
     },
   );
 });

@@ -23,6 +23,8 @@ export interface MediaOptions {
   churnSeconds: number;
   /** Members per conference of the two-sessions run (0 skips it). */
   twoMembers: number;
+  /** Call members of the outputs run (one recording, one stream; 0 skips it). */
+  outputsMembers: number;
   bare: boolean;
   build: boolean;
   chromium: string;
@@ -47,6 +49,8 @@ export const MEDIA_HELP = `npm run bench -- media [flags]
                          member joins and leaves again and again (default 6; 0 skips it)
   --churn-seconds <s>    length of the churn run (default 30)
   --two <n>              members in each of the two concurrent conferences (default 3; 0 skips)
+  --outputs <n>          members of the outputs run: the CPU of one recording and one stream
+                         (ffmpeg's included) beside the session alone (default 4; 0 skips)
   --no-bare              skip the bare werift forwarder baseline
   --no-build             do not run \`tsc -b\` on the server first
   --chromium <path>      the browser (default /usr/bin/chromium)
@@ -84,6 +88,7 @@ export function parseMediaArgs(argv: string[]): MediaOptions {
       churn: { type: 'string' },
       'churn-seconds': { type: 'string' },
       two: { type: 'string' },
+      outputs: { type: 'string' },
       bare: { type: 'boolean', default: true },
       build: { type: 'boolean', default: true },
       chromium: { type: 'string' },
@@ -112,6 +117,8 @@ export function parseMediaArgs(argv: string[]): MediaOptions {
     throw new Error('--video is noise or builtin');
   const churnMembers = num('churn', values.churn, 6, 0);
   const twoMembers = num('two', values.two, 3, 0);
+  const outputsMembers = num('outputs', values.outputs, 4, 0);
+  if (outputsMembers === 1) throw new Error('--outputs is 0 or at least 2');
   if (churnMembers === 1) throw new Error('--churn is 0 or at least 2');
   if (twoMembers === 1) throw new Error('--two is 0 or at least 2');
   return {
@@ -127,6 +134,7 @@ export function parseMediaArgs(argv: string[]): MediaOptions {
     churnMembers,
     churnSeconds: num('churn-seconds', values['churn-seconds'], 30),
     twoMembers,
+    outputsMembers,
     bare: values.bare,
     build: values.build,
     chromium: values.chromium ?? '/usr/bin/chromium',
