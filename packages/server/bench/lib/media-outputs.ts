@@ -161,6 +161,7 @@ export async function outputsRun(
     return {
       enginePercent: sample.cpuPercent[host.pid!] ?? 0,
       ffmpegPercent: sample.extraCpuPercent,
+      boxPercent: sample.machineBusyPercent,
     };
   };
   try {
