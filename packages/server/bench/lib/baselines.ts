@@ -28,8 +28,10 @@ export async function inProcessLoop(options: {
   warmup: number;
 }): Promise<LoopResult> {
   const rows = (await import(
-    pathToFileURL(join(options.serverDir, 'dist', 'store', 'rows.js')).href
-  )) as typeof import('../../src/store/rows.js');
+    pathToFileURL(
+      join(options.serverDir, 'dist', 'routes', 'video', 'conferences', 'conference-rows.js'),
+    ).href
+  )) as typeof import('../../src/routes/video/conferences/conference-rows.js');
   const database = new SQLite(options.file);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');

@@ -9,7 +9,7 @@ import {
   SqliteQueryCompiler,
 } from 'kysely';
 import type { Database } from '../../src/store/database.js';
-import { KyselyStore } from '../../src/store/kysely-store.js';
+import { createKyselyStore } from '../../src/store/kysely-store.js';
 import type { Engine } from '../../src/store/migrations/index.js';
 
 /**
@@ -31,7 +31,7 @@ export function recordingStore(engine: Engine) {
       if (event.level === 'query') statements.push(event.query.sql);
     },
   });
-  const store = new KyselyStore(db, {
+  const store = createKyselyStore(db, {
     engine,
     isUniqueViolation: () => false,
     isConnectionError: () => false,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hashSecret, newApiToken, tokenPrefix } from '../../src/auth/secrets.js';
 import { newConferenceTokenValue } from '../../src/lib/ids.js';
-import { conferenceFieldsToRow } from '../../src/store/rows.js';
+import { conferenceFieldsToRow } from '../../src/routes/video/conferences/conference-rows.js';
 import type { ConferenceFields, RowBatch, Store, TableRow } from '../../src/store/store.js';
 
 const MODERATOR_SCOPES = ['room.self.audio_mute', 'room.member.remove', 'room.recording'];

@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../database.js';
-import { KyselyStore } from '../kysely-store.js';
+import { createKyselyStore, type KyselyStore } from '../kysely-store.js';
 import { parsePostgresUrl } from './postgres-url.js';
 
 export interface PostgresOptions {
@@ -146,7 +146,7 @@ export function createPostgresStore(options: PostgresOptions): KyselyStore {
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool: discardingTimedOutClients(pool) }),
   });
-  return new KyselyStore(db, {
+  return createKyselyStore(db, {
     engine: 'postgres',
     isUniqueViolation: (error) => (error as { code?: unknown } | null)?.code === '23505',
     isConnectionError: isPostgresUnavailable,

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database } from '../database.js';
-import { KyselyStore } from '../kysely-store.js';
+import { createKyselyStore, type KyselyStore } from '../kysely-store.js';
 
 export interface SqliteOptions {
   /** A file path, or `:memory:`. */
@@ -112,7 +112,7 @@ export function createSqliteStore(options: SqliteOptions): KyselyStore {
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(database, stopCheckpointer) }),
   });
-  return new KyselyStore(db, {
+  return createKyselyStore(db, {
     engine: 'sqlite',
     isUniqueViolation: (error) =>
       error instanceof SQLite.SqliteError &&

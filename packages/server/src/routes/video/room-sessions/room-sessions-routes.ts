@@ -19,7 +19,7 @@ import { HttpError } from '../../../http/errors.js';
 import { requireUuid } from '../../../http/path-id.js';
 import { errorResponses } from '../../../http/responses.js';
 import { buildLinks, readPageParams } from '../../../pagination/pagination.js';
-import { toRoomSessionSummary } from '../../../store/session-rows.js';
+import { toRoomSessionSummary } from './session-rows.js';
 import { toRoomRecording } from '../room-recordings/recording-wire.js';
 
 const tags = ['Room Sessions'];

@@ -1,24 +1,24 @@
 import type {
+  ActiveSession,
   RoomSession,
   RoomSessionEvent,
   RoomSessionMember,
   RoomSessionSummary,
 } from '@conclave/schema';
 import type { Selectable } from 'kysely';
-import { formatMillis, formatSeconds } from '../lib/time.js';
+import { formatMillis, formatSeconds } from '../../../lib/time.js';
 import type {
   RoomSessionEventsTable,
   RoomSessionMembersTable,
   RoomSessionsTable,
-} from './database.js';
+} from '../../../store/database.js';
+import {
+  durationSeconds,
+  optionalMillis,
+  optionalSeconds,
+} from '../../../store/kysely/column-values.js';
 
-/** Row → wire mappers for room sessions, their members and events (issue 5). */
-
-const optionalSeconds = (value: number | null) => (value === null ? null : formatSeconds(value));
-const optionalMillis = (value: number | null) => (value === null ? null : formatMillis(value));
-/** Whole seconds between two Unix-ms times, or null while the second is unknown. */
-export const durationSeconds = (start: number, end: number | null) =>
-  end === null ? null : Math.max(0, Math.round((end - start) / 1000));
+/** Row → wire mappers for room sessions, their members and events. */
 
 /** A session as a list item (the summary plus `cost_in_dollars`, `enable_room_previews`, `locked_cover`). */
 export function rowToRoomSession(row: Selectable<RoomSessionsTable>): RoomSession {
@@ -91,4 +91,33 @@ export function rowToEvent(row: Selectable<RoomSessionEventsTable>): RoomSession
   if (row.room_recording_id !== null) event.room_recording_id = row.room_recording_id;
   if (row.room_participant_id !== null) event.room_participant_id = row.room_participant_id;
   return event;
+}
+
+/** A conference's or room's in-progress session, as `include_active_session` shows it. */
+export function rowToActiveSession(row: Selectable<RoomSessionsTable>): ActiveSession {
+  const session: ActiveSession = {
+    id: row.id,
+    name: row.name,
+    status: row.status as ActiveSession['status'],
+    start_time: formatMillis(row.start_time),
+    record_on_start: row.record_on_start !== 0,
+    enable_room_previews: row.enable_room_previews !== 0,
+    audio_video_sync: row.audio_video_sync !== 0,
+  };
+  if (row.room_id !== null) session.room_id = row.room_id;
+  if (row.display_name !== null) session.display_name = row.display_name;
+  if (row.layout !== null) session.layout = row.layout;
+  if (row.quality !== null) session.quality = row.quality as ActiveSession['quality'];
+  if (row.fps === 20 || row.fps === 30) session.fps = row.fps;
+  if (row.max_members !== null) session.max_members = row.max_members;
+  if (row.join_from !== null) session.join_from = formatSeconds(row.join_from);
+  if (row.join_until !== null) session.join_until = formatSeconds(row.join_until);
+  if (row.remove_at !== null) session.remove_at = formatSeconds(row.remove_at);
+  if (row.remove_after_seconds_elapsed !== null)
+    session.remove_after_seconds_elapsed = row.remove_after_seconds_elapsed;
+  if (row.end_time !== null) {
+    session.end_time = formatMillis(row.end_time);
+    session.duration = Math.round((row.end_time - row.start_time) / 1000);
+  }
+  return session;
 }

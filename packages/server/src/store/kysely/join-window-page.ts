@@ -1,0 +1,48 @@
+import type { Database } from '../database.js';
+import type { Page, PageRequest } from '../store.js';
+import { keysetPage, type AnySelect, type FetchByIds, type Keyed } from './keyset-page.js';
+import type { StoreContext } from './store-context.js';
+
+/** Unix seconds; both bounds optional (D16). */
+export interface JoinWindowFilters {
+  /** Keep `join_from >= startsAfter`. */
+  startsAfter?: number | undefined;
+  /** Keep `join_until <= endsBefore`. */
+  endsBefore?: number | undefined;
+}
+
+/**
+ * A keyset page of conferences or rooms, filtered by their join window (D16). The filter may
+ * reject most rows of the walk. PostgreSQL does best checking it in the order index (which
+ * carries the join window) and then reading only the page's rows; SQLite already skips the
+ * table for rows the index rejects, so there the extra step only costs (measured).
+ */
+export function joinWindowPage<T extends 'conferences' | 'rooms'>(
+  ctx: StoreContext,
+  table: T,
+  projectId: string,
+  filters: JoinWindowFilters,
+  page: PageRequest,
+): Promise<Page<Database[T] & Keyed>> {
+  let query = ctx.db
+    .selectFrom(table as 'conferences')
+    .selectAll()
+    .where('project_id', '=', projectId);
+  if (filters.startsAfter !== undefined) {
+    query = query.where('join_from', '>=', filters.startsAfter);
+  }
+  if (filters.endsBefore !== undefined) {
+    query = query.where('join_until', '<=', filters.endsBefore);
+  }
+  const filtered =
+    ctx.engine === 'postgres' &&
+    (filters.startsAfter !== undefined || filters.endsBefore !== undefined);
+  const byIds: FetchByIds = (ids) =>
+    ctx.db
+      .selectFrom(table as 'conferences')
+      .selectAll()
+      .where('id', 'in', ids as never) as AnySelect;
+  return ctx.run(() =>
+    keysetPage<Database[T] & Keyed>(query as AnySelect, page, filtered ? byIds : undefined),
+  );
+}

@@ -1,0 +1,77 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../database.js';
+import type { Engine } from '../migrations/index.js';
+import { StoreUnavailableError, type TableName } from '../store.js';
+
+/** What differs between the engines beyond SQL text: error classification and lifecycle. */
+export interface EngineHooks {
+  engine: Engine;
+  isUniqueViolation(error: unknown): boolean;
+  isConnectionError(error: unknown): boolean;
+  /** Runs the migrations, under whatever lock the engine needs. */
+  withMigrationLock(db: Kysely<Database>, run: () => Promise<void>): Promise<void>;
+  /**
+   * A separate connection for migrations, without the per-statement timeouts requests have (an
+   * index build on a big table may take minutes); closed once they are done.
+   */
+  migrationDb?(): Kysely<Database>;
+  /** The schema holding Kysely's migration tables, where the engine has schemas. */
+  migrationSchema?(db: Kysely<Database>): Promise<string>;
+  /** Waits for whatever else holds the database (SQLite's checkpoint thread) to let go. */
+  afterClose?(): Promise<void>;
+  /** Brings the planner's statistics up to date after a bulk load. */
+  analyze?(db: Kysely<Database>, tables: readonly TableName[]): Promise<void>;
+}
+
+export type Trx = Transaction<Database>;
+
+/** What every resource's queries are given: the database, the engine's hooks, error mapping. */
+export class StoreContext {
+  readonly engine: Engine;
+
+  constructor(
+    readonly db: Kysely<Database>,
+    readonly hooks: EngineHooks,
+  ) {
+    this.engine = hooks.engine;
+  }
+
+  /** Runs `fn`, turning connection failures into StoreUnavailableError (→ 503). */
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (this.hooks.isConnectionError(error)) throw new StoreUnavailableError(error);
+      throw error;
+    }
+  }
+
+  /** `fn` in one transaction, with connection failures mapped as by `run`. */
+  transaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
+    return this.run(() => this.db.transaction().execute(fn));
+  }
+
+  isUniqueViolation(error: unknown): boolean {
+    return this.hooks.isUniqueViolation(error);
+  }
+
+  /**
+   * Inserts a row that several callers may insert at once (a bootstrap project, a first signing
+   * key): when another caller's row took the unique key first, that row is returned instead.
+   */
+  async insertOrFindWinner<T>(
+    insert: () => Promise<unknown>,
+    inserted: T,
+    findWinner: () => Promise<T | undefined>,
+  ): Promise<T> {
+    try {
+      await this.run(insert);
+      return inserted;
+    } catch (error) {
+      if (!this.isUniqueViolation(error)) throw error;
+      const winner = await this.run(findWinner);
+      if (winner === undefined) throw error;
+      return winner;
+    }
+  }
+}
