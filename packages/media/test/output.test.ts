@@ -146,6 +146,17 @@ describe('MediaEngine outputs: recordings', () => {
   );
 });
 
+describe('MediaEngine outputs: sync', () => {
+  it("a recording's picture and sound stay together (changes within 150 ms of each other)", async () => {
+    // One member's brightness and tone change at once every ~2 s (by the output's packet count).
+    const r = await scenario('sync');
+    assert.ok(r.sync.pictureChanges.length >= 5, `picture changes ${JSON.stringify(r.sync)}`);
+    for (const offset of r.sync.offsets) {
+      assert.ok(Math.abs(offset) <= 150, `sound vs picture: ${JSON.stringify(r.sync)}`);
+    }
+  });
+});
+
 describe('MediaEngine outputs: streams and audio-only sessions', () => {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a scenario's JSON report
   let r: any;

@@ -105,6 +105,10 @@ class VideoFeed {
   #sequenceOffset = 0;
   #timestampOffset = 0;
   #segmentStarted = false;
+  /** The source's sequence number of the last packet sent. */
+  #lastSource = 0;
+  /** Packets found missing from the camera (each asked for a keyframe). */
+  gaps = 0;
   lastTimestamp = 0;
   packets = 0;
   octets = 0;
@@ -134,6 +138,18 @@ class VideoFeed {
     }
     if (lane !== this.current) return;
     const header = rtp.header;
+    if (this.#segmentStarted) {
+      // ffmpeg's VP8 reader drops every frame after a lost packet until the next keyframe, and
+      // a camera sends none unasked: a gap asks for one (through the publisher's limiter). A
+      // packet older than the last sent (a late retransmission, a duplicate) is not sent.
+      const step = (header.sequenceNumber - this.#lastSource) & 0xffff;
+      if (step === 0 || step >= 0x8000) return;
+      if (step > 1) {
+        this.gaps++;
+        lane.consumer?.producer.requestKeyframe();
+      }
+    }
+    this.#lastSource = header.sequenceNumber;
     if (!this.#segmentStarted) {
       // A new segment: numbering continues, and the timestamps follow our clock from here.
       this.#segmentStarted = true;
