@@ -197,15 +197,20 @@ describe('MediaEngine outputs: streams and audio-only sessions', () => {
 });
 
 describe('MediaEngine outputs: failures', () => {
-  it('a killed encoder, an unwritable target, endSession and a worker restart', async () => {
+  it('a killed encoder, an unwritable target, a full disk, endSession and a worker restart', async () => {
     const r = await scenario('failures');
     assert.equal(r.killed.state, 'failed');
     assert.match(r.killed.reason, /SIGKILL/);
     assert.equal(r.killed.sizeBytes, r.killedFile.sizeBytes, 'the size of what the file holds');
+    // One-second clusters: the file cut short still holds what came before the kill.
+    assert.ok(r.killed.durationMs > 500, `the killed file holds ${r.killed.durationMs} ms`);
+    assert.deepEqual(r.killedFile.codecs, ['vp8', 'opus']);
     assert.equal(r.unwritable.state, 'failed');
     assert.match(r.unwritable.reason, /No such file or directory/);
+    assert.equal(r.full.state, 'failed');
+    assert.match(r.full.reason, /No space left on device/);
     assert.equal(r.afterKill.outputs, 0);
-    assert.equal(r.afterKill.outputFailures, 2);
+    assert.equal(r.afterKill.outputFailures, 3);
     assert.equal(r.endedWithSession.state, 'ended');
     assert.ok(r.endedWithSession.durationMs > 500);
     assert.equal(r.restarted.state, 'failed');

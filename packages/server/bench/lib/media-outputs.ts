@@ -30,6 +30,8 @@ export interface OutputWindow {
   /** The output's 'running' event, and its 'ended' (or 'failed') one. */
   running?: OutputEvent;
   ended?: OutputEvent;
+  /** Wall time from 'running' to the stop (ms): what the output's duration should about be. */
+  wallMs?: number;
 }
 
 export interface OutputsRun {
@@ -215,6 +217,7 @@ export async function outputsRun(
           notes.push(`${kind}: ${running.reason}`);
           return { enginePercent: 0, ffmpegPercent: 0, boxPercent: 0, running };
         }
+        const runningAt = Date.now();
         // Featured changes as in a meeting: a switch every few seconds.
         const switching = setInterval(() => {
           const featured = members[Math.floor(Math.random() * n)];
@@ -223,10 +226,11 @@ export async function outputsRun(
         await sleep(opts.settle * 1000);
         const w = await window(ffmpegChildOf(host.pid!));
         clearInterval(switching);
+        const wallMs = Date.now() - runningAt;
         command({ op: 'stop', session, id });
         const ended = await outputEvent(id, ['ended', 'failed']);
         if (ended.state === 'failed') notes.push(`${kind}: ${ended.reason}`);
-        return { ...w, running, ended };
+        return { ...w, running, ended, wallMs };
       };
       log('  + one recording …');
       recording = await measure('recording', 'recording', join(dir, 'outputs-bench.webm'));
@@ -262,9 +266,13 @@ export function outputsLines(run: OutputsRun): string[] {
   const row = (name: string, w: OutputWindow | undefined) => {
     if (!w) return `  ${name}: not measured`;
     const extra = w.enginePercent - run.alone.enginePercent;
+    const speed =
+      w.ended?.state === 'ended' && w.wallMs
+        ? ` (${(w.ended.durationMs / w.wallMs).toFixed(2)}× the ${(w.wallMs / 1000).toFixed(1)} s it ran)`
+        : '';
     const ended =
       w.ended?.state === 'ended'
-        ? `; ${w.ended.format} ${(w.ended.durationMs / 1000).toFixed(1)} s, ${Math.round(w.ended.sizeBytes / 1024)} KiB`
+        ? `; ${w.ended.format} ${(w.ended.durationMs / 1000).toFixed(1)} s${speed}, ${Math.round(w.ended.sizeBytes / 1024)} KiB`
         : w.ended?.state === 'failed'
           ? `; failed: ${w.ended.reason}`
           : '';
@@ -285,6 +293,7 @@ export function outputsLines(run: OutputsRun): string[] {
     row('+ one stream (H.264 veryfast/zerolatency + AAC, RTMP)', run.stream),
     '  engine = the media engine process (all threads: forwarding, mixing, RTP to ffmpeg), in brackets',
     "  against the session alone; ffmpeg = the output's own process (/proc/<pid>/stat); box = the",
-    '  machine busy, % of all cores (Chromium pages included: a saturated box slows everyone).',
+    '  machine busy, % of all cores (Chromium pages included: a saturated box slows everyone). A stream',
+    "  whose media is well under 1× the time it ran did not keep up (ffmpeg's out_time: its encoder starved).",
   ];
 }
