@@ -755,6 +755,11 @@ export async function runMedia(argv: string[]): Promise<void> {
       log(`\n== two sessions of ${opts.twoMembers} ==`);
       two = await twoRun(b);
     }
+    if (opts.bare) {
+      log('\n== baseline again: bare werift forwarder ==');
+      bare.push(await bareRun(b));
+    }
+    // Last: it lowers the browser's priority for its own measure.
     let outputs: OutputsRun | undefined;
     if (opts.outputsMembers > 0) {
       log(`\n== outputs: a ${opts.outputsMembers}-member session, one recording, one stream ==`);
@@ -763,10 +768,6 @@ export async function runMedia(argv: string[]): Promise<void> {
       } catch (error) {
         log(`outputs run failed: ${(error as Error).message}`);
       }
-    }
-    if (opts.bare) {
-      log('\n== baseline again: bare werift forwarder ==');
-      bare.push(await bareRun(b));
     }
     const hwmMb = readHwmKb(b.server.pid) / 1024;
 

@@ -19,6 +19,7 @@
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
+import { setPriority } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -46,6 +47,8 @@ const RECEIVE_BUFFER = 4 * 1024 * 1024;
 const LISTEN_TIMEOUT_MS = 10_000;
 /** Tries at a fresh pair of ports when ffmpeg could not bind the ones it was given. */
 const PORT_ATTEMPTS = 3;
+/** ffmpeg's scheduling priority (nice): below the media workers'. */
+const ENCODER_NICENESS = 5;
 /** A stopping ffmpeg still there after this long is signalled again. */
 const SECOND_SIGNAL_MS = 1_500;
 const ignore = () => undefined;
@@ -470,7 +473,15 @@ export class MediaOutput {
         void this.#exited(code, signal);
       });
     });
-    if (child.pid !== undefined) this.host.pid(child.pid);
+    if (child.pid !== undefined) {
+      this.host.pid(child.pid);
+      // The meeting before its copies: on a busy machine the encoder yields to the forwarding.
+      try {
+        setPriority(child.pid, ENCODER_NICENESS);
+      } catch {
+        // not allowed here: it runs at the server's priority
+      }
+    }
     const ports = this.#ports!;
     const deadline = now() + LISTEN_TIMEOUT_MS;
     for (;;) {
