@@ -76,6 +76,11 @@ export const REALTIME_ERROR_CODES = [
   'media_failed',
   /** This server runs without media (or its media engine is stopping). */
   'media_unavailable',
+  /** Recording cannot start on this server: it carries no media, or the encoder (ffmpeg) is
+   *  missing; the message says which, and the server logs it. */
+  'recording_unavailable',
+  /** `recording.stop` named no recording in progress in the session. */
+  'recording_not_found',
 ] as const;
 export type RealtimeErrorCode = (typeof REALTIME_ERROR_CODES)[number];
 
@@ -155,6 +160,24 @@ export const LayoutSetMessage = Type.Object(
 
 export const SessionLockMessage = Type.Object(
   { type: Type.Literal('session.lock'), id: RequestId, locked: Type.Boolean() },
+  { additionalProperties: false },
+);
+
+/** Start recording the session (scope `room.recording`). Acknowledged with the recording's id
+ *  once its row is written (`{"type":"ack","ref":…,"recording_id":…}`). */
+export const RecordingStartMessage = Type.Object(
+  { type: Type.Literal('recording.start'), id: RequestId },
+  { additionalProperties: false },
+);
+
+/** Stop one recording of the session (`recording_id`), or all of them (scope `room.recording`).
+ *  The file is finished afterwards: the recording is `processing`, then `completed`. */
+export const RecordingStopMessage = Type.Object(
+  {
+    type: Type.Literal('recording.stop'),
+    id: RequestId,
+    recording_id: Type.Optional(Type.String({ format: 'uuid' })),
+  },
   { additionalProperties: false },
 );
 
@@ -249,6 +272,8 @@ export const CLIENT_MESSAGES = {
   'member.remove': MemberRemoveMessage,
   'layout.set': LayoutSetMessage,
   'session.lock': SessionLockMessage,
+  'recording.start': RecordingStartMessage,
+  'recording.stop': RecordingStopMessage,
   'media.publish': MediaPublishMessage,
   'media.subscribe': MediaSubscribeMessage,
   'media.answer': MediaAnswerMessage,
@@ -265,6 +290,8 @@ export type ClientMessage =
   | Static<typeof MemberRemoveMessage>
   | Static<typeof LayoutSetMessage>
   | Static<typeof SessionLockMessage>
+  | Static<typeof RecordingStartMessage>
+  | Static<typeof RecordingStopMessage>
   | MediaClientMessage;
 export type MediaClientMessage =
   | Static<typeof MediaPublishMessage>
@@ -398,6 +425,8 @@ export interface SessionUpdatedMessage {
 export interface AckMessage {
   type: 'ack';
   ref: string;
+  /** In the ack of `recording.start`: the recording it started. */
+  recording_id?: string;
 }
 export interface ErrorMessage {
   type: 'error';

@@ -26,20 +26,18 @@ export const UpdateStreamRequest = Type.Object(
 export type UpdateStreamRequest = Static<typeof UpdateStreamRequest>;
 
 /**
- * An outbound stream. Conclave stores the configuration only and sends no media yet: `stream_type`
- * is the URL's scheme (`rtmp` or `rtmps`) and `width`, `height` and `fps` are null, as they are
- * for a stream that is not running.
+ * An outbound stream, pushed (H.264 + AAC) while its room's or conference's session is live.
+ * `stream_type` is the URL's scheme (`rtmp` or `rtmps`); `width`, `height` and `fps` describe
+ * what is sent while it runs, and are null when it is not running.
  */
 export const Stream = Type.Object(
   {
     id: Uuid,
     url: Nullable(Type.String()),
-    stream_type: Nullable(
-      Type.String({ description: '`rtmp` or `rtmps`, from the URL (no media is sent yet)' }),
-    ),
-    width: Nullable(Type.Integer({ description: 'null: Conclave does not send media yet' })),
-    height: Nullable(Type.Integer({ description: 'null: Conclave does not send media yet' })),
-    fps: Nullable(Type.Integer({ description: 'null: Conclave does not send media yet' })),
+    stream_type: Nullable(Type.String({ description: '`rtmp` or `rtmps`, from the URL' })),
+    width: Nullable(Type.Integer({ description: 'while it runs; null otherwise' })),
+    height: Nullable(Type.Integer({ description: 'while it runs; null otherwise' })),
+    fps: Nullable(Type.Integer({ description: 'while it runs; null otherwise' })),
     created_at: DateTimeOutput,
     updated_at: DateTimeOutput,
   },

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import type { Socket } from 'node:net';
 import rateLimit from '@fastify/rate-limit';
@@ -27,6 +29,12 @@ import type { Store } from './store/store.js';
 import { LiveEngine } from './realtime/live-engine.js';
 import { realtimeRoutes } from './realtime/realtime-routes.js';
 import { relayRoutes } from './relay/relay-routes.js';
+import { RelayHub } from './relay/relay-hub.js';
+import {
+  OUTPUT_DEFAULTS,
+  OutputSupervisor,
+  type OutputSupervisorOptions,
+} from './outputs/output-supervisor.js';
 import { DEFAULT_WEB_ROOT, webRoutes } from './web/web-routes.js';
 import { WorkerMediaEngine, type MediaEngineOptions } from '@conclave/media';
 import { CONCLAVE_API_PREFIX } from '@conclave/schema';
@@ -58,6 +66,9 @@ export interface BuildAppOptions {
   webRoot?: string | false;
   /** The live feed (`/conclave/v1/live`): heartbeat, feeds per project, unread bytes allowed. */
   liveFeed?: Partial<LiveFeedLimits>;
+  /** Recordings and streams: where files are written while recording (by default
+   *  `.recording/` inside a local media directory), stream retry backoff, finish timeout. */
+  outputs?: Partial<OutputSupervisorOptions>;
 }
 
 /** The whole HTTP application as one Fastify instance; `main.ts` only boots it. */
@@ -79,21 +90,43 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // Typed as `object`: nothing here uses more of the server than HTTPS shares with HTTP.
     ...((options.https ? { https: options.https } : {}) as object),
   });
+  const storage = options.media ?? new LocalMediaStorage(defaultMediaDir());
+  const live = new LiveEngine(
+    options.store,
+    now,
+    {
+      nodeId: rt.nodeId ?? `node-${randomUUID()}`,
+      graceMs: rt.graceMs,
+      leaseMs: rt.leaseMs,
+    },
+    app.log,
+  );
+  const outputs = new OutputSupervisor(
+    options.store,
+    storage,
+    () => live.media,
+    now,
+    app.log.child({ module: 'outputs' }),
+    {
+      ...OUTPUT_DEFAULTS,
+      workDir:
+        storage instanceof LocalMediaStorage
+          ? join(storage.root, '.recording')
+          : join(tmpdir(), 'conclave-recording'),
+      ...options.outputs,
+    },
+  );
+  live.useOutputs(outputs);
+  const hub = new RelayHub();
+  outputs.usePins((sessionId) => hub.pinned(sessionId));
+  hub.watchPins((sessionId) => outputs.pinChanged(sessionId));
   const ctx: AppContext = {
     store: options.store,
     config: options.config,
     now,
-    media: options.media ?? new LocalMediaStorage(defaultMediaDir()),
-    live: new LiveEngine(
-      options.store,
-      now,
-      {
-        nodeId: rt.nodeId ?? `node-${randomUUID()}`,
-        graceMs: rt.graceMs,
-        leaseMs: rt.leaseMs,
-      },
-      app.log,
-    ),
+    media: storage,
+    outputs,
+    live,
   };
   if (options.mediaEngine) {
     const log = app.log.child({ module: 'media' });
@@ -143,13 +176,19 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       framesPerSecond: rt.framesPerSecond,
     });
     // SignalWire's browser SDK, over the same sessions (and the same WebSocket server).
-    await relayRoutes(live, ctx.live, ctx.store, {
-      pingMs: rt.relayPingMs,
-      connectTimeoutMs: rt.joinTimeoutMs,
-      framesPerSecond: rt.framesPerSecond,
-      maxConnectionsPerProject: rt.relayMaxConnectionsPerProject,
-      graceMs: rt.graceMs,
-    });
+    await relayRoutes(
+      live,
+      ctx.live,
+      ctx.store,
+      {
+        pingMs: rt.relayPingMs,
+        connectTimeoutMs: rt.joinTimeoutMs,
+        framesPerSecond: rt.framesPerSecond,
+        maxConnectionsPerProject: rt.relayMaxConnectionsPerProject,
+        graceMs: rt.graceMs,
+      },
+      hub,
+    );
   });
   await app.register(async (media) => mediaRoutes(media, ctx));
 

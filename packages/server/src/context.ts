@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import type { MediaStorage } from './media/media-storage.js';
+import type { OutputSupervisor } from './outputs/output-supervisor.js';
 import type { LiveEngine } from './realtime/live-engine.js';
 import type { Store } from './store/store.js';
 
@@ -11,6 +12,8 @@ export interface AppContext {
   media: MediaStorage;
   /** The clock, in Unix milliseconds; tests may replace it. */
   now: () => number;
+  /** Recordings and streams of live sessions; routes tell it of streams and recordings changed. */
+  outputs: OutputSupervisor;
   /** Live sessions (realtime); routes tell it when a conference or room is deleted. */
   live: LiveEngine;
 }

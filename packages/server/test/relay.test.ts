@@ -664,7 +664,7 @@ describe('GET /api/video/relay: in a room', needsCalls, () => {
       assert.ok(updates.some((e) => e.payload.member_id === b.memberId && e.payload.video_muted));
     });
 
-    // Layout, lock, lists; what is not supported yet is 501.
+    // Layout, lock, lists.
     assert.equal((await b.call('video.set_layout', { name: '2x1' })).code, '403');
     assert.equal((await a.call('video.set_layout', { name: 'nope' })).code, '422');
     assert.equal((await a.call('video.set_layout', { name: '2x1' })).code, '200');
@@ -679,8 +679,12 @@ describe('GET /api/video/relay: in a room', needsCalls, () => {
     );
     assert.ok((await a.call('video.list_available_layouts')).layouts.includes('grid-responsive'));
     assert.equal((await b.call('video.list_available_layouts')).code, '403');
-    assert.equal((await a.call('video.recording.start')).code, '501');
+    // Recording and streaming need their scopes (room.recording, room.stream); pausing is 501.
+    assert.equal((await a.call('video.recording.start')).code, '403');
+    assert.equal((await a.call('video.stream.start', { url: 'rtmp://127.0.0.1/x' })).code, '403');
     assert.deepEqual((await a.call('video.recording.list')).recordings, []);
+    assert.deepEqual((await a.call('video.stream.list')).streams, []);
+    assert.equal((await a.call('video.recording.pause')).code, '501');
     assert.equal((await a.call('video.member.raisehand')).code, '501');
     assert.equal(
       (await a.call('video.members.get', { room_session_id: randomUUID() })).code,

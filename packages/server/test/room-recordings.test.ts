@@ -349,9 +349,12 @@ describe('GET /api/video/room_recordings/{id}/events', () => {
     }
     assert.equal(res.body.data[1].level, 'warning');
     assert.deepEqual(res.body.data[0].payload, {
+      status: 'completed',
+      duration: res.body.data[0].payload.duration,
       size_in_bytes: r.data.length,
       format: 'video/mp4',
     });
+    assert.equal(typeof res.body.data[0].payload.duration, 'number');
     const { ids } = await walk(server, `/api/video/room_recordings/${r.id}/events?page_size=2`);
     assert.equal(ids.length, 3);
     expectErrors(

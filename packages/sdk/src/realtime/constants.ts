@@ -48,6 +48,8 @@ export const REALTIME_ERROR_CODES: typeof SchemaErrorCodes = [
   'unavailable',
   'media_failed',
   'media_unavailable',
+  'recording_unavailable',
+  'recording_not_found',
 ];
 
 /**

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
@@ -13,12 +13,17 @@ export interface MediaObject {
 /**
  * Where recording files live. Keys are relative, `/`-separated names of `[A-Za-z0-9._-]` segments
  * (e.g. `recordings/<project>/<recording>.mp4`). The local directory fills it; an object store
- * (S3 and the like) can: put → PutObject, open → GetObject (stream + ContentLength), delete →
- * DeleteObject.
+ * (S3 and the like) can: put → PutObject, putFile → a multipart upload streamed from the file,
+ * then removing the file; open → GetObject (stream + ContentLength), delete → DeleteObject.
  */
 export interface MediaStorage {
   /** Stores `data` under `key`, replacing what was there; returns the size written. */
   put(key: string, data: Uint8Array): Promise<{ size: number }>;
+  /**
+   * Takes the local file at `path` (a finished recording) under `key`, replacing what was there;
+   * the file is gone from `path` afterwards. Returns the size stored.
+   */
+  putFile(key: string, path: string): Promise<{ size: number }>;
   /** The file, or undefined when there is none. */
   open(key: string): Promise<MediaObject | undefined>;
   /** Removes the file; a missing file is not an error. */
@@ -59,6 +64,28 @@ export class LocalMediaStorage implements MediaStorage {
     await writeFile(temporary, data);
     await rename(temporary, path);
     return { size: data.byteLength };
+  }
+
+  async putFile(key: string, path: string): Promise<{ size: number }> {
+    const target = this.path(key);
+    await mkdir(dirname(target), { recursive: true });
+    const { size } = await stat(path);
+    try {
+      // The same file system (the recordings' work directory is inside the root): one rename.
+      await rename(path, target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+      // Another file system: copied beside the target, then renamed over it.
+      const temporary = join(dirname(target), `.${randomUUID()}.part`);
+      try {
+        await copyFile(path, temporary);
+        await rename(temporary, target);
+      } finally {
+        await rm(temporary, { force: true });
+      }
+      await rm(path, { force: true });
+    }
+    return { size };
   }
 
   async open(key: string): Promise<MediaObject | undefined> {

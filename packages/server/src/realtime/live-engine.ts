@@ -24,7 +24,12 @@ import {
   type ServerMessage,
 } from '@conclave/schema';
 import type { FastifyBaseLogger } from 'fastify';
-import { NoMediaEngine, type MediaEngine, type MemberMediaState } from '@conclave/media';
+import {
+  NoMediaEngine,
+  type MediaEngine,
+  type MemberMediaState,
+  type OutputEvent,
+} from '@conclave/media';
 import {
   LiveSessionConflictError,
   type NewSessionEvent,
@@ -39,6 +44,9 @@ import {
   type SessionSettings,
   type Ticket,
 } from './admission.js';
+import type { OutputSupervisor } from '../outputs/output-supervisor.js';
+import { OutputRefused } from '../outputs/output-supervisor.js';
+import type { FeatureCandidate } from './featured-member.js';
 import { LiveFeed } from './live-feed.js';
 import { WriteQueue } from './write-queue.js';
 
@@ -132,6 +140,8 @@ export class LiveEngine {
   readonly #byId = new Map<string, SessionState>();
   /** Carries the members' audio and video; by default none (set with `useMedia`). */
   #media: MediaEngine = new NoMediaEngine();
+  /** Recordings and streams of the sessions hosted here (set with `useOutputs`). */
+  #outputs: OutputSupervisor | undefined;
   /** Sessions being opened (a database check for another host runs): later joins wait on it. */
   readonly #opening = new Map<string, Promise<SessionState>>();
   readonly #resumable = new Map<string, Membership>();
@@ -163,6 +173,15 @@ export class LiveEngine {
     return this.#media;
   }
 
+  /** Recordings and streams: told when sessions start, change and end. */
+  useOutputs(outputs: OutputSupervisor): void {
+    this.#outputs = outputs;
+  }
+
+  get outputs(): OutputSupervisor | undefined {
+    return this.#outputs;
+  }
+
   /** What the media engine reports, for its constructor. */
   readonly mediaEvents = {
     send: (sessionId: string, memberId: string, text: string): void => {
@@ -176,12 +195,16 @@ export class LiveEngine {
       if (talking) session.talking.add(memberId);
       else session.talking.delete(memberId);
       this.#broadcast(session, { type: 'member.talking', member_id: memberId, talking });
+      this.#outputs?.talking(sessionId, memberId, talking);
       void this.#write(
         this.#event(session, 'member.talking', this.now(), memberId, {
           member_id: memberId,
           talking,
         }),
       );
+    },
+    output: (sessionId: string, outputId: string, event: OutputEvent): void => {
+      this.#outputs?.output(sessionId, outputId, event);
     },
   };
 
@@ -227,6 +250,12 @@ export class LiveEngine {
         ended++;
       }
     }
+    // Recordings of what was just ended (or a previous run of this node left) finish as errors.
+    if (this.#outputs && (own || ended > 0)) {
+      await this.#outputs.sweepStranded(this.options.nodeId, own).catch((error: unknown) => {
+        this.log.error({ err: error }, 'recordings: the sweep failed');
+      });
+    }
     return ended;
   }
 
@@ -243,7 +272,11 @@ export class LiveEngine {
       this.#endSession(session, this.now(), 1001, 'server shutting down', 'shutdown');
     }
     await this.#queue.idle();
+    // Ending the sessions stopped their outputs: the encoder finishes the files and their rows
+    // are written before the media engine closes (which would cut short what is still running).
+    await this.#outputs?.idle();
     await this.#media.close();
+    await this.#outputs?.idle();
   }
 
   // ---- joining -----------------------------------------------------------------------------
@@ -348,6 +381,7 @@ export class LiveEngine {
     this.#resumable.set(member.resumeToken, membership);
     this.#armRemoval(session, member, ticket);
     this.#media.join(session.id, member.id, mediaState(member));
+    this.#outputs?.membersChanged(session.id, candidates(session));
     this.#sendJoined(session, member, false);
     this.#broadcast(session, { type: 'member.joined', member: wireMember(member) }, member.id);
     return membership;
@@ -527,6 +561,15 @@ export class LiveEngine {
               session_id: session.id,
               session: wireSession(session),
             });
+            this.#outputs?.sessionStarted(
+              {
+                id: session.id,
+                projectId: session.projectId,
+                ownerId: s.roomId ?? s.conferenceId,
+                recordOnStart: s.recordOnStart,
+              },
+              candidates(session),
+            );
           }
           return true;
         },
@@ -662,6 +705,7 @@ export class LiveEngine {
     session.lastLeftAt = Math.max(session.lastLeftAt ?? at, at);
     if (member.admitted) {
       this.#broadcast(session, { type: 'member.left', member_id: member.id, reason });
+      this.#outputs?.membersChanged(session.id, candidates(session));
     }
     if (member.endSessionOnLeave && reason === 'left') {
       this.#endSession(session, at, CLOSE_CODES.session_ended, 'session_ended', 'end_on_leave');
@@ -716,6 +760,7 @@ export class LiveEngine {
     clearTimeout(session.endTimer);
     if (this.#sessions.get(session.key) === session) this.#sessions.delete(session.key);
     this.#byId.delete(session.id);
+    this.#outputs?.sessionEnded(session.id);
     this.#media.endSession(session.id);
     const peers: Peer[] = [];
     for (const member of session.members.values()) {
@@ -796,7 +841,10 @@ export class LiveEngine {
   /** Handles one frame of a joined member; returns an error code, or undefined when done. */
   handle(
     membership: Membership,
-    message: Exclude<ClientMessage, { type: 'join' | 'leave' } | MediaClientMessage>,
+    message: Exclude<
+      ClientMessage,
+      { type: 'join' | 'leave' | `recording.${string}` } | MediaClientMessage
+    >,
   ): Promise<boolean> | ActionError | undefined {
     const { session, member } = membership;
     if (!session.members.has(member.id) || session.ended) {
@@ -880,6 +928,100 @@ export class LiveEngine {
         return written;
       }
     }
+  }
+
+  /**
+   * `recording.start`: a moderator (scope `room.recording`) starts recording the session.
+   * Resolves with the recording's id once its row is written, or with why not.
+   */
+  async startRecording(membership: Membership): Promise<{ id: string } | ActionError> {
+    const refused = this.#recordingRefusal(membership);
+    if (refused) return refused;
+    const { session, member } = membership;
+    const outputs = this.#outputs;
+    if (!outputs) return new ActionError('recording_unavailable', 'this server records nothing');
+    try {
+      const { id } = await outputs.startRecording(session.projectId, session.id, member.id);
+      return { id };
+    } catch (error) {
+      if (!(error instanceof OutputRefused)) throw error;
+      if (error.reason === 'unavailable') {
+        return new ActionError('recording_unavailable', error.message);
+      }
+      if (error.reason === 'ended') return new ActionError('member_not_found', 'not in a session');
+      return new ActionError('unavailable', error.message);
+    }
+  }
+
+  /** `recording.stop`: stops the session's recording `recordingId` (undefined: all of them). */
+  stopRecording(membership: Membership, recordingId: string | undefined): ActionError | undefined {
+    const refused = this.#recordingRefusal(membership);
+    if (refused) return refused;
+    const { session } = membership;
+    if (!this.#outputs?.stopRecording(session.projectId, session.id, recordingId)) {
+      return new ActionError('recording_not_found', 'no such recording in progress');
+    }
+    return undefined;
+  }
+
+  /** The session's recordings in progress here (SignalWire's `video.recording.list`). */
+  recordingsOf(membership: Membership): { id: string; stopping: boolean }[] {
+    return this.#outputs?.recordingsOf(membership.session.id) ?? [];
+  }
+
+  /**
+   * A stream of this session alone to `url` (scope `room.stream`; SignalWire's `startStream`),
+   * until the session ends or it is stopped.
+   */
+  startStream(
+    membership: Membership,
+    url: string,
+  ): { id: string; startedAt: number } | ActionError {
+    const refused = this.#outputRefusal(membership, 'room.stream');
+    if (refused) return refused;
+    const { session } = membership;
+    if (!this.#outputs)
+      return new ActionError('recording_unavailable', 'this server streams nothing');
+    try {
+      return this.#outputs.startSessionStream(session.projectId, session.id, url);
+    } catch (error) {
+      if (!(error instanceof OutputRefused)) throw error;
+      if (error.reason === 'unavailable') {
+        return new ActionError('recording_unavailable', error.message);
+      }
+      return new ActionError('member_not_found', 'not in a session');
+    }
+  }
+
+  /** Stops one of the session's streams (scope `room.stream`). */
+  stopStream(membership: Membership, streamId: string): ActionError | undefined {
+    const refused = this.#outputRefusal(membership, 'room.stream');
+    if (refused) return refused;
+    const { session } = membership;
+    const outputs = this.#outputs;
+    if (!outputs?.streamsOf(session.id).some((s) => s.id === streamId)) {
+      return new ActionError('recording_not_found', 'no such stream in this session');
+    }
+    outputs.streamRemoved(session.projectId, streamId);
+    return undefined;
+  }
+
+  /** The session's streams running here (SignalWire's `video.stream.list`). */
+  streamsOf(membership: Membership): { id: string; url: string; startedAt: number }[] {
+    return this.#outputs?.streamsOf(membership.session.id) ?? [];
+  }
+
+  #recordingRefusal(membership: Membership): ActionError | undefined {
+    return this.#outputRefusal(membership, 'room.recording');
+  }
+
+  #outputRefusal(membership: Membership, scope: string): ActionError | undefined {
+    const { session, member } = membership;
+    if (!session.members.has(member.id) || session.ended || !session.announced) {
+      return new ActionError('member_not_found', 'not in a session');
+    }
+    if (!member.scopes.has(scope)) return forbidden(scope);
+    return undefined;
   }
 
   /**
@@ -1234,6 +1376,15 @@ function wireMember(m: MemberState): LiveMember {
     can_publish: m.joinAs === 'member',
     reconnecting: m.admitted && m.peer === null,
   };
+}
+
+/** The admitted members, earliest-joined first, as the featured rule reads them. */
+function candidates(session: SessionState): FeatureCandidate[] {
+  const list: FeatureCandidate[] = [];
+  for (const m of session.members.values()) {
+    if (m.admitted) list.push({ id: m.id, can_publish: m.joinAs === 'member' });
+  }
+  return list;
 }
 
 function mediaState(m: MemberState): MemberMediaState {

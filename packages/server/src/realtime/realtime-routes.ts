@@ -48,6 +48,8 @@ const ACTIONS = new Set([
   'member.remove',
   'layout.set',
   'session.lock',
+  'recording.start',
+  'recording.stop',
   'chat',
   // Each makes the media worker parse and negotiate.
   'media.publish',
@@ -217,6 +219,21 @@ export async function realtimeRoutes(
       relay(c, membership, message, bytes);
       return;
     }
+    if (message.type === 'recording.start') {
+      const started = await engine.startRecording(membership);
+      if (started instanceof ActionError) {
+        c.reply(message.id, { code: started.code, message: started.message });
+      } else if (message.id !== undefined) {
+        c.send(JSON.stringify({ type: 'ack', ref: message.id, recording_id: started.id }));
+      }
+      return;
+    }
+    if (message.type === 'recording.stop') {
+      const refused = engine.stopRecording(membership, message.recording_id);
+      if (refused) c.reply(message.id, { code: refused.code, message: refused.message });
+      else c.reply(message.id);
+      return;
+    }
     if (message.type.startsWith('media.')) {
       // The media engine answers (media.answer, ack or error); only a refusal is ours.
       const refused = engine.handleMedia(membership, message as MediaClientMessage);
@@ -225,7 +242,10 @@ export async function realtimeRoutes(
     }
     const outcome = engine.handle(
       membership,
-      message as Exclude<ClientMessage, { type: 'join' | 'leave' | 'signal' } | MediaClientMessage>,
+      message as Exclude<
+        ClientMessage,
+        { type: 'join' | 'leave' | 'signal' | `recording.${string}` } | MediaClientMessage
+      >,
     );
     if (outcome instanceof ActionError) {
       c.reply(message.id, { code: outcome.code, message: outcome.message });

@@ -12,6 +12,12 @@ export class RelayHub {
   readonly #pins = new Map<string, string>();
   /** Session id → the relay clients in it. */
   readonly #sessions = new Map<string, Set<RelayClient>>();
+  /** Told when a session's pin changes (recordings and streams show the pinned member too). */
+  #pinWatcher: (sessionId: string) => void = () => undefined;
+
+  watchPins(watcher: (sessionId: string) => void): void {
+    this.#pinWatcher = watcher;
+  }
 
   register(client: RelayClient): void {
     this.#byProtocol.set(client.protocol, client);
@@ -40,7 +46,7 @@ export class RelayHub {
       set?.delete(client);
       if (set?.size === 0) {
         this.#sessions.delete(previous);
-        this.#pins.delete(previous);
+        if (this.#pins.delete(previous)) this.#pinWatcher(previous);
       }
     }
     if (sessionId === undefined) return;
@@ -72,5 +78,6 @@ export class RelayHub {
     for (const client of this.#sessions.get(sessionId) ?? []) {
       client.pinChanged(before, memberId ?? undefined);
     }
+    this.#pinWatcher(sessionId);
   }
 }

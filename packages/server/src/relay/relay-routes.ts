@@ -107,8 +107,9 @@ export async function relayRoutes(
   engine: LiveEngine,
   store: Store,
   limits: RelayLimits,
+  /** Shared with what else reads pins (recordings and streams). */
+  hub = new RelayHub(),
 ): Promise<void> {
-  const hub = new RelayHub();
   const sockets = new Set<RelaySocket>();
   const perProject = new Map<string, number>();
 

@@ -23,12 +23,15 @@ export class BadParams extends Error {}
 
 type Action = Exclude<
   ClientMessage,
-  { type: 'join' | 'leave' | 'signal' | 'chat' } | { type: `media.${string}` }
+  | { type: 'join' | 'leave' | 'signal' | 'chat' }
+  | { type: `media.${string}` | `recording.${string}` }
 >;
 
 const STATUS: Record<string, '403' | '404' | '409' | '422' | '429' | '503'> = {
   forbidden: '403',
   member_not_found: '404',
+  recording_not_found: '404',
+  recording_unavailable: '503',
   not_publisher: '409',
   bad_message: '422',
   rate_limited: '429',
@@ -144,6 +147,56 @@ const setPositions: Handler = (ctx) => {
   return OK;
 };
 
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** `startRecording()`: the SDK builds its recording object from `recording`. */
+const startRecording: Handler = async (ctx) => {
+  const started = await ctx.engine.startRecording(ctx.client.membership!);
+  if (started instanceof ActionError) return outcome(started);
+  return {
+    ...OK,
+    recording: { id: started.id, state: 'recording', started_at: iso(Date.now()) },
+  };
+};
+
+const stopRecording: Handler = (ctx) =>
+  outcome(
+    ctx.engine.stopRecording(ctx.client.membership!, optionalString(ctx.params, 'recording_id')),
+  );
+
+const listRecordings: Handler = (ctx) => ({
+  ...OK,
+  recordings: ctx.engine.recordingsOf(ctx.client.membership!).map((r) => ({
+    id: r.id,
+    state: r.stopping ? 'completed' : 'recording',
+  })),
+});
+
+const startStream: Handler = (ctx) => {
+  const url = requiredString(ctx.params, 'url');
+  if (!/^rtmps?:\/\/[^\s]+$/i.test(url))
+    return failed('422', 'url must be an rtmp:// or rtmps:// address');
+  const started = ctx.engine.startStream(ctx.client.membership!, url);
+  if (started instanceof ActionError) return outcome(started);
+  return {
+    ...OK,
+    stream: { id: started.id, state: 'streaming', url, started_at: iso(started.startedAt) },
+  };
+};
+
+const stopStream: Handler = (ctx) =>
+  outcome(ctx.engine.stopStream(ctx.client.membership!, requiredString(ctx.params, 'stream_id')));
+
+const listStreams: Handler = (ctx) => ({
+  ...OK,
+  streams: ctx.engine.streamsOf(ctx.client.membership!).map((s) => ({
+    id: s.id,
+    state: 'streaming',
+    url: s.url,
+    started_at: iso(s.startedAt),
+  })),
+});
+
 const notYet =
   (what: string): Handler =>
   () =>
@@ -174,11 +227,11 @@ export const METHODS: Record<string, Handler> = {
   'video.member.set_position': setMemberPosition,
   'video.set_position': setPositions,
 
-  'video.recording.start': notYet('Recording'),
-  'video.recording.pause': notYet('Recording'),
-  'video.recording.resume': notYet('Recording'),
-  'video.recording.stop': notYet('Recording'),
-  'video.recording.list': empty('recordings'),
+  'video.recording.start': startRecording,
+  'video.recording.pause': notYet('Pausing a recording'),
+  'video.recording.resume': notYet('Pausing a recording'),
+  'video.recording.stop': stopRecording,
+  'video.recording.list': listRecordings,
   'video.playback.start': notYet('Playback'),
   'video.playback.pause': notYet('Playback'),
   'video.playback.resume': notYet('Playback'),
@@ -187,9 +240,9 @@ export const METHODS: Record<string, Handler> = {
   'video.playback.seek_absolute': notYet('Playback'),
   'video.playback.seek_relative': notYet('Playback'),
   'video.playback.list': empty('playbacks'),
-  'video.stream.start': notYet('Streaming'),
-  'video.stream.stop': notYet('Streaming'),
-  'video.stream.list': empty('streams'),
+  'video.stream.start': startStream,
+  'video.stream.stop': stopStream,
+  'video.stream.list': listStreams,
   'video.get_meta': notYet('Room session meta'),
   'video.set_meta': notYet('Room session meta'),
   'video.update_meta': notYet('Room session meta'),

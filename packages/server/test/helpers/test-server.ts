@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { MediaEngineOptions } from '@conclave/media';
 import { buildApp } from '../../src/app.js';
+import type { OutputSupervisorOptions } from '../../src/outputs/output-supervisor.js';
 import type { RealtimeConfig } from '../../src/config.js';
 import type { LiveFeedLimits } from '../../src/routes/conclave/live-routes.js';
 import { hashSecret, newApiToken, tokenPrefix } from '../../src/auth/secrets.js';
@@ -134,6 +135,8 @@ export async function startTestServer(
     webRoot?: string | false;
     /** The live feed's heartbeat and limits (`/conclave/v1/live`). */
     liveFeed?: Partial<LiveFeedLimits>;
+    /** Recordings and streams (retry backoff, finish timeout, work directory). */
+    outputs?: Partial<OutputSupervisorOptions>;
   } = {},
 ): Promise<TestServer> {
   const { store, cleanup } = await createTestStore();
@@ -152,6 +155,7 @@ export async function startTestServer(
     ...(options.realtime ? { realtime: options.realtime } : {}),
     ...(options.webRoot === undefined ? {} : { webRoot: options.webRoot }),
     ...(options.liveFeed ? { liveFeed: options.liveFeed } : {}),
+    ...(options.outputs ? { outputs: options.outputs } : {}),
     ...(options.media
       ? {
           mediaEngine: {

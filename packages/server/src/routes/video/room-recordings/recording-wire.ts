@@ -6,7 +6,9 @@ import type { RecordingRow } from '../../../store/store.js';
 
 /**
  * The wire form of a recording. `uri` is a link to Conclave's own media route, signed and valid
- * for `mediaTtl` seconds; null until the file is written.
+ * for `mediaTtl` seconds; null until the file is written (and for a failed recording that kept
+ * none). A failed recording (`error` in the row) is `completed` here, as the spec has no failed
+ * state: its duration and size are its file's, and its `recording.ended` event says why.
  */
 export async function toRoomRecording(
   ctx: AppContext,
@@ -27,7 +29,7 @@ export async function toRoomRecording(
   return {
     id: row.id,
     room_session_id: row.room_session_id,
-    status: row.status as RoomRecording['status'],
+    status: (row.status === 'error' ? 'completed' : row.status) as RoomRecording['status'],
     started_at: formatMillis(row.started_at),
     finished_at: row.finished_at === null ? null : formatMillis(row.finished_at),
     duration:

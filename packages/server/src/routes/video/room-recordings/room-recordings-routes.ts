@@ -97,6 +97,8 @@ export async function roomRecordingsRoutes(app: FastifyInstance, ctx: AppContext
       const id = requireUuid(request.params.id);
       const row = await store.deleteRecording(request.projectId, id);
       if (!row) throw new HttpError(404);
+      // One in progress stops, and its file is thrown away once finished.
+      ctx.outputs.recordingDeleted(id);
       if (row.storage_key !== null) await ctx.media.delete(row.storage_key);
       return reply.code(204).send();
     },

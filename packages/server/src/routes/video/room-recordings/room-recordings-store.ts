@@ -15,16 +15,35 @@ export interface NewRecording {
   roomSessionId: string;
   /** Unix ms. */
   startedAt: number;
+  /** The member who started it (null: the session's `record_on_start`). */
+  by?: string | null | undefined;
 }
 
+/** Stored statuses: the wire's, plus `error` (shown as `completed`; the reason is in the
+ *  `recording.ended` event). */
+export type RecordingStatus = 'recording' | 'paused' | 'processing' | 'completed' | 'error';
+
+/** Statuses of a recording not finished yet. */
+export const UNFINISHED_RECORDING: readonly RecordingStatus[] = [
+  'recording',
+  'paused',
+  'processing',
+];
+
 export interface FinishedRecording {
+  /** Default `completed`. */
+  status?: 'completed' | 'error' | undefined;
+  /** Why it failed (with `error`). */
+  reason?: string | undefined;
+  /** Unix ms: the file's first moment (the finish less its duration); default: as started. */
+  startedAt?: number | undefined;
   /** Unix ms. */
   finishedAt: number;
   sizeInBytes: number;
   /** The file's MIME type. */
   format: string;
-  /** Where MediaStorage keeps the file. */
-  storageKey: string;
+  /** Where MediaStorage keeps the file (null: nothing usable was kept). */
+  storageKey: string | null;
 }
 
 export type RecordingRow = Selectable<RoomRecordingsTable>;
@@ -32,8 +51,24 @@ export type RecordingRow = Selectable<RoomRecordingsTable>;
 export interface RoomRecordingsStore {
   /** A recording starts (status `recording`, a `recording.started` event); false: no session. */
   startRecording(input: NewRecording): Promise<boolean>;
-  /** The file is written (through MediaStorage): status `completed`, a `recording.ended` event. */
+  /**
+   * The recording is over: status `completed` or `error`, its file's times, size and key, and a
+   * `recording.ended` event (`status`, `reason`, `duration`, `size_in_bytes`, `format`). False
+   * when it is gone or already finished.
+   */
   finishRecording(projectId: string, id: string, done: FinishedRecording): Promise<boolean>;
+  /** Stopped, its file being finished: `recording` (or `paused`) → `processing`. */
+  setRecordingStatus(
+    projectId: string,
+    id: string,
+    status: 'processing',
+    at: number,
+  ): Promise<boolean>;
+  /**
+   * Recordings not finished whose session has ended and was hosted by `nodeId` (`own`), or whose
+   * host's lease ran out before `now`: a process that is gone left them. At most 1000.
+   */
+  strandedRecordings(nodeId: string, now: number, own: boolean): Promise<RecordingRow[]>;
   getRecording(projectId: string, id: string): Promise<RecordingRow | undefined>;
   /** A project's recordings, or one session's. */
   listRecordings(
@@ -83,7 +118,7 @@ export function roomRecordingsStore(ctx: StoreContext): RoomRecordingsStore {
             roomRecordingId: input.id,
             level: 'info',
             name: 'recording.started',
-            payload: {},
+            payload: { by: input.by ?? null },
             createdAt: input.startedAt,
           },
           roomId,
@@ -97,7 +132,8 @@ export function roomRecordingsStore(ctx: StoreContext): RoomRecordingsStore {
         const recording = await trx
           .updateTable('room_recordings')
           .set({
-            status: 'completed',
+            status: done.status ?? 'completed',
+            ...(done.startedAt === undefined ? {} : { started_at: done.startedAt }),
             finished_at: done.finishedAt,
             size_in_bytes: done.sizeInBytes,
             format: done.format,
@@ -106,8 +142,8 @@ export function roomRecordingsStore(ctx: StoreContext): RoomRecordingsStore {
           })
           .where('project_id', '=', projectId)
           .where('id', '=', id)
-          .where('status', '!=', 'completed')
-          .returning(['room_session_id'])
+          .where('status', 'in', UNFINISHED_RECORDING)
+          .returning(['room_session_id', 'started_at'])
           .executeTakeFirst();
         if (!recording) return false;
         const sessionId = recording.room_session_id;
@@ -118,15 +154,53 @@ export function roomRecordingsStore(ctx: StoreContext): RoomRecordingsStore {
             projectId,
             roomSessionId: sessionId,
             roomRecordingId: id,
-            level: 'info',
+            level: done.status === 'error' ? 'error' : 'info',
             name: 'recording.ended',
-            payload: { size_in_bytes: done.sizeInBytes, format: done.format },
+            payload: {
+              status: done.status ?? 'completed',
+              ...(done.reason === undefined ? {} : { reason: done.reason }),
+              duration: Math.max(
+                0,
+                Math.round((done.finishedAt - Number(recording.started_at)) / 1000),
+              ),
+              size_in_bytes: done.sizeInBytes,
+              format: done.format,
+            },
             createdAt: done.finishedAt,
           },
           (await eventRoomIdOf(trx, projectId, sessionId)) ?? sessionId,
         );
         return true;
       });
+    },
+
+    async setRecordingStatus(projectId, id, status, at) {
+      const result = await ctx.run(() =>
+        ctx.db
+          .updateTable('room_recordings')
+          .set({ status, updated_at: at })
+          .where('project_id', '=', projectId)
+          .where('id', '=', id)
+          .where('status', 'in', ['recording', 'paused'])
+          .executeTakeFirst(),
+      );
+      return Number(result.numUpdatedRows) > 0;
+    },
+
+    strandedRecordings(nodeId, now, own) {
+      return ctx.run(() =>
+        ctx.db
+          .selectFrom('room_recordings as r')
+          .innerJoin('room_sessions as s', (join) =>
+            join.onRef('s.id', '=', 'r.room_session_id').onRef('s.project_id', '=', 'r.project_id'),
+          )
+          .selectAll('r')
+          .where('r.status', 'in', UNFINISHED_RECORDING)
+          .where('s.status', '!=', 'in-progress')
+          .where((eb) => (own ? eb('s.node_id', '=', nodeId) : eb('s.lease_until', '<', now)))
+          .limit(1000)
+          .execute(),
+      );
     },
 
     getRecording(projectId, id) {

@@ -23,8 +23,9 @@ import { StreamLimitError, type StreamOwner } from '../../../store/store.js';
 const tags = ['Streams'];
 
 const NOT_SENT =
-  'Conclave stores the stream configuration and does not send media yet: `stream_type` is the ' +
-  'URL scheme and `width`, `height` and `fps` are null.';
+  "Conclave pushes the stream (H.264 + AAC) while its room's or conference's session is live, " +
+  'retrying a failing destination with backoff: `width`, `height` and `fps` describe it while it ' +
+  'runs and are null otherwise. `stream_type` is the URL scheme.';
 
 /**
  * The stream's address and type (its scheme, lower case). The schema has checked the scheme; an
@@ -136,6 +137,8 @@ export async function streamsRoutes(app: FastifyInstance, ctx: AppContext): Prom
             MAX_STREAMS_PER_ROOM,
           );
           if (!stream) throw new HttpError(404);
+          // Pushed at once when the session is live.
+          ctx.outputs.streamAdded(request.projectId, id, { id: stream.id, url });
           return reply.code(owner.created).send(stream);
         } catch (error) {
           if (!(error instanceof StreamLimitError)) throw error;
@@ -189,6 +192,7 @@ export async function streamsRoutes(app: FastifyInstance, ctx: AppContext): Prom
       const change = readUrl(request.body.url);
       const stream = await store.updateStream(request.projectId, id, change, ctx.now());
       if (!stream) throw new HttpError(404);
+      ctx.outputs.streamChanged(request.projectId, { id, url: change.url });
       return stream;
     },
   );
@@ -210,6 +214,7 @@ export async function streamsRoutes(app: FastifyInstance, ctx: AppContext): Prom
     async (request, reply) => {
       const id = requireUuid(request.params.id);
       if (!(await store.deleteStream(request.projectId, id))) throw new HttpError(404);
+      ctx.outputs.streamRemoved(request.projectId, id);
       return reply.code(204).send();
     },
   );

@@ -49,6 +49,15 @@ export interface StreamsStore {
     updatedAt: number,
   ): Promise<Stream | undefined>;
   deleteStream(projectId: string, id: string): Promise<boolean>;
+  /**
+   * What a running stream sends (`width`, `height`, `fps`), or null when it is not running. Its
+   * `updated_at` stays: it dates the configuration.
+   */
+  setStreamRunning(
+    projectId: string,
+    id: string,
+    running: { width: number; height: number; fps: number } | null,
+  ): Promise<void>;
 }
 
 export function rowToStream(row: Selectable<StreamsTable>): Stream {
@@ -136,6 +145,21 @@ export function streamsStore(ctx: StoreContext): StreamsStore {
 
     deleteStream(projectId, id) {
       return deleteInProject(ctx, 'streams', projectId, id);
+    },
+
+    async setStreamRunning(projectId, id, running) {
+      await ctx.run(() =>
+        ctx.db
+          .updateTable('streams')
+          .set({
+            width: running?.width ?? null,
+            height: running?.height ?? null,
+            fps: running?.fps ?? null,
+          })
+          .where('project_id', '=', projectId)
+          .where('id', '=', id)
+          .execute(),
+      );
     },
   };
 }
