@@ -46,15 +46,18 @@ export async function bootstrap(
   if ((await store.countProjects()) > 0) return {};
   const projectId = newId();
   const apiToken = newApiToken();
-  await store.createProject({ id: projectId, name: 'Default project', createdAt: now });
-  await store.createApiToken({
-    id: newId(),
-    projectId,
-    name: 'first start',
-    prefix: tokenPrefix(apiToken),
-    tokenHash: hashSecret(apiToken),
-    scopes: ['video'],
-    createdAt: now,
-  });
-  return { created: { projectId, apiToken } };
+  // Processes starting together on an empty database: one of them creates the project.
+  const created = await store.createFirstProject(
+    { id: projectId, name: 'Default project', createdAt: now },
+    {
+      id: newId(),
+      projectId,
+      name: 'first start',
+      prefix: tokenPrefix(apiToken),
+      tokenHash: hashSecret(apiToken),
+      scopes: ['video'],
+      createdAt: now,
+    },
+  );
+  return created ? { created: { projectId, apiToken } } : {};
 }

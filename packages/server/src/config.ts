@@ -15,6 +15,8 @@ export interface Config {
   /** Most simultaneous connections the HTTP server accepts. */
   maxConnections: number;
   sqliteSynchronous: 'NORMAL' | 'FULL';
+  /** PostgreSQL pool settings (`CONCLAVE_PG_*`), for a `postgres://` `databaseUrl`. */
+  postgres: PostgresPoolSettings;
   /** Directory of recording files (`CONCLAVE_MEDIA_DIR`, default `./data/media`). */
   mediaDir: string;
   /** Live sessions and the realtime endpoint (docs/realtime-protocol.md). */
@@ -23,6 +25,31 @@ export interface Config {
   media: MediaConfig;
   /** HTTPS (and wss) on `port` when `CONCLAVE_TLS_CERT` and `CONCLAVE_TLS_KEY` are set. */
   tls: TlsConfig | undefined;
+}
+
+/** Each undefined when not set: the store's default applies (docs: PostgreSQL and several processes). */
+export interface PostgresPoolSettings {
+  /** `CONCLAVE_PG_POOL_SIZE`: most connections this process opens (default 10). */
+  max: number | undefined;
+  /** `CONCLAVE_PG_STATEMENT_TIMEOUT_MS`: longest a statement may run (default 10 000). */
+  statementTimeoutMs: number | undefined;
+  /** `CONCLAVE_PG_CONNECT_TIMEOUT_MS`: longest wait for a connection (default 5 000). */
+  connectTimeoutMs: number | undefined;
+}
+
+/** Reads `CONCLAVE_PG_*`. */
+export function parsePostgresPoolSettings(
+  env: NodeJS.ProcessEnv = process.env,
+): PostgresPoolSettings {
+  const optional = (name: string, min: number) => {
+    const value = env[name];
+    return value === undefined || value === '' ? undefined : integer(name, value, 0, min);
+  };
+  return {
+    max: optional('CONCLAVE_PG_POOL_SIZE', 1),
+    statementTimeoutMs: optional('CONCLAVE_PG_STATEMENT_TIMEOUT_MS', 100),
+    connectTimeoutMs: optional('CONCLAVE_PG_CONNECT_TIMEOUT_MS', 100),
+  };
 }
 
 /** Paths of PEM files, read at start and again on SIGHUP (a renewed certificate). */
@@ -112,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: integer('CONCLAVE_RATE_LIMIT', env.CONCLAVE_RATE_LIMIT, 60000),
     maxConnections: integer('CONCLAVE_MAX_CONNECTIONS', env.CONCLAVE_MAX_CONNECTIONS, 10000, 1),
     sqliteSynchronous: synchronous,
+    postgres: parsePostgresPoolSettings(env),
     mediaDir: defaultMediaDir(env),
     media: parseMediaConfig(env, host),
     tls,

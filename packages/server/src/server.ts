@@ -49,6 +49,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     sqliteSynchronous: config.sqliteSynchronous,
+    postgres: config.postgres,
   });
   const boot = await bootstrap(store, config);
   const app = await buildApp({

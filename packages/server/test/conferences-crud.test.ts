@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { randomUUID } from 'node:crypto';
+import { NameTakenError, type ConferenceFields } from '../src/store/store.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
 let server: TestServer;
@@ -9,6 +11,33 @@ before(async () => {
 after(async () => {
   await server.close();
 });
+
+const conferenceFields: ConferenceFields = {
+  display_name: 'together',
+  description: null,
+  join_from: null,
+  join_until: null,
+  quality: '720p',
+  layout: 'grid-responsive',
+  size: 'medium',
+  record_on_start: false,
+  tone_on_entry_and_exit: true,
+  user_join_video_off: false,
+  room_join_video_off: false,
+  enable_chat: true,
+  enable_room_previews: false,
+  dark_primary: null,
+  dark_background: null,
+  dark_foreground: null,
+  dark_success: null,
+  dark_negative: null,
+  light_primary: null,
+  light_background: null,
+  light_foreground: null,
+  light_success: null,
+  light_negative: null,
+  meta: null,
+};
 
 const create = (body: unknown) => server.api('/api/video/conferences', { method: 'POST', body });
 
@@ -328,6 +357,36 @@ describe('GET /api/video/conferences/{id}', () => {
   });
 });
 
+describe('creates arriving together', () => {
+  it('are committed together, and a taken name fails alone', async () => {
+    const taken = `taken-${Date.now()}`;
+    assert.equal((await create({ display_name: 'first', name: taken })).status, 200);
+    // Store calls made in one tick: on SQLite they share one transaction (group commit).
+    const { store, project } = server;
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) =>
+        store.createConference(project.id, {
+          ...conferenceFields,
+          id: randomUUID(),
+          name: i === 3 ? taken : `together-${Date.now()}-${i}`,
+          createdAt: Date.now(),
+          tokens: [{ id: randomUUID(), name: 'Guest', token: randomUUID(), scopes: [] }],
+        }),
+      ),
+    );
+    assert.deepEqual(
+      results.map((r) => r.status),
+      results.map((_, i) => (i === 3 ? 'rejected' : 'fulfilled')),
+    );
+    assert.ok((results[3] as PromiseRejectedResult).reason instanceof NameTakenError);
+    for (const r of results) {
+      if (r.status !== 'fulfilled') continue;
+      const read = await server.api(`/api/video/conferences/${r.value.wire.id}`);
+      assert.deepEqual(read.body, r.value.wire);
+    }
+  });
+});
+
 describe('PUT /api/video/conferences/{id}', () => {
   it('requires display_name and keeps fields left out', async () => {
     const c = (
@@ -365,6 +424,39 @@ describe('PUT /api/video/conferences/{id}', () => {
     assert.equal(u.dark_primary, '#111111');
     assert.equal(u.created_at, c.created_at);
     assert.deepEqual((await server.api(`/api/video/conferences/${c.id}`)).body, u);
+  });
+
+  it("applies concurrent updates one after the other: none loses another one's field", async () => {
+    const c = (await create({ display_name: 'race' })).body;
+    // Each request changes a field of its own. Read-then-write would let a later write put back
+    // the values it read before an earlier one landed.
+    const changes: Record<string, unknown>[] = [
+      { description: 'set' },
+      { quality: '1080p' },
+      { layout: 'highlight-1-responsive' },
+      { size: 'large' },
+      { record_on_start: true },
+      { enable_chat: false },
+      { dark_primary: '#123456' },
+      { light_primary: '#654321' },
+      { meta: { set: true } },
+      { join_from: '2031-01-01T00:00:00Z' },
+    ];
+    const responses = await Promise.all(
+      changes.map((change) =>
+        server.api(`/api/video/conferences/${c.id}`, {
+          method: 'PUT',
+          body: { display_name: 'race', ...change },
+        }),
+      ),
+    );
+    for (const res of responses) assert.equal(res.status, 200, JSON.stringify(res.body));
+    const stored = (await server.api(`/api/video/conferences/${c.id}`)).body;
+    for (const change of changes) {
+      for (const [field, value] of Object.entries(change)) {
+        assert.deepEqual(stored[field], value, field);
+      }
+    }
   });
 
   it('checks the join window against the stored value and changes nothing on error', async () => {

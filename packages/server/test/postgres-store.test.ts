@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CompiledQuery, sql } from 'kysely';
 import { buildApp } from '../src/app.js';
+import { parsePostgresPoolSettings } from '../src/config.js';
 import { openStore } from '../src/store/open-store.js';
 import {
   createPostgresStore,
   isPostgresUnavailable,
-  postgresOptionsFromEnv,
 } from '../src/store/postgres/postgres-store.js';
 import { parsePostgresUrl } from '../src/store/postgres/postgres-url.js';
 import type { KyselyStore } from '../src/store/kysely-store.js';
@@ -42,19 +42,19 @@ describe('PostgreSQL connection settings', () => {
 
   it('takes the pool size and timeouts from CONCLAVE_PG_*', () => {
     assert.deepEqual(
-      postgresOptionsFromEnv({
+      parsePostgresPoolSettings({
         CONCLAVE_PG_POOL_SIZE: '25',
         CONCLAVE_PG_STATEMENT_TIMEOUT_MS: '2000',
         CONCLAVE_PG_CONNECT_TIMEOUT_MS: '1500',
       }),
       { max: 25, statementTimeoutMs: 2000, connectTimeoutMs: 1500 },
     );
-    assert.deepEqual(postgresOptionsFromEnv({}), {
+    assert.deepEqual(parsePostgresPoolSettings({}), {
       max: undefined,
       statementTimeoutMs: undefined,
       connectTimeoutMs: undefined,
     });
-    assert.throws(() => postgresOptionsFromEnv({ CONCLAVE_PG_POOL_SIZE: '0' }), /≥ 1/);
+    assert.throws(() => parsePostgresPoolSettings({ CONCLAVE_PG_POOL_SIZE: '0' }), /≥ 1/);
   });
 
   it('tells "the database is not there" from "this statement is wrong"', () => {

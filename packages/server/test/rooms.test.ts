@@ -421,6 +421,32 @@ describe('rooms and conferences', () => {
 });
 
 describe('PUT /api/video/rooms/{id}', () => {
+  it("applies concurrent updates one after the other: none loses another one's field", async () => {
+    const room = await createRoom({});
+    const changes: Record<string, unknown>[] = [
+      { display_name: 'set' },
+      { description: 'set' },
+      { max_members: 7 },
+      { quality: '1080p' },
+      { layout: 'highlight-1-responsive' },
+      { record_on_start: true },
+      { prioritize_handraise: true },
+      { remove_after_seconds_elapsed: 60 },
+      { meta: { set: true } },
+      { join_from: '2031-01-01T00:00:00Z' },
+    ];
+    const responses = await Promise.all(
+      changes.map((body) => server.api(`/api/video/rooms/${room.id}`, { method: 'PUT', body })),
+    );
+    for (const res of responses) assert.equal(res.status, 200, JSON.stringify(res.body));
+    const stored = (await server.api(`/api/video/rooms/${room.id}`)).body;
+    for (const change of changes) {
+      for (const [field, value] of Object.entries(change)) {
+        assert.deepEqual(stored[field], value, field);
+      }
+    }
+  });
+
   it('changes the fields given and keeps the others; name never changes', async () => {
     const room = await createRoom({
       display_name: 'Before',

@@ -61,7 +61,7 @@ describe(`moving data SQLite → ${testEngine() === 'postgres' ? 'PostgreSQL' : 
         { id: randomUUID(), name: 'Guest', token: 'vpt_' + 'b'.repeat(32), scopes: ['y'] },
       ],
     });
-    await source.updateConference(projectB, made.wire.id, seedFields(5), t0 + 6);
+    await source.updateConference(projectB, made.wire.id, () => seedFields(5), t0 + 6);
     const sessionId = randomUUID();
     sessionOfB = sessionId;
     await source.startRoomSession({

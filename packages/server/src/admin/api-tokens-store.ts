@@ -42,18 +42,22 @@ export function rowToApiToken(row: Selectable<ApiTokensTable>): ApiToken {
   };
 }
 
+export function apiTokenRow(input: NewApiToken) {
+  return {
+    id: input.id,
+    project_id: input.projectId,
+    name: input.name,
+    prefix: input.prefix,
+    token_hash: input.tokenHash,
+    scopes: JSON.stringify(input.scopes),
+    created_at: input.createdAt,
+  };
+}
+
 export function apiTokensStore(ctx: StoreContext): ApiTokensStore {
   return {
     createApiToken(input) {
-      const row = {
-        id: input.id,
-        project_id: input.projectId,
-        name: input.name,
-        prefix: input.prefix,
-        token_hash: input.tokenHash,
-        scopes: JSON.stringify(input.scopes),
-        created_at: input.createdAt,
-      };
+      const row = apiTokenRow(input);
       return ctx.insertOrFindWinner(
         () => ctx.db.insertInto('api_tokens').values(row).execute(),
         rowToApiToken(row),

@@ -4,6 +4,7 @@ import { formatMillis } from '../lib/time.js';
 import type { ProjectsTable } from '../store/database.js';
 import { keysetPage, mapPage, type Keyed } from '../store/kysely/keyset-page.js';
 import type { StoreContext } from '../store/kysely/store-context.js';
+import { apiTokenRow, type NewApiToken } from './api-tokens-store.js';
 import type { Page, PageRequest } from '../store/store.js';
 
 export interface ProjectsStore {
@@ -14,11 +15,22 @@ export interface ProjectsStore {
   /** Deletes the project and every row it owns. */
   deleteProject(id: string): Promise<boolean>;
   countProjects(): Promise<number>;
+  /**
+   * On a database without projects, creates `project` with its first API token and returns true;
+   * false when a project exists. Processes starting together on an empty database agree on one.
+   */
+  createFirstProject(
+    project: { id: string; name: string; createdAt: number },
+    token: NewApiToken,
+  ): Promise<boolean>;
 }
 
 export function rowToProject(row: Selectable<ProjectsTable>): Project {
   return { id: row.id, name: row.name, created_at: formatMillis(row.created_at) };
 }
+
+/** The advisory lock key (PostgreSQL) under which the first project is created. */
+const FIRST_PROJECT_LOCK = 0x636f6e63; // "conc"
 
 /** Every table with rows of a project, children before their parents. */
 const OWNED_BY_PROJECT = [
@@ -76,6 +88,19 @@ export function projectsStore(ctx: StoreContext): ProjectsStore {
           .executeTakeFirstOrThrow(),
       );
       return Number(row.n);
+    },
+
+    createFirstProject(project, token) {
+      return ctx.lockedTransaction(FIRST_PROJECT_LOCK, async (db) => {
+        const existing = await db.selectFrom('projects').select('id').limit(1).executeTakeFirst();
+        if (existing) return false;
+        await db
+          .insertInto('projects')
+          .values({ id: project.id, name: project.name, created_at: project.createdAt })
+          .execute();
+        await db.insertInto('api_tokens').values(apiTokenRow(token)).execute();
+        return true;
+      });
     },
 
     deleteProject(id) {

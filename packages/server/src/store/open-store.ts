@@ -1,3 +1,4 @@
+import type { PostgresPoolSettings } from '../config.js';
 import type { Store } from './store.js';
 import { createSqliteStore, sqliteFilename } from './sqlite/sqlite-store.js';
 
@@ -5,20 +6,16 @@ export interface OpenStoreOptions {
   /** D19: a file path or `sqlite:` URL (SQLite), or `postgres://…` (PostgreSQL). */
   databaseUrl: string;
   sqliteSynchronous?: 'NORMAL' | 'FULL';
-  /** Where PostgreSQL pool settings (CONCLAVE_PG_*) are read; defaults to `process.env`. */
-  env?: NodeJS.ProcessEnv;
+  /** PostgreSQL pool settings (config.ts reads them); the store's defaults where undefined. */
+  postgres?: Partial<PostgresPoolSettings>;
 }
 
 /** Opens the store named by a database URL and applies pending migrations. */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const url = options.databaseUrl;
   if (/^postgres(ql)?:\/\//.test(url)) {
-    const { createPostgresStore, postgresOptionsFromEnv } =
-      await import('./postgres/postgres-store.js');
-    const store = createPostgresStore({
-      connectionString: url,
-      ...postgresOptionsFromEnv(options.env ?? process.env),
-    });
+    const { createPostgresStore } = await import('./postgres/postgres-store.js');
+    const store = createPostgresStore({ connectionString: url, ...options.postgres });
     await migrateOrClose(store);
     return store;
   }

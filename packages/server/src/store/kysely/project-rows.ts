@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import type { Selectable, Updateable } from 'kysely';
 import type { Database } from '../database.js';
 import type { StoreContext } from './store-context.js';
 
@@ -38,4 +38,37 @@ export async function deleteInProject(
       .executeTakeFirst(),
   );
   return result.numDeletedRows > 0n;
+}
+
+/**
+ * Read-modify-write of the project's row `id` of `table` in one transaction. The row is claimed
+ * before it is read — the first statement is a no-op write, which takes the row's lock on
+ * PostgreSQL and the database's write lock on SQLite — so concurrent changes of one row apply one
+ * after the other and none is lost. `change` may throw (a validation error): nothing is written.
+ */
+export function updateInProject<T extends 'conferences' | 'rooms'>(
+  ctx: StoreContext,
+  table: T,
+  projectId: string,
+  id: string,
+  change: (current: Selectable<Database[T]>) => Updateable<Database[T]>,
+): Promise<Selectable<Database[T]> | undefined> {
+  return ctx.transaction(async (trx) => {
+    const current = await trx
+      .updateTable(table as 'rooms')
+      .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+      .where('project_id', '=', projectId)
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    if (!current) return undefined;
+    const updated = await trx
+      .updateTable(table as 'rooms')
+      .set(change(current as Selectable<Database[T]>) as Updateable<Database['rooms']>)
+      .where('project_id', '=', projectId)
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return updated as Selectable<Database[T]>;
+  });
 }

@@ -1,7 +1,8 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../database.js';
 import type { Engine } from '../migrations/index.js';
 import { StoreUnavailableError, type TableName } from '../store.js';
+import { GroupCommit } from './group-commit.js';
 
 /** What differs between the engines beyond SQL text: error classification and lifecycle. */
 export interface EngineHooks {
@@ -28,6 +29,7 @@ export type Trx = Transaction<Database>;
 /** What every resource's queries are given: the database, the engine's hooks, error mapping. */
 export class StoreContext {
   readonly engine: Engine;
+  readonly #group = new GroupCommit(this);
 
   constructor(
     readonly db: Kysely<Database>,
@@ -49,6 +51,41 @@ export class StoreContext {
   /** `fn` in one transaction, with connection failures mapped as by `run`. */
   transaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
     return this.run(() => this.db.transaction().execute(fn));
+  }
+
+  /**
+   * A write transaction. On SQLite, writes that arrive together commit together (group commit:
+   * group-commit.ts); PostgreSQL runs each on a connection of its own.
+   */
+  write<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
+    return this.engine === 'sqlite' ? this.#group.run(fn) : this.transaction(fn);
+  }
+
+  /**
+   * A transaction that runs alone, across processes too: it takes SQLite's write lock at its start
+   * (BEGIN IMMEDIATE, waiting for it as for any write), or PostgreSQL's transaction-scoped
+   * advisory lock `key`. For check-then-write work a unique index cannot guard.
+   */
+  lockedTransaction<T>(key: number, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    if (this.engine === 'postgres') {
+      return this.transaction(async (trx) => {
+        await sql`select pg_advisory_xact_lock(${key})`.execute(trx);
+        return fn(trx);
+      });
+    }
+    return this.run(() =>
+      this.db.connection().execute(async (db) => {
+        await sql`begin immediate`.execute(db);
+        try {
+          const result = await fn(db);
+          await sql`commit`.execute(db);
+          return result;
+        } catch (error) {
+          await sql`rollback`.execute(db);
+          throw error;
+        }
+      }),
+    );
   }
 
   isUniqueViolation(error: unknown): boolean {

@@ -9,34 +9,16 @@ export interface PostgresOptions {
   connectionString: string;
   /** Schema holding Conclave's tables, created at migration when missing; overrides the URL's. */
   schema?: string | undefined;
-  /** Most connections this process opens (CONCLAVE_PG_POOL_SIZE); default 10. */
+  /** Most connections this process opens; default 10. */
   max?: number | undefined;
   /**
-   * Longest a statement may run, in ms (CONCLAVE_PG_STATEMENT_TIMEOUT_MS); default 10 000. The
+   * Longest a statement may run, in ms; default 10 000. The
    * server cancels it; a server that stops answering is given one more second before the client
    * gives up on the connection.
    */
   statementTimeoutMs?: number | undefined;
   /** Longest wait for a connection, new or from the pool, in ms; default 5 000. */
   connectTimeoutMs?: number | undefined;
-}
-
-/** Reads the pool settings from the environment (CONCLAVE_PG_*), for `openStore`. */
-export function postgresOptionsFromEnv(
-  env: NodeJS.ProcessEnv,
-): Pick<PostgresOptions, 'max' | 'statementTimeoutMs' | 'connectTimeoutMs'> {
-  const int = (name: string, min: number): number | undefined => {
-    const value = env[name];
-    if (value === undefined || value === '') return undefined;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}`);
-    return n;
-  };
-  return {
-    max: int('CONCLAVE_PG_POOL_SIZE', 1),
-    statementTimeoutMs: int('CONCLAVE_PG_STATEMENT_TIMEOUT_MS', 100),
-    connectTimeoutMs: int('CONCLAVE_PG_CONNECT_TIMEOUT_MS', 100),
-  };
 }
 
 // Errors meaning "the database is not there right now" rather than "this statement is wrong".

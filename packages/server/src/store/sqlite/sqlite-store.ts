@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import type { Database } from '../database.js';
 import { createKyselyStore, type KyselyStore } from '../kysely-store.js';
 
@@ -119,7 +119,18 @@ export function createSqliteStore(options: SqliteOptions): KyselyStore {
       (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'),
     // An embedded database has no connection to lose.
     isConnectionError: () => false,
-    withMigrationLock: async (_db, run) => run(),
+    // Processes opening one new file together: the first to take the write lock migrates, the
+    // others wait for it (busy_timeout) and then find nothing left to do.
+    withMigrationLock: async (kdb, run) => {
+      await sql`begin immediate`.execute(kdb);
+      try {
+        await run();
+        await sql`commit`.execute(kdb);
+      } catch (error) {
+        await sql`rollback`.execute(kdb);
+        throw error;
+      }
+    },
     // Closed means closed: the checkpoint thread's connection too (another process may then
     // open the file exclusively). Its thread ends once it has closed its connection.
     afterClose: () => checkpointerGone(),

@@ -166,10 +166,12 @@ export async function conferencesRoutes(app: FastifyInstance, ctx: AppContext): 
     },
     async (request) => {
       const id = requireUuid(request.params.id);
-      const current = await store.getConference(request.projectId, id);
-      if (!current) throw new HttpError(404);
-      const fields = fieldsFromUpdate(current.fields, request.body);
-      const updated = await store.updateConference(request.projectId, id, fields, ctx.now());
+      const updated = await store.updateConference(
+        request.projectId,
+        id,
+        (current) => fieldsFromUpdate(current, request.body),
+        ctx.now(),
+      );
       if (!updated) throw new HttpError(404);
       return updated.wire;
     },

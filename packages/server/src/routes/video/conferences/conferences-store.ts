@@ -1,5 +1,5 @@
 import type { ActiveSession, Conference } from '@conclave/schema';
-import { findInProject } from '../../../store/kysely/project-rows.js';
+import { findInProject, updateInProject } from '../../../store/kysely/project-rows.js';
 import type { JoinWindowFilters } from '../../../store/kysely/join-window-page.js';
 import { joinWindowPage } from '../../../store/kysely/join-window-page.js';
 import { mapPage } from '../../../store/kysely/keyset-page.js';
@@ -10,6 +10,7 @@ import { activeSessionsOf } from '../room-sessions/room-sessions-store.js';
 import {
   conferenceFieldsToRow,
   rowToConference,
+  rowToConferenceFields,
   rowToConferenceRecord,
 } from './conference-rows.js';
 
@@ -61,10 +62,14 @@ export interface ConferencesStore {
   /** Stores the conference with its tokens; NameTakenError when the name is in use. */
   createConference(projectId: string, input: NewConference): Promise<ConferenceRecord>;
   getConference(projectId: string, id: string): Promise<ConferenceRecord | undefined>;
+  /**
+   * Applies `change` to the conference's current fields, atomically: concurrent updates of one
+   * conference apply one after the other. Undefined when there is no such conference.
+   */
   updateConference(
     projectId: string,
     id: string,
-    fields: ConferenceFields,
+    change: (current: ConferenceFields) => ConferenceFields,
     updatedAt: number,
   ): Promise<ConferenceRecord | undefined>;
   /** Also discards the video logs of its sessions, at `deletedAt` (Unix ms, default now). */
@@ -93,7 +98,7 @@ export function conferencesStore(ctx: StoreContext): ConferencesStore {
         updated_at: input.createdAt,
       };
       try {
-        await ctx.transaction(async (trx) => {
+        await ctx.write(async (trx) => {
           await trx.insertInto('conferences').values(row).execute();
           await trx
             .insertInto('conference_tokens')
@@ -123,16 +128,11 @@ export function conferencesStore(ctx: StoreContext): ConferencesStore {
       return row && rowToConferenceRecord(row);
     },
 
-    async updateConference(projectId, id, fields, updatedAt) {
-      const row = await ctx.run(() =>
-        ctx.db
-          .updateTable('conferences')
-          .set({ ...conferenceFieldsToRow(fields), updated_at: updatedAt })
-          .where('project_id', '=', projectId)
-          .where('id', '=', id)
-          .returningAll()
-          .executeTakeFirst(),
-      );
+    async updateConference(projectId, id, change, updatedAt) {
+      const row = await updateInProject(ctx, 'conferences', projectId, id, (current) => ({
+        ...conferenceFieldsToRow(change(rowToConferenceFields(current))),
+        updated_at: updatedAt,
+      }));
       return row && rowToConferenceRecord(row);
     },
 

@@ -166,10 +166,12 @@ export async function roomsRoutes(app: FastifyInstance, ctx: AppContext): Promis
     },
     async (request) => {
       const id = requireUuid(request.params.id);
-      const current = await store.getRoom(request.projectId, id);
-      if (!current) throw new HttpError(404);
-      const fields = roomFieldsFromUpdate(current.fields, request.body);
-      const updated = await store.updateRoom(request.projectId, id, fields, ctx.now());
+      const updated = await store.updateRoom(
+        request.projectId,
+        id,
+        (current) => roomFieldsFromUpdate(current, request.body),
+        ctx.now(),
+      );
       if (!updated) throw new HttpError(404);
       return updated.wire;
     },

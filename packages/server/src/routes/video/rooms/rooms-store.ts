@@ -1,12 +1,12 @@
 import type { ActiveSession, Room } from '@conclave/schema';
 import { joinWindowPage, type JoinWindowFilters } from '../../../store/kysely/join-window-page.js';
 import { mapPage } from '../../../store/kysely/keyset-page.js';
-import { findInProject } from '../../../store/kysely/project-rows.js';
+import { findInProject, updateInProject } from '../../../store/kysely/project-rows.js';
 import type { StoreContext } from '../../../store/kysely/store-context.js';
 import { NameTakenError, type Cursor, type Page, type PageRequest } from '../../../store/store.js';
 import { discardLogsOf } from '../logs/video-logs-store.js';
 import { activeSessionsOf } from '../room-sessions/room-sessions-store.js';
-import { roomFieldsToRow, rowToRoom, rowToRoomRecord } from './room-rows.js';
+import { roomFieldsToRow, rowToRoom, rowToRoomFields, rowToRoomRecord } from './room-rows.js';
 
 /** Room fields as stored (times in Unix seconds, flags as booleans, meta parsed). */
 export interface RoomFields {
@@ -50,10 +50,14 @@ export interface RoomsStore {
   createRoom(projectId: string, input: NewRoom): Promise<RoomRecord>;
   getRoom(projectId: string, id: string): Promise<RoomRecord | undefined>;
   getRoomByName(projectId: string, name: string): Promise<RoomRecord | undefined>;
+  /**
+   * Applies `change` to the room's current fields, atomically: concurrent updates of one room
+   * apply one after the other. Undefined when there is no such room.
+   */
   updateRoom(
     projectId: string,
     id: string,
-    fields: RoomFields,
+    change: (current: RoomFields) => RoomFields,
     updatedAt: number,
   ): Promise<RoomRecord | undefined>;
   /** Deletes the room and its streams, and discards its sessions' video logs at `deletedAt`. */
@@ -79,7 +83,7 @@ export function roomsStore(ctx: StoreContext): RoomsStore {
         updated_at: input.createdAt,
       };
       try {
-        await ctx.run(() => ctx.db.insertInto('rooms').values(row).execute());
+        await ctx.write((trx) => trx.insertInto('rooms').values(row).execute());
       } catch (error) {
         if (ctx.isUniqueViolation(error)) throw new NameTakenError();
         throw error;
@@ -104,16 +108,11 @@ export function roomsStore(ctx: StoreContext): RoomsStore {
       return row && rowToRoomRecord(row);
     },
 
-    async updateRoom(projectId, id, fields, updatedAt) {
-      const row = await ctx.run(() =>
-        ctx.db
-          .updateTable('rooms')
-          .set({ ...roomFieldsToRow(fields), updated_at: updatedAt })
-          .where('project_id', '=', projectId)
-          .where('id', '=', id)
-          .returningAll()
-          .executeTakeFirst(),
-      );
+    async updateRoom(projectId, id, change, updatedAt) {
+      const row = await updateInProject(ctx, 'rooms', projectId, id, (current) => ({
+        ...roomFieldsToRow(change(rowToRoomFields(current))),
+        updated_at: updatedAt,
+      }));
       return row && rowToRoomRecord(row);
     },
 
