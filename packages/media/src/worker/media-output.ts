@@ -76,6 +76,39 @@ function ntpAt(ms: number): bigint {
   return (BigInt(seconds) << 32n) | BigInt(fraction);
 }
 
+/**
+ * Puts a source's RTP timestamps on the output's clock. The mapping is set by the source's
+ * least-delayed packet so far (its capture time against our clock at arrival): a first packet
+ * that came late (a retransmitted keyframe, a burst after a stall) does not hold everything after
+ * it late. Times only move forward: when the mapping moves earlier, the next frames are placed
+ * just after the last one until they catch up.
+ */
+class ClockMapping {
+  #offset: number | undefined;
+  #lastSource = 0;
+  #lastOut: number | undefined;
+
+  /** A new segment (another source): the mapping is made again from its packets. */
+  reset(): void {
+    this.#offset = undefined;
+  }
+
+  map(sourceTimestamp: number, clockNow: number): number {
+    if (this.#offset !== undefined && sourceTimestamp === this.#lastSource) return this.#lastOut!;
+    const candidate = (clockNow - sourceTimestamp) >>> 0;
+    if (this.#offset === undefined || ((candidate - this.#offset) | 0) < 0) {
+      this.#offset = candidate;
+    }
+    let out = (sourceTimestamp + this.#offset) >>> 0;
+    if (this.#lastOut !== undefined && ((out - this.#lastOut) | 0) <= 0) {
+      out = (this.#lastOut + 1) >>> 0;
+    }
+    this.#lastSource = sourceTimestamp;
+    this.#lastOut = out;
+    return out;
+  }
+}
+
 /** One source of video packets on the output's single video stream: a camera, or black. */
 class VideoLane implements ConsumerTarget, ConsumerSender {
   readonly headerExtensions: { uri: string; id: number }[] = [];
@@ -106,7 +139,7 @@ class VideoFeed {
   pending: VideoLane | undefined;
   #sequence = Math.floor(Math.random() * 0x10000);
   #sequenceOffset = 0;
-  #timestampOffset = 0;
+  readonly #clock = new ClockMapping();
   #segmentStarted = false;
   /** The source's sequence number of the last packet sent. */
   #lastSource = 0;
@@ -154,13 +187,13 @@ class VideoFeed {
     }
     this.#lastSource = header.sequenceNumber;
     if (!this.#segmentStarted) {
-      // A new segment: numbering continues, and the timestamps follow our clock from here.
+      // A new segment: numbering continues, and the timestamps are put on our clock anew.
       this.#segmentStarted = true;
       this.#sequenceOffset = (this.#sequence - header.sequenceNumber) & 0xffff;
-      this.#timestampOffset = (this.output.videoClock(now()) - header.timestamp) >>> 0;
+      this.#clock.reset();
     }
     const sequenceNumber = (header.sequenceNumber + this.#sequenceOffset) & 0xffff;
-    const timestamp = (header.timestamp + this.#timestampOffset) >>> 0;
+    const timestamp = this.#clock.map(header.timestamp, this.output.videoClock(now()));
     this.#sequence = (sequenceNumber + 1) & 0xffff;
     this.lastTimestamp = timestamp;
     const out = new RtpPacket(
@@ -248,7 +281,7 @@ class AudioFeed implements MixSender {
   readonly ssrc = (Math.random() * 0xffffffff) >>> 0;
   readonly payloadType = AUDIO_PT;
   connected = false;
-  #timestampOffset: number | undefined;
+  readonly #clock = new ClockMapping();
   lastTimestamp = 0;
   packets = 0;
   octets = 0;
@@ -261,8 +294,7 @@ class AudioFeed implements MixSender {
   sendRtp(packet: RtpPacket): void {
     if (!this.connected) return;
     const header = packet.header;
-    this.#timestampOffset ??= (this.output.audioClock(now()) - header.timestamp) >>> 0;
-    header.timestamp = (header.timestamp + this.#timestampOffset) >>> 0;
+    header.timestamp = this.#clock.map(header.timestamp, this.output.audioClock(now()));
     header.ssrc = this.ssrc;
     this.lastTimestamp = header.timestamp;
     this.packets++;
