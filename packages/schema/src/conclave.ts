@@ -46,7 +46,8 @@ export const LiveSessionStartedEvent = Type.Object(
 );
 export type LiveSessionStartedEvent = Static<typeof LiveSessionStartedEvent>;
 
-/** Its layout changed, or it was locked or unlocked: the whole session as it is now. */
+/** Its layout changed, it was locked or unlocked, or a recording started or stopped: the whole
+ *  session as it is now. */
 export const LiveSessionUpdatedEvent = Type.Object(
   { type: Type.Literal('session.updated'), session_id: SessionId, session: LiveSession },
   { title: 'LiveSessionUpdatedEvent', additionalProperties: false },
@@ -191,11 +192,21 @@ export const UpdateLiveMemberRequest = Type.Object(
 );
 export type UpdateLiveMemberRequest = Static<typeof UpdateLiveMemberRequest>;
 
+/** `POST /conclave/v1/room_sessions/{id}/recordings/{recording_id}/stop`. */
+export const LiveRecordingParams = Type.Object({
+  id: Type.String({ description: 'Live session id (UUID)' }),
+  recording_id: Type.String({ description: 'Recording id (UUID)' }),
+});
+export type LiveRecordingParams = Static<typeof LiveRecordingParams>;
+
 /** Why a moderation request conflicts with the session's state (409). */
 export const CONFLICT_CODES = {
   not_publisher: 'An audience member does not publish, so it cannot be unmuted.',
   hosted_elsewhere:
     'The session is live on another Conclave process; send the request to that process.',
+  recording_unavailable:
+    'This server cannot record (no ffmpeg, or it carries no media); the message says why.',
+  not_recording: 'No recording of the session is in progress.',
 } as const;
 export type ConflictCode = keyof typeof CONFLICT_CODES;
 
@@ -206,7 +217,8 @@ export const ConflictBody = Type.Object(
     code: Type.Unsafe<ConflictCode>({
       type: 'string',
       enum: Object.keys(CONFLICT_CODES),
-      description: 'Why: `not_publisher` or `hosted_elsewhere`',
+      description:
+        'Why: `not_publisher`, `hosted_elsewhere`, `recording_unavailable` or `not_recording`',
     }),
     message: Type.String(),
   },

@@ -361,6 +361,8 @@ export const LiveSession = Type.Object(
      *  join and leave. */
     tone_on_entry_and_exit: Type.Boolean(),
     colors: LiveSessionColors,
+    /** Whether a recording of it is in progress now (one stopped and being finished is not). */
+    recording: Type.Boolean(),
   },
   { additionalProperties: false },
 );

@@ -22,6 +22,7 @@ const SESSION = {
   start_time: '2026-01-01T00:00:00Z',
   tone_on_entry_and_exit: true,
   colors: {} as never,
+  recording: false,
 };
 
 function member(id: string, second: number, joinAs: 'member' | 'audience' = 'member'): LiveMember {

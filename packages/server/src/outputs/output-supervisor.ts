@@ -120,6 +120,7 @@ export class OutputSupervisor {
   readonly #finishingIds = new Set<string>();
   #waiters: (() => void)[] = [];
   #pinned: (sessionId: string) => string | undefined = () => undefined;
+  #recordingsChanged: (sessionId: string) => void = () => undefined;
 
   constructor(
     private readonly store: Store,
@@ -133,6 +134,12 @@ export class OutputSupervisor {
   /** Where pins come from (the relay's moderators pin members for everyone). */
   usePins(pinned: (sessionId: string) => string | undefined): void {
     this.#pinned = pinned;
+  }
+
+  /** Told when a session's recordings in progress change (one started, stopped or ended), so
+   *  whether it is recording can be shown (the live engine's `session.updated`). */
+  onRecordingsChanged(listener: (sessionId: string) => void): void {
+    this.#recordingsChanged = listener;
   }
 
   /** Why outputs cannot run on this server now (null: they can). */
@@ -215,6 +222,7 @@ export class OutputSupervisor {
       if (event.state === 'running') return;
       this.#outputs.delete(outputId);
       output.session.recordings.delete(output.id);
+      this.#recordingsChanged(sessionId);
       this.#finishingIds.add(output.id);
       this.#track(
         this.#finishRecording(output, event).finally(() => this.#finishingIds.delete(output.id)),
@@ -343,6 +351,7 @@ export class OutputSupervisor {
     const media = this.media();
     media.startOutput(sessionId, { id, kind: 'recording', target: recording.path });
     media.showOutput(sessionId, id, state.featured);
+    this.#recordingsChanged(sessionId);
     return { id, startedAt };
   }
 
@@ -361,6 +370,7 @@ export class OutputSupervisor {
       this.#markStopping(recording, at);
       this.media().stopOutput(sessionId, recording.id);
     }
+    if (targets.length > 0) this.#recordingsChanged(sessionId);
     return targets.length > 0;
   }
 
@@ -382,6 +392,7 @@ export class OutputSupervisor {
     if (output.stoppedAt === undefined) {
       output.stoppedAt = this.now();
       this.media().stopOutput(output.session.info.id, output.id);
+      this.#recordingsChanged(output.session.info.id);
     }
   }
 

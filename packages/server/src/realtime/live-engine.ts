@@ -120,6 +120,8 @@ interface SessionState {
   announced: boolean;
   /** Members talking now (from the media engine), for the live feed's snapshot. */
   talking: Set<string>;
+  /** A recording of it is in progress (the supervisor tells; shown as `recording`). */
+  recording: boolean;
 }
 
 /** What a connection holds once joined. */
@@ -176,6 +178,16 @@ export class LiveEngine {
   /** Recordings and streams: told when sessions start, change and end. */
   useOutputs(outputs: OutputSupervisor): void {
     this.#outputs = outputs;
+    outputs.onRecordingsChanged((sessionId) => {
+      const session = this.#byId.get(sessionId);
+      if (!session || session.ended) return;
+      const recording = outputs.recordingsOf(sessionId).some((r) => !r.stopping);
+      if (recording === session.recording) return;
+      session.recording = recording;
+      if (session.announced) {
+        this.#broadcast(session, { type: 'session.updated', session: wireSession(session) });
+      }
+    });
   }
 
   get outputs(): OutputSupervisor | undefined {
@@ -517,6 +529,7 @@ export class LiveEngine {
       endReason: undefined,
       announced: false,
       talking: new Set(),
+      recording: false,
     };
     this.#sessions.set(mapKey, session);
     this.#byId.set(session.id, session);
@@ -1410,6 +1423,7 @@ function wireSession(s: SessionState): LiveSessionWire {
     start_time: iso(s.startTime),
     tone_on_entry_and_exit: s.settings.toneOnEntryAndExit,
     colors: s.settings.colors,
+    recording: s.recording,
   };
 }
 

@@ -1,14 +1,18 @@
 /**
  * Moderation of live sessions through Conclave's own API (`/conclave/v1/room_sessions/…`): end a
- * session, remove a member, mute or unmute one — what a moderator's realtime frames do, with the
- * project's API token as the authority. They act on sessions this process hosts (E43).
+ * session, remove a member, mute or unmute one, start and stop recordings — what a moderator's
+ * realtime frames do, with the project's API token as the authority. They act on sessions this
+ * process hosts (E43).
  */
 import {
   LiveMember,
   LiveMemberParams,
+  LiveRecordingParams,
   LiveSessionParams,
+  RoomRecording,
   UpdateLiveMemberRequest,
   type LiveMemberParams as MemberParamsT,
+  type LiveRecordingParams as RecordingParamsT,
   type LiveSessionParams as SessionParamsT,
   type UpdateLiveMemberRequest as UpdateBody,
 } from '@conclave/schema';
@@ -17,6 +21,8 @@ import type { AppContext } from '../../context.js';
 import { ConflictError, HttpError, problem, ValidationFailed } from '../../http/errors.js';
 import { requireUuid } from '../../http/path-id.js';
 import { errorResponses } from '../../http/responses.js';
+import { OutputRefused } from '../../outputs/output-supervisor.js';
+import { toRoomRecording } from '../video/room-recordings/recording-wire.js';
 
 const tags = ['Conclave'];
 const OWN_API = 'Conclave’s own API, not SignalWire’s.';
@@ -26,7 +32,7 @@ const HOSTED =
   'project’s) a 404.';
 
 export async function moderationRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const { live } = ctx;
+  const { live, outputs } = ctx;
 
   /**
    * The session id of the path when the session is live here; otherwise a 409 (live on another
@@ -128,6 +134,96 @@ export async function moderationRoutes(app: FastifyInstance, ctx: AppContext): P
       if (outcome === 'not_publisher') throw new ConflictError('not_publisher');
       await recorded(reply, outcome.written);
       return outcome.member;
+    },
+  );
+
+  app.post<{ Params: SessionParamsT }>(
+    '/room_sessions/:id/recordings',
+    {
+      schema: {
+        tags,
+        operationId: 'conclave_start_room_session_recording',
+        summary: 'Start recording a live session',
+        description:
+          `${OWN_API} As a moderator’s \`recording.start\`: a WebM file of the featured ` +
+          'member’s camera and everyone’s audio, until it is stopped or the session ends. ' +
+          'Answers the recording as `GET /api/video/room_recordings/{id}` shows it (`status` ' +
+          '`recording`); its `recording.started` event has `by: null`. A session may have ' +
+          'several recordings at once. A server that cannot record (no ffmpeg, or ' +
+          '`CONCLAVE_MEDIA=off`) answers 409 `recording_unavailable`, the message saying why. ' +
+          HOSTED,
+        params: LiveSessionParams,
+        response: { 201: RoomRecording, ...errorResponses(401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const id = await hostedHere(request.projectId, request.params.id);
+      let started: { id: string };
+      try {
+        started = await outputs.startRecording(request.projectId, id, null);
+      } catch (error) {
+        if (!(error instanceof OutputRefused)) throw error;
+        if (error.reason === 'unavailable') {
+          throw new ConflictError('recording_unavailable', error.message);
+        }
+        if (error.reason === 'ended') throw new HttpError(404);
+        reply.header('Retry-After', '1');
+        throw new HttpError(503);
+      }
+      const row = await ctx.store.getRecording(request.projectId, started.id);
+      if (!row) throw new HttpError(404); // deleted at once by another request
+      return reply.code(201).send(await toRoomRecording(ctx, row, undefined));
+    },
+  );
+
+  const STOPPED =
+    'Its row turns `processing` while ffmpeg finishes the file, then `completed` (`GET ' +
+    '/api/video/room_recordings/{id}`); the session goes on. ';
+
+  app.post<{ Params: SessionParamsT }>(
+    '/room_sessions/:id/recordings/stop',
+    {
+      schema: {
+        tags,
+        operationId: 'conclave_stop_room_session_recordings',
+        summary: 'Stop every recording of a live session',
+        description:
+          `${OWN_API} As a moderator’s \`recording.stop\` without \`recording_id\`: every ` +
+          `recording of the session in progress stops. ${STOPPED}None in progress: 409 ` +
+          '`not_recording`. ' +
+          HOSTED,
+        params: LiveSessionParams,
+        response: { 204: { type: 'null' }, ...errorResponses(401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const id = await hostedHere(request.projectId, request.params.id);
+      if (!outputs.stopRecording(request.projectId, id)) throw new ConflictError('not_recording');
+      return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Params: RecordingParamsT }>(
+    '/room_sessions/:id/recordings/:recording_id/stop',
+    {
+      schema: {
+        tags,
+        operationId: 'conclave_stop_room_session_recording',
+        summary: 'Stop one recording of a live session',
+        description:
+          `${OWN_API} As a moderator’s \`recording.stop\` with \`recording_id\`. ${STOPPED}` +
+          'A recording that is not in progress in this session (unknown, already stopped) is a ' +
+          '404. ' +
+          HOSTED,
+        params: LiveRecordingParams,
+        response: { 204: { type: 'null' }, ...errorResponses(401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const recordingId = requireUuid(request.params.recording_id);
+      const id = await hostedHere(request.projectId, request.params.id);
+      if (!outputs.stopRecording(request.projectId, id, recordingId)) throw new HttpError(404);
+      return reply.code(204).send();
     },
   );
 }
