@@ -408,6 +408,12 @@ export class MediaOutput {
     return (this.video.pending ?? this.video.current).consumer;
   }
 
+  /** Every camera it holds: the one shown and the one about to be. */
+  get cameras(): Consumer<VideoLane>[] {
+    const held = [this.video.current.consumer, this.video.pending?.consumer];
+    return held.filter((c): c is Consumer<VideoLane> => c !== undefined);
+  }
+
   retired(lane: VideoLane): void {
     if (lane.consumer) this.host.release(lane.consumer);
   }

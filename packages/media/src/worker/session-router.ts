@@ -204,8 +204,7 @@ export class SessionRouter {
       done: () => {
         if (this.outputs.get(spec.id) !== output) return;
         this.outputs.delete(spec.id);
-        const camera = output.camera;
-        if (camera) {
+        for (const camera of output.cameras) {
           camera.producer.consumers.delete(camera);
           camera.dispose();
         }
