@@ -38,6 +38,8 @@ async function scenario(name: string): Promise<any> {
 
 /** A tone this loud (of 8000 sent) is in the sound. */
 const PRESENT = 3000;
+/** A tone this loud is there, if broken up. */
+const AUDIBLE = 1000;
 
 describe('MediaEngine outputs: recordings', () => {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a scenario's JSON report
@@ -178,7 +180,9 @@ describe('MediaEngine outputs: streams and audio-only sessions', () => {
       Math.abs(r.received.durationMs - r.ended.durationMs) <= 1000,
       `sent ${r.ended.durationMs} ms, received ${r.received.durationMs} ms`,
     );
-    assert.ok(r.received.tones['440'] > PRESENT, `stream sound ${JSON.stringify(r.received)}`);
+    // (AAC after a resampler that fills gaps: on a loaded machine the tone is broken up more
+    // than in the copied Opus; absent, it measures near 0.)
+    assert.ok(r.received.tones['440'] > AUDIBLE, `stream sound ${JSON.stringify(r.received)}`);
     assert.ok(r.received.pictures.length > 0, 'the stream has pictures (black)');
     // The audio-only recording: black pictures and the voice.
     assert.deepEqual(r.recording.codecs, ['vp8', 'opus']);
