@@ -288,7 +288,8 @@ describe('recordings', { timeout: 180_000 }, () => {
           prioritizeHandraise: false,
           startTime: now - 60_000,
           nodeId: 'a-dead-node',
-          leaseUntil: now - 1000,
+          // Lapses once everything below is in place; then the sweep finds it.
+          leaseUntil: now + 4000,
           startedEventId: newOrderedId(),
         },
       },
@@ -306,14 +307,25 @@ describe('recordings', { timeout: 180_000 }, () => {
         }),
       );
     }
+    // A stream that process was pushing still shows it running.
+    const stream = await server.api(`/api/video/conferences/${c.id}/streams`, {
+      method: 'POST',
+      body: { url: 'rtmp://127.0.0.1:1/live/gone' },
+    });
+    await store.setStreamRunning(server.project.id, stream.body.id as string, {
+      width: 1280,
+      height: 720,
+      fps: 30,
+    });
     const workDir = join((server.media as LocalMediaStorage).root, '.recording');
     await mkdir(workDir, { recursive: true });
     await writeFile(join(workDir, `${withFile}.webm`), Buffer.alloc(4096, 1));
     // The lease ran out: the next sweep ends the session, then its recordings.
     await eventually(async () => {
-      const kept = await store.getRecording(server.project.id, without);
-      assert.equal(kept?.status, 'error');
-    }, 10_000);
+      for (const id of [without, withFile]) {
+        assert.equal((await store.getRecording(server.project.id, id))?.status, 'error');
+      }
+    }, 15_000);
     const kept = await store.getRecording(server.project.id, withFile);
     assert.equal(kept?.status, 'error');
     assert.equal(kept?.size_in_bytes, 4096);
@@ -327,6 +339,8 @@ describe('recordings', { timeout: 180_000 }, () => {
     const ended = (await recordingEvents(without)).find((e) => e.name === 'recording.ended');
     assert.equal(ended?.payload.status, 'error');
     await assert.rejects(stat(join(workDir, `${withFile}.webm`)));
+    const idle = await server.api(`/api/video/streams/${stream.body.id as string}`);
+    assert.deepEqual([idle.body.width, idle.body.height, idle.body.fps], [null, null, null]);
   });
 });
 

@@ -291,6 +291,10 @@ export class OutputSupervisor {
       else if (stored) await this.storage.delete(key);
     }
     if (swept > 0) this.log.warn({ recordings: swept }, 'recordings left unfinished marked error');
+    // Streams such a process pushed show a running state no more.
+    await this.store.clearStaleStreamStates().catch((error: unknown) => {
+      this.log.warn({ err: error }, 'streams: stale running states not cleared');
+    });
     return swept;
   }
 

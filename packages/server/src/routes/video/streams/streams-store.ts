@@ -58,6 +58,11 @@ export interface StreamsStore {
     id: string,
     running: { width: number; height: number; fps: number } | null,
   ): Promise<void>;
+  /**
+   * Streams still showing a running state although their room or conference has no session in
+   * progress (the process that pushed them was killed): back to null.
+   */
+  clearStaleStreamStates(): Promise<void>;
 }
 
 export function rowToStream(row: Selectable<StreamsTable>): Stream {
@@ -158,6 +163,32 @@ export function streamsStore(ctx: StoreContext): StreamsStore {
           })
           .where('project_id', '=', projectId)
           .where('id', '=', id)
+          .execute(),
+      );
+    },
+
+    async clearStaleStreamStates() {
+      await ctx.run(() =>
+        ctx.db
+          .updateTable('streams')
+          .set({ width: null, height: null, fps: null })
+          .where('width', 'is not', null)
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom('room_sessions as s')
+                  .select('s.id')
+                  .whereRef('s.project_id', '=', 'streams.project_id')
+                  .where('s.status', '=', 'in-progress')
+                  .where((eb) =>
+                    eb.or([
+                      eb('s.room_id', '=', eb.ref('streams.room_id')),
+                      eb('s.conference_id', '=', eb.ref('streams.room_id')),
+                    ]),
+                  ),
+              ),
+            ),
+          )
           .execute(),
       );
     },
