@@ -1,9 +1,19 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import type { Kysely } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { Migrator, sql, type Kysely } from 'kysely';
+import {
+  conferenceFieldsToRow,
+  conferenceWire,
+} from '../src/routes/video/conferences/conference-rows.js';
+import type { KyselyStore } from '../src/store/kysely-store.js';
 import { migrations, type Engine } from '../src/store/migrations/index.js';
+import { createPostgresStore } from '../src/store/postgres/postgres-store.js';
+import { parsePostgresUrl } from '../src/store/postgres/postgres-url.js';
+import { createSqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { recordingStore } from './helpers/recording-store.js';
+import { createTestDatabase } from './helpers/test-database.js';
 
 /**
  * A database migrated by an earlier release migrates further: the shipped migrations keep their
@@ -31,3 +41,79 @@ describe('migrations', () => {
     });
   }
 });
+
+describe('0006_conference_wire', () => {
+  it('gives the conferences already stored their wire JSON', async () => {
+    const database = await createTestDatabase();
+    const store =
+      database.engine === 'postgres'
+        ? createPostgresStore({ connectionString: database.url, max: 2 })
+        : createSqliteStore({ filename: database.url });
+    try {
+      // The tables of an earlier release: every migration up to 0005.
+      const schema =
+        store.engine === 'postgres' ? parsePostgresUrl(database.url).schema : undefined;
+      if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(store.db);
+      const migrator = new Migrator({
+        db: store.db,
+        provider: { getMigrations: async () => migrations(store.engine) },
+        ...(schema ? { migrationTableSchema: schema } : {}),
+      });
+      assert.equal(
+        (await migrator.migrateTo('0005_conference_tokens_by_project')).error,
+        undefined,
+      );
+      const { row } = await seedOne(store);
+      await store.migrate();
+      const read = await store.getConference(row.project_id, row.id);
+      const page = await store.listConferenceWires(row.project_id, {}, { limit: 10 });
+      assert.deepEqual(page.items, [conferenceWire(row)]);
+      assert.deepEqual(JSON.parse(page.items[0]!), read!.wire);
+    } finally {
+      await store.close();
+      await database.drop();
+    }
+  });
+});
+
+/** A conference as the code before 0006 wrote it: no `wire`. */
+async function seedOne(store: KyselyStore) {
+  const row = {
+    id: randomUUID(),
+    project_id: randomUUID(),
+    name: 'stored-before',
+    ...conferenceFieldsToRow({
+      display_name: 'Before «0006»',
+      description: 'kept',
+      join_from: 1_900_000_000,
+      join_until: null,
+      quality: '1080p',
+      layout: 'grid-responsive',
+      size: 'small',
+      record_on_start: true,
+      tone_on_entry_and_exit: false,
+      user_join_video_off: false,
+      room_join_video_off: false,
+      enable_chat: true,
+      enable_room_previews: null,
+      dark_primary: '#111111',
+      dark_background: null,
+      dark_foreground: null,
+      dark_success: null,
+      dark_negative: null,
+      light_primary: null,
+      light_background: null,
+      light_foreground: null,
+      light_success: null,
+      light_negative: null,
+      meta: { a: [1, 'two'] },
+    }),
+    created_at: 1_700_000_000_123,
+    updated_at: 1_700_000_000_456,
+  };
+  await (store.db as unknown as Kysely<{ conferences: typeof row }>)
+    .insertInto('conferences')
+    .values(row)
+    .execute();
+  return { row };
+}

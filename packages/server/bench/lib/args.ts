@@ -40,7 +40,7 @@ npm run bench -- media [flags]      (the media benchmark, Chromium through the S
   --warmup <s>           unmeasured warm-up per scenario (default: duration/5, 1..3 s)
   --rounds <k>           rounds of every scenario, engines and baselines interleaved;
                          each figure is the median round (default 3)
-  --connections <c>      autocannon connections per server (default 10)
+  --connections <c>      autocannon connections per server (default 32)
   --page-size <k>        page_size of the list scenarios (default 50)
   --depth <rows>         rows before the deep page (default min(900000, 90 % of n))
   --scenarios <list>     comma list of ${SCENARIOS.join(',')} (default all)
@@ -137,7 +137,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     duration,
     warmup: int('warmup', values.warmup, Math.min(3, Math.max(1, Math.round(duration / 5))), 0),
     rounds: int('rounds', values.rounds, 3),
-    connections: int('connections', values.connections, 10),
+    connections: int('connections', values.connections, 32),
     pageSize,
     depth,
     postgresUrl,

@@ -1,8 +1,4 @@
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
-import type { Database } from '../../src/store/database.js';
 
 export interface LoopResult {
   opsPerSec: number;
@@ -14,10 +10,11 @@ export interface LoopResult {
 }
 
 /**
- * Baseline (b): the first-page read the server does, done in a tight loop in this process, with
- * nothing around it — the SQL Kysely compiles for `listConferences` (same builder calls, same
- * dialect), run as one prepared better-sqlite3 statement on a connection with the server's
- * pragmas, the rows mapped by the server's own `rowToConference`, then `JSON.stringify`.
+ * Baseline (b): the first page read the way a store that keeps each conference's wire JSON would
+ * read it at best, in a tight loop in this process with nothing around it: one statement prepared
+ * once with better-sqlite3 (on a connection with the server's pragmas) reads the 50 rows by keyset
+ * — `id`, `created_at` and the stored wire JSON, from the same conferences table and index the
+ * server uses — and the page is `JSON.stringify`d.
  */
 export async function inProcessLoop(options: {
   file: string;
@@ -27,33 +24,21 @@ export async function inProcessLoop(options: {
   seconds: number;
   warmup: number;
 }): Promise<LoopResult> {
-  const rows = (await import(
-    pathToFileURL(
-      join(options.serverDir, 'dist', 'routes', 'video', 'conferences', 'conference-rows.js'),
-    ).href
-  )) as typeof import('../../src/routes/video/conferences/conference-rows.js');
   const database = new SQLite(options.file);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('cache_size = -65536');
   database.pragma('temp_store = MEMORY');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   try {
-    const compiled = kysely
-      .selectFrom('conferences')
-      .selectAll()
-      .where('project_id', '=', options.projectId)
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(options.pageSize + 1)
-      .compile();
-    const stmt = database.prepare(compiled.sql);
-    const params = compiled.parameters as unknown[];
+    const sql =
+      'select id, created_at, wire from conferences where project_id = ? ' +
+      'order by created_at desc, id desc limit ?';
+    const stmt = database.prepare(sql);
     const once = () => {
-      const page = stmt.all(params) as Parameters<typeof rows.rowToConference>[0][];
+      const page = stmt.all(options.projectId, options.pageSize + 1) as unknown[];
       if (page.length > options.pageSize) page.length = options.pageSize;
-      return JSON.stringify(page.map(rows.rowToConference));
+      return JSON.stringify(page);
     };
     const bytes = once().length;
     const run = (seconds: number) => {
@@ -75,8 +60,8 @@ export async function inProcessLoop(options: {
     };
     if (options.warmup > 0) run(options.warmup);
     const r = run(options.seconds);
-    return { opsPerSec: r.perSec, opsPerCpuSec: r.perCpuSec, sql: compiled.sql, bytes };
+    return { opsPerSec: r.perSec, opsPerCpuSec: r.perCpuSec, sql, bytes };
   } finally {
-    await kysely.destroy();
+    database.close();
   }
 }

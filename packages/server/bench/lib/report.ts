@@ -117,7 +117,7 @@ export function engineTable(e: EngineResult, order: ScenarioName[]): string {
   if (e.loop) {
     const rounds = e.rounds?.loop ?? [];
     rows.push([
-      `(b) in-process read + JSON.stringify (${fmtInt(e.loop.bytes)} B)`,
+      `(b) in-process stored-wire read + JSON.stringify (${fmtInt(e.loop.bytes)} B)`,
       fmtInt(e.loop.opsPerSec),
       rounds.length > 1 ? rounds.map(fmtInt).join(' / ') : '',
       fmtInt(e.loop.opsPerCpuSec),

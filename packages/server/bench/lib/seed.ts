@@ -54,9 +54,18 @@ function advance(bar: cliProgress.SingleBar, done: number, started: number): voi
   bar.update(done, { speed: Math.round(perSecond).toLocaleString('en-US') });
 }
 
+/** The server's own `conferenceWire` (from its dist): the wire JSON stored with each row. */
+async function serverWire(serverDir: string): Promise<(row: ConferenceRow) => string> {
+  const mod = (await import(
+    pathToFileURL(join(serverDir, 'dist', 'routes', 'video', 'conferences', 'conference-rows.js'))
+      .href
+  )) as typeof import('../../src/routes/video/conferences/conference-rows.js');
+  return (row) => mod.conferenceWire(row as never);
+}
+
 /** Generates the next `count` conferences, noting sample ids and filter hits. */
 function chunk(
-  input: SeedInput,
+  input: SeedInput & { wire: (row: ConferenceRow) => string },
   count: number,
   stats: { sampleIds: string[]; filterMatches: number; sampleEvery: number },
 ): ConferenceRow[] {
@@ -65,6 +74,7 @@ function chunk(
   for (let k = 0; k < count && !gen.done; k++) {
     const i = gen.index;
     const row = gen.next();
+    row.wire = input.wire(row);
     confs.push(row);
     if (i % stats.sampleEvery === 0) stats.sampleIds.push(row.id as string);
     const jf = row.join_from as number | null;
@@ -85,7 +95,7 @@ function newStats(n: number) {
 }
 
 /** The generator's columns; the seeders refuse a schema with a NOT NULL column it does not fill. */
-const GENERATED = new Set(Object.keys(new DataGenerator('x', 1, 0).next()));
+const GENERATED = new Set([...Object.keys(new DataGenerator('x', 1, 0).next()), 'wire']);
 
 /** D18: the two tokens each conference gets, as (name, scopes JSON, created_at offset). */
 const TOKEN_TEMPLATES = CONFERENCE_TOKEN_TEMPLATES.map((t, k) => ({
@@ -132,9 +142,10 @@ const SQLITE_UUID = `lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-
 export async function seedSqlite(
   file: string,
   serverDir: string,
-  input: SeedInput,
+  seedInput: SeedInput,
 ): Promise<SeedInfo> {
   await migrateWithServer(serverDir, file);
+  const input = { ...seedInput, wire: await serverWire(serverDir) };
   const started = performance.now();
   const db = new SQLite(file);
   try {
@@ -296,9 +307,10 @@ async function postgresColumns(
 export async function seedPostgres(
   url: string,
   serverDir: string,
-  input: SeedInput,
+  seedInput: SeedInput,
 ): Promise<SeedInfo> {
   await migrateWithServer(serverDir, url);
+  const input = { ...seedInput, wire: await serverWire(serverDir) };
   const started = performance.now();
   const client = new pg.Client({ connectionString: url });
   await client.connect();

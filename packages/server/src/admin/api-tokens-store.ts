@@ -1,4 +1,5 @@
 import type { ApiToken, ApiTokenScope } from '@conclave/schema';
+import type { Statement } from 'better-sqlite3';
 import type { Selectable } from 'kysely';
 import { formatMillis } from '../lib/time.js';
 import type { ApiTokensTable } from '../store/database.js';
@@ -54,7 +55,11 @@ export function apiTokenRow(input: NewApiToken) {
   };
 }
 
+type FoundToken = Pick<ApiTokensTable, 'project_id' | 'token_hash' | 'scopes'>;
+
 export function apiTokensStore(ctx: StoreContext): ApiTokensStore {
+  const sqlite = ctx.hooks.sqlite;
+  let findStatement: Statement | undefined;
   return {
     createApiToken(input) {
       const row = apiTokenRow(input);
@@ -88,14 +93,22 @@ export function apiTokensStore(ctx: StoreContext): ApiTokensStore {
     },
 
     async findApiToken(projectId, tokenHash) {
-      const row = await ctx.run(() =>
-        ctx.db
-          .selectFrom('api_tokens')
-          .select(['project_id', 'token_hash', 'scopes'])
-          .where('token_hash', '=', tokenHash)
-          .where('project_id', '=', projectId)
-          .executeTakeFirst(),
-      );
+      // Every API request asks this: on SQLite, a statement prepared once (outside another
+      // caller's transaction, as for the conference list).
+      const row =
+        sqlite && !sqlite.inTransaction
+          ? ((findStatement ??= sqlite.prepare(
+              'select project_id, token_hash, scopes from api_tokens ' +
+                'where token_hash = ? and project_id = ?',
+            )).get(tokenHash, projectId) as FoundToken | undefined)
+          : await ctx.run(() =>
+              ctx.db
+                .selectFrom('api_tokens')
+                .select(['project_id', 'token_hash', 'scopes'])
+                .where('token_hash', '=', tokenHash)
+                .where('project_id', '=', projectId)
+                .executeTakeFirst(),
+            );
       if (!row) return undefined;
       return {
         projectId: row.project_id,

@@ -65,6 +65,11 @@ export interface ConferencesTable {
   meta: string | null;
   created_at: number;
   updated_at: number;
+  /**
+   * The conference's wire JSON, as served (conference-rows.ts, `conferenceWire`), written with
+   * every change of the row: a list page is read, not rebuilt. Not exported (derived).
+   */
+  wire: string | null;
 }
 
 export interface ConferenceTokensTable {

@@ -2,6 +2,7 @@ import { sql, type Selectable } from 'kysely';
 import type { Database } from '../store/database.js';
 import type { AnySelect } from '../store/kysely/keyset-page.js';
 import type { StoreContext } from '../store/kysely/store-context.js';
+import { conferenceWire } from '../routes/video/conferences/conference-rows.js';
 import type { Cursor } from '../store/store.js';
 
 /** The tables, row for row as stored: what moves between databases (export / import). */
@@ -118,8 +119,14 @@ export function transferStore(ctx: StoreContext): TransferStore {
     async insertRows(batch, options = {}) {
       await ctx.transaction(async (trx) => {
         for (const table of TABLES_IN_WRITE_ORDER) {
-          const rows = batch[table];
+          let rows: RowBatch[TableName] = batch[table];
           if (!rows || rows.length === 0) continue;
+          if (table === 'conferences') {
+            rows = (rows as TableRow<'conferences'>[]).map((row) => ({
+              ...row,
+              wire: conferenceWire(row),
+            }));
+          }
           const perInsert = Math.max(
             1,
             Math.floor(PARAMETERS_PER_INSERT / Object.keys(rows[0]!).length),

@@ -17,17 +17,24 @@ export interface JoinWindowFilters {
  * carries the join window) and then reading only the page's rows; SQLite already skips the
  * table for rows the index rejects, so there the extra step only costs (measured).
  */
-export function joinWindowPage<T extends 'conferences' | 'rooms'>(
+export function joinWindowPage<
+  T extends 'conferences' | 'rooms',
+  Row extends Keyed = Database[T] & Keyed,
+>(
   ctx: StoreContext,
   table: T,
   projectId: string,
   filters: JoinWindowFilters,
   page: PageRequest,
-): Promise<Page<Database[T] & Keyed>> {
-  let query = ctx.db
-    .selectFrom(table as 'conferences')
-    .selectAll()
-    .where('project_id', '=', projectId);
+  /** The columns to read (the list key's among them); all by default. */
+  columns?: readonly string[],
+): Promise<Page<Row>> {
+  const select = (q: AnySelect) => (columns ? q.select(columns as never) : q.selectAll());
+  let query = select(ctx.db.selectFrom(table as 'conferences') as AnySelect).where(
+    'project_id',
+    '=',
+    projectId,
+  );
   if (filters.startsAfter !== undefined) {
     query = query.where('join_from', '>=', filters.startsAfter);
   }
@@ -38,11 +45,6 @@ export function joinWindowPage<T extends 'conferences' | 'rooms'>(
     ctx.engine === 'postgres' &&
     (filters.startsAfter !== undefined || filters.endsBefore !== undefined);
   const byIds: FetchByIds = (ids) =>
-    ctx.db
-      .selectFrom(table as 'conferences')
-      .selectAll()
-      .where('id', 'in', ids as never) as AnySelect;
-  return ctx.run(() =>
-    keysetPage<Database[T] & Keyed>(query as AnySelect, page, filtered ? byIds : undefined),
-  );
+    select(ctx.db.selectFrom(table as 'conferences') as AnySelect).where('id', 'in', ids as never);
+  return ctx.run(() => keysetPage<Row>(query, page, filtered ? byIds : undefined));
 }

@@ -1,3 +1,4 @@
+import type { Database as SqliteConnection } from 'better-sqlite3';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../database.js';
 import type { Engine } from '../migrations/index.js';
@@ -22,6 +23,8 @@ export interface EngineHooks {
   afterClose?(): Promise<void>;
   /** Brings the planner's statistics up to date after a bulk load. */
   analyze?(db: Kysely<Database>, tables: readonly TableName[]): Promise<void>;
+  /** SQLite: the connection itself, for the few hot reads run as prepared statements. */
+  sqlite?: SqliteConnection;
 }
 
 export type Trx = Transaction<Database>;

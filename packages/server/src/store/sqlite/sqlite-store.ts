@@ -131,6 +131,7 @@ export function createSqliteStore(options: SqliteOptions): KyselyStore {
         throw error;
       }
     },
+    sqlite: database,
     // Closed means closed: the checkpoint thread's connection too (another process may then
     // open the file exclusively). Its thread ends once it has closed its connection.
     afterClose: () => checkpointerGone(),

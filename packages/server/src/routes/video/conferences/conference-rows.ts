@@ -15,8 +15,10 @@ import type { ConferenceFields, ConferenceRecord } from './conferences-store.js'
 /** Conference row ↔ wire and stored fields. */
 
 export type ConferenceRow = Selectable<ConferencesTable>;
+/** The columns the wire form is made of (every one but `wire` itself). */
+export type ConferenceColumns = Omit<ConferenceRow, 'wire'>;
 
-export function rowToConference(row: ConferenceRow): Conference {
+export function rowToConference(row: ConferenceColumns): Conference {
   return {
     id: row.id,
     name: row.name,
@@ -49,7 +51,7 @@ export function rowToConference(row: ConferenceRow): Conference {
   };
 }
 
-export function rowToConferenceFields(row: ConferenceRow): ConferenceFields {
+export function rowToConferenceFields(row: ConferenceColumns): ConferenceFields {
   return {
     display_name: row.display_name,
     description: row.description,
@@ -78,12 +80,21 @@ export function rowToConferenceFields(row: ConferenceRow): ConferenceFields {
   };
 }
 
-export function rowToConferenceRecord(row: ConferenceRow): ConferenceRecord {
+export function rowToConferenceRecord(row: ConferenceColumns): ConferenceRecord {
   return {
     wire: rowToConference(row),
     fields: rowToConferenceFields(row),
     key: { createdAt: row.created_at, id: row.id },
   };
+}
+
+/**
+ * The wire JSON stored with the row: `rowToConference` in the `Conference` schema's key order,
+ * as the response serializer writes it. A change of the wire shape needs a migration that
+ * rewrites the column (as 0006 filled it).
+ */
+export function conferenceWire(row: ConferenceColumns): string {
+  return JSON.stringify(rowToConference(row));
 }
 
 export function conferenceFieldsToRow(fields: ConferenceFields) {

@@ -57,17 +57,16 @@ export async function conferencesRoutes(app: FastifyInstance, ctx: AppContext): 
         response: { 200: ListConferencesResponse, ...errorResponses(400, 401, 403, 422) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = request.query;
       const params = readPageParams(q);
       const filters = {
         startsAfter: q.starts_after === undefined ? undefined : parseDateTimeFilter(q.starts_after),
         endsBefore: q.ends_before === undefined ? undefined : parseDateTimeFilter(q.ends_before),
       };
-      const page = await store.listConferences(request.projectId, filters, params.request);
-      const data = q.include_active_session
-        ? await withActiveSessions(store, request.projectId, page.items)
-        : page.items;
+      const page = q.include_active_session
+        ? await store.listConferences(request.projectId, filters, params.request)
+        : await store.listConferenceWires(request.projectId, filters, params.request);
       const links = buildLinks(
         `${ctx.config.publicUrl}/api/video/conferences`,
         {
@@ -79,7 +78,16 @@ export async function conferencesRoutes(app: FastifyInstance, ctx: AppContext): 
         params,
         page,
       );
-      return { links, data };
+      if (!q.include_active_session) {
+        // The conferences' stored wire JSON, sent as it is: nothing to rebuild or re-serialize.
+        return reply
+          .type('application/json; charset=utf-8')
+          .send(`{"links":${JSON.stringify(links)},"data":[${page.items.join(',')}]}`);
+      }
+      return {
+        links,
+        data: await withActiveSessions(store, request.projectId, page.items as ConferenceT[]),
+      };
     },
   );
 

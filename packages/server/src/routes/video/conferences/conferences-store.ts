@@ -1,15 +1,16 @@
 import type { ActiveSession, Conference } from '@conclave/schema';
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { findInProject, updateInProject } from '../../../store/kysely/project-rows.js';
 import type { JoinWindowFilters } from '../../../store/kysely/join-window-page.js';
 import { joinWindowPage } from '../../../store/kysely/join-window-page.js';
-import { mapPage } from '../../../store/kysely/keyset-page.js';
+import { forwardPage, mapPage } from '../../../store/kysely/keyset-page.js';
 import type { StoreContext } from '../../../store/kysely/store-context.js';
 import { NameTakenError, type Cursor, type Page, type PageRequest } from '../../../store/store.js';
 import { discardLogsOf } from '../logs/video-logs-store.js';
 import { activeSessionsOf } from '../room-sessions/room-sessions-store.js';
 import {
   conferenceFieldsToRow,
-  rowToConference,
+  conferenceWire,
   rowToConferenceFields,
   rowToConferenceRecord,
 } from './conference-rows.js';
@@ -79,6 +80,12 @@ export interface ConferencesStore {
     filters: ConferenceFilters,
     page: PageRequest,
   ): Promise<Page<Conference>>;
+  /** The same page, each conference as its wire JSON text (what the list route sends). */
+  listConferenceWires(
+    projectId: string,
+    filters: ConferenceFilters,
+    page: PageRequest,
+  ): Promise<Page<string>>;
   /** The in-progress session of each given conference that has one. */
   activeConferenceSessions(
     projectId: string,
@@ -86,10 +93,77 @@ export interface ConferencesStore {
   ): Promise<Map<string, ActiveSession>>;
 }
 
+interface WireRow {
+  id: string;
+  created_at: number;
+  wire: string;
+}
+
+const WIRE_COLUMNS = ['id', 'created_at', 'wire'] as const;
+
+/**
+ * A forward page on SQLite, read by a statement prepared once per filter shape and run straight
+ * on better-sqlite3: the same SQL Kysely would build, without building it for every request.
+ */
+function sqliteForwardPage(
+  statements: Map<string, Statement>,
+  database: SqliteDatabase,
+  projectId: string,
+  filters: ConferenceFilters,
+  page: PageRequest,
+): Page<WireRow> {
+  const after = page.after;
+  const shape = [
+    filters.startsAfter !== undefined ? 'from' : '',
+    filters.endsBefore !== undefined ? 'until' : '',
+    after ? (after.inclusive ? 'at' : 'after') : '',
+  ].join();
+  let statement = statements.get(shape);
+  if (!statement) {
+    const where = ['project_id = ?'];
+    if (filters.startsAfter !== undefined) where.push('join_from >= ?');
+    if (filters.endsBefore !== undefined) where.push('join_until <= ?');
+    if (after) where.push(`(created_at, id) ${after.inclusive ? '<=' : '<'} (?, ?)`);
+    statement = database.prepare(
+      `select id, created_at, wire from conferences where ${where.join(' and ')} ` +
+        'order by created_at desc, id desc limit ?',
+    );
+    statements.set(shape, statement);
+  }
+  const parameters: unknown[] = [projectId];
+  if (filters.startsAfter !== undefined) parameters.push(filters.startsAfter);
+  if (filters.endsBefore !== undefined) parameters.push(filters.endsBefore);
+  if (after) parameters.push(after.createdAt, after.id);
+  parameters.push(page.limit + 1);
+  return forwardPage(statement.all(parameters) as WireRow[], page);
+}
+
 export function conferencesStore(ctx: StoreContext): ConferencesStore {
+  const statements = new Map<string, Statement>();
+  const sqlite = ctx.hooks.sqlite;
+  const wirePage = async (
+    projectId: string,
+    filters: ConferenceFilters,
+    page: PageRequest,
+  ): Promise<Page<string>> => {
+    // Outside another caller's transaction (it would see that one's uncommitted rows), forward
+    // pages on SQLite take the prepared statement; everything else goes through Kysely.
+    const rows =
+      sqlite && !page.before && !sqlite.inTransaction
+        ? sqliteForwardPage(statements, sqlite, projectId, filters, page)
+        : await joinWindowPage<'conferences', WireRow>(
+            ctx,
+            'conferences',
+            projectId,
+            filters,
+            page,
+            WIRE_COLUMNS,
+          );
+    return mapPage(rows, (row) => row.wire);
+  };
   return {
     async createConference(projectId, input) {
-      const row = {
+      const columns = {
         id: input.id,
         project_id: projectId,
         name: input.name,
@@ -97,6 +171,7 @@ export function conferencesStore(ctx: StoreContext): ConferencesStore {
         created_at: input.createdAt,
         updated_at: input.createdAt,
       };
+      const row = { ...columns, wire: conferenceWire(columns) };
       try {
         await ctx.write(async (trx) => {
           await trx.insertInto('conferences').values(row).execute();
@@ -129,10 +204,14 @@ export function conferencesStore(ctx: StoreContext): ConferencesStore {
     },
 
     async updateConference(projectId, id, change, updatedAt) {
-      const row = await updateInProject(ctx, 'conferences', projectId, id, (current) => ({
-        ...conferenceFieldsToRow(change(rowToConferenceFields(current))),
-        updated_at: updatedAt,
-      }));
+      const row = await updateInProject(ctx, 'conferences', projectId, id, (current) => {
+        const columns = {
+          ...current,
+          ...conferenceFieldsToRow(change(rowToConferenceFields(current))),
+          updated_at: updatedAt,
+        };
+        return { ...columns, wire: conferenceWire(columns) };
+      });
       return row && rowToConferenceRecord(row);
     },
 
@@ -161,8 +240,14 @@ export function conferencesStore(ctx: StoreContext): ConferencesStore {
     },
 
     async listConferences(projectId, filters, page) {
-      const rows = await joinWindowPage(ctx, 'conferences', projectId, filters, page);
-      return mapPage(rows, rowToConference);
+      return mapPage(
+        await wirePage(projectId, filters, page),
+        (wire) => JSON.parse(wire) as Conference,
+      );
+    },
+
+    listConferenceWires(projectId, filters, page) {
+      return wirePage(projectId, filters, page);
     },
 
     activeConferenceSessions(projectId, conferenceIds) {
