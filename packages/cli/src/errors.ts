@@ -28,6 +28,11 @@ export function describeFailure(error: unknown): string[] {
           ? String((error.body as { error: unknown }).error)
           : 'HTTP error';
       lines.push(`the server refused the request: ${error.status} ${reason}`);
+      // Conclave's own API says why a 409 happened (`{error, code, message}`).
+      const body = error.body as { code?: unknown; message?: unknown } | undefined;
+      if (typeof body?.code === 'string' && typeof body.message === 'string') {
+        lines.push(`  ${body.code}: ${body.message}`);
+      }
       if (error.status === 401) lines.push('  check the project id and token (or admin token)');
     }
     if (error.requestId) lines.push(`  request id: ${error.requestId}`);

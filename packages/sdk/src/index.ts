@@ -34,6 +34,7 @@ export {
   LIVE_FEED_EVENT_TYPES,
   LIVE_FEED_PATH,
   type LiveFeedOptions,
+  type StopRecordingParams,
   type UpdateLiveMemberParams,
 } from './resources/conclave/conclave.js';
 export { Conferences } from './resources/video/conferences.js';

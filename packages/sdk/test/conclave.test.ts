@@ -120,6 +120,61 @@ describe('client.conclave', () => {
     assert.equal(feed.all[0]!.type, 'snapshot');
   });
 
+  it('startRecording() / stopRecording(): the recording as the Video API shows it, the feed’s `recording`, typed errors', async () => {
+    const controller = new AbortController();
+    const feed = watch(client.conclave.live({ signal: controller.signal }));
+    await feed.next('snapshot');
+    const c = await conference();
+    const host = await client.video.realtime.join({ token: c.moderator, name: 'Host' });
+    const sessionId = host.session.id;
+    const started = await feed.next('session.started', (e) => e.session_id === sessionId);
+    assert.equal(started.session.recording, false);
+
+    const recording = await client.conclave.startRecording(sessionId);
+    assert.equal(recording.room_session_id, sessionId);
+    assert.equal(recording.status, 'recording');
+    assert.deepEqual(await client.video.roomRecordings.get(recording.id), recording);
+    const on = await feed.next('session.updated', (e) => e.session_id === sessionId);
+    assert.equal(on.session.recording, true);
+
+    // One by id; then nothing is in progress.
+    await client.conclave.stopRecording(sessionId, { recordingId: recording.id });
+    const off = await feed.next('session.updated', (e) => e.session_id === sessionId);
+    assert.equal(off.session.recording, false);
+    await assert.rejects(
+      client.conclave.stopRecording(sessionId, { recordingId: recording.id }),
+      NotFoundError,
+    );
+    await assert.rejects(client.conclave.stopRecording(sessionId), (error: unknown) => {
+      assert.ok(error instanceof ConflictError);
+      assert.equal(error.code, 'not_recording');
+      return true;
+    });
+    // All of them.
+    await client.conclave.startRecording(sessionId);
+    await client.conclave.startRecording(sessionId);
+    await client.conclave.stopRecording(sessionId);
+    const stopped = await feed.next(
+      'session.updated',
+      (e) => e.session_id === sessionId && !e.session.recording,
+    );
+    assert.equal(stopped.session.recording, false);
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    await assert.rejects(client.conclave.startRecording(unknown), NotFoundError);
+    await assert.rejects(client.conclave.stopRecording(unknown), NotFoundError);
+    // The row is finished (without media published, the file holds nothing).
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const row = await client.video.roomRecordings.get(recording.id);
+      if (row.status === 'completed') break;
+      assert.ok(Date.now() < deadline, `still ${row.status}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await host.leave();
+    controller.abort();
+    await feed.done;
+  });
+
   it('throws the typed errors a console acts on', async () => {
     // Bad credentials: AuthenticationError, so a page can sign out.
     const wrong = new RestClient({

@@ -53,6 +53,7 @@ import {
   type LiveFeedEvent,
   type LiveFeedSession,
   type LiveSessionEndReason,
+  type StopRecordingParams,
   type UpdateLiveMemberParams,
 } from '@conclave/sdk';
 
@@ -293,6 +294,12 @@ export async function conclaveSurface(signal: AbortSignal): Promise<void> {
   }
   const params: UpdateLiveMemberParams = { audioMuted: true };
   await conclave.updateMember('s', 'm', params);
+  const recording = await conclave.startRecording('s');
+  expectType<Equal<typeof recording, Schema.RoomRecording>>();
+  const stop: StopRecordingParams = { recordingId: recording.id };
+  expectType<Equal<Awaited<ReturnType<typeof conclave.stopRecording>>, void>>();
+  await conclave.stopRecording('s', stop);
+  await conclave.stopRecording('s');
   try {
     await conclave.endSession('s');
   } catch (error) {

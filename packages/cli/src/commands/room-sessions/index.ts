@@ -11,20 +11,22 @@ import {
 import { outputMode, printRecord, type OutputFlags } from '../../output/list-output.js';
 import { EVENT_COLUMNS, MEMBER_COLUMNS, RECORDING_COLUMNS } from './columns.js';
 import { listCommand } from './list.js';
+import { recordingCommands } from './recording.js';
 
-/** `conclave room-sessions …` — sessions of rooms and conferences, read-only. */
+/** `conclave room-sessions …` — sessions of rooms and conferences; recordings of live ones. */
 export function roomSessionsCommands(program: Command): void {
   const group = program
     .command('room-sessions')
     .description(
       'list and show sessions of rooms and conferences, their members, events and recordings ' +
-        '(read-only: the live-session engine writes them)',
+        '(the live-session engine writes them); start and stop recording a live one',
     );
   withExamples(group, [
     'conclave room-sessions list --status in-progress',
     'conclave room-sessions get 0b5c…',
     'conclave room-sessions members 0b5c… --all',
     'conclave room-sessions recordings 0b5c… --json',
+    'conclave room-sessions record 0b5c…',
   ]);
   listCommand(group);
 
@@ -88,6 +90,7 @@ export function roomSessionsCommands(program: Command): void {
     'conclave room-sessions recordings 0b5c…',
     "conclave room-sessions recordings 0b5c… --media-ttl 3600 --json | jq -r '.[].uri'",
   ]);
+  recordingCommands(group);
 }
 
 export interface MediaTtlFlags {

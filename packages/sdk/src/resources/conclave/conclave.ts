@@ -3,6 +3,7 @@ import type {
   LIVE_FEED_PATH as SchemaLiveFeedPath,
   LiveFeedEvent,
   LiveMember,
+  RoomRecording,
 } from '@conclave/schema';
 import { ApiConnectionError, ApiTimeoutError, ConclaveError } from '../../core/errors.js';
 import type { HttpClient, OpenStream } from '../../core/http-client.js';
@@ -48,6 +49,12 @@ export interface UpdateLiveMemberParams {
   audioMuted?: boolean;
   /** Mute (`true`) or unmute the member's video. */
   videoMuted?: boolean;
+}
+
+/** What `stopRecording` stops: one recording, or (without it) every one of the session's. */
+export interface StopRecordingParams {
+  /** The recording to stop; without it, every recording of the session in progress. */
+  recordingId?: string;
 }
 
 const known = new Set<string>(LIVE_FEED_EVENT_TYPES);
@@ -149,6 +156,56 @@ export class Conclave {
           ...(params.audioMuted !== undefined ? { audio_muted: params.audioMuted } : {}),
           ...(params.videoMuted !== undefined ? { video_muted: params.videoMuted } : {}),
         },
+      },
+      options,
+    );
+  }
+
+  /**
+   * Starts recording a live session (a WebM file of the featured member's camera and everyone's
+   * audio) until it is stopped or the session ends; resolves with the recording as
+   * `client.video.roomRecordings.get()` shows it (`status` `recording`). The live feed's
+   * session shows `recording: true`. A server that cannot record (no ffmpeg, or no media):
+   * `ConflictError` with `code` `recording_unavailable`, its message saying why; `NotFoundError`
+   * when the session is not live; `ConflictError` (`hosted_elsewhere`) when it is live on another
+   * Conclave process.
+   *
+   * @example
+   * ```ts
+   * const recording = await client.conclave.startRecording(sessionId);
+   * ```
+   */
+  startRecording(sessionId: string, options?: RequestOptions): Promise<RoomRecording> {
+    return this.#http.request<RoomRecording>(
+      { method: 'POST', path: `${BASE}/${encodeURIComponent(sessionId)}/recordings` },
+      options,
+    );
+  }
+
+  /**
+   * Stops a live session's recordings in progress — all of them, or the one `recordingId`
+   * names. Each turns `processing` while its file is finished, then `completed`. Nothing in
+   * progress: `ConflictError` with `code` `not_recording` (all) or `NotFoundError` (one).
+   *
+   * @example
+   * ```ts
+   * await client.conclave.stopRecording(sessionId);
+   * await client.conclave.stopRecording(sessionId, { recordingId: recording.id });
+   * ```
+   */
+  stopRecording(
+    sessionId: string,
+    params: StopRecordingParams = {},
+    options?: RequestOptions,
+  ): Promise<void> {
+    const session = `${BASE}/${encodeURIComponent(sessionId)}/recordings`;
+    return this.#http.request<void>(
+      {
+        method: 'POST',
+        path:
+          params.recordingId === undefined
+            ? `${session}/stop`
+            : `${session}/${encodeURIComponent(params.recordingId)}/stop`,
       },
       options,
     );
