@@ -152,6 +152,62 @@ describe('the console', { ...skip, timeout: 600_000 }, () => {
     await card.waitFor({ state: 'detached' });
   });
 
+  it('records a live session: Record, “● Recording” while it records, Stop recording; the file is stored', async () => {
+    const conference = await client.video.conferences.create({ display_name: 'Town hall' });
+    const tokens = (await client.video.conferences.listConferenceTokens(conference.id)).data;
+    const guest = tokens.find((t) => t.name === 'Guest')!.token;
+    const con = await open();
+    await signIn(con.page);
+    await con.page.getByRole('link', { name: 'Live', exact: true }).click();
+    await con.page.getByText(/sessions? in progress, updated as they change/).waitFor();
+    const joiner = await open(
+      joinUrl(conclave.url, guest, { name: 'Rita' }).replace(conclave.url, ''),
+    );
+    await joiner.page.getByRole('button', { name: 'Join', exact: true }).click();
+    await joiner.page.getByRole('group', { name: 'Meeting controls' }).waitFor();
+    const card = con.page.getByRole('region', { name: /^Town hall/ });
+    await card.locator('tbody tr', { hasText: 'Rita' }).waitFor();
+    const sessionId = (await card.getAttribute('data-session'))!;
+    const badge = card.getByRole('heading', { name: 'Town hall' }).getByText('Recording');
+    assert.equal(await badge.count(), 0, 'not recording yet');
+
+    await card.getByRole('button', { name: 'Record Town hall', exact: true }).click();
+    await con.page
+      .getByRole('dialog', { name: 'Record Town hall?' })
+      .getByRole('button', { name: 'Record', exact: true })
+      .click();
+    await badge.waitFor();
+    const stop = card.getByRole('button', { name: 'Stop recording Town hall', exact: true });
+    await stop.waitFor();
+    const [inProgress] = (await client.video.roomSessions.listRecordings(sessionId)).data;
+    assert.equal(inProgress?.status, 'recording');
+    await assertAccessible(con.page, 'live, recording');
+    await screenshot(con.page, 'console-live-recording.png');
+
+    await new Promise((r) => setTimeout(r, 3000)); // a few seconds of Rita’s camera
+    await stop.click();
+    await con.page
+      .getByRole('dialog', { name: 'Stop recording Town hall?' })
+      .getByRole('button', { name: 'Stop recording', exact: true })
+      .click();
+    await badge.waitFor({ state: 'detached' });
+    await card.getByRole('button', { name: 'Record Town hall', exact: true }).waitFor();
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const row = await client.video.roomRecordings.get(inProgress!.id);
+      if (row.status === 'completed') {
+        assert.ok(row.uri, 'the file is stored');
+        assert.ok((row.size_in_bytes ?? 0) > 0);
+        break;
+      }
+      assert.ok(Date.now() < deadline, `the recording is still ${row.status}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    // The session's details list it.
+    await card.getByRole('link', { name: 'Details of Town hall' }).click();
+    await con.page.getByRole('table', { name: 'Recordings' }).getByRole('row').nth(1).waitFor();
+  });
+
   it('pages through 1,000 conferences one keyset page at a time', async () => {
     const existing = (await client.video.conferences.list({ page_size: 1000 })).data.length;
     const names: string[] = [];

@@ -1,7 +1,7 @@
 /**
  * Sessions in progress and who is in them, as it happens: one `GET /conclave/v1/live` stream (a
- * snapshot, then each change), no polling. Moderator actions go through Conclave's own API, each
- * confirmed when it cannot be undone.
+ * snapshot, then each change), no polling. Moderator actions — ending, removing, muting,
+ * recording — go through Conclave's own API, each confirmed first.
  */
 import type { LiveFeedEvent, LiveMember, LiveSession } from '@conclave/sdk';
 import type { JSX } from 'preact';
@@ -149,6 +149,8 @@ function LiveSessionCard({
     | { title: string; detail: string; label: string; run(): Promise<unknown>; what: string }
     | undefined
   >();
+  /** A recording request in flight: its button waits (the feed shows the outcome). */
+  const [recordingBusy, setRecordingBusy] = useState(false);
   const title = session.display_name || session.name;
   const act = async (run: () => Promise<unknown>, what: string) => {
     try {
@@ -158,6 +160,25 @@ function LiveSessionCard({
       else notify(`${what}: ${describeError(error)}`);
     }
   };
+  const record = (start: boolean) =>
+    setConfirm({
+      title: start ? `Record ${title}?` : `Stop recording ${title}?`,
+      detail: start
+        ? 'The featured camera and everyone’s audio are recorded until you stop it or the ' +
+          'session ends. The recording is listed in the session’s details.'
+        : 'The recording is finished and stored; it is listed in the session’s details.',
+      label: start ? 'Record' : 'Stop recording',
+      what: start ? 'Record' : 'Stop recording',
+      run: async () => {
+        setRecordingBusy(true);
+        try {
+          if (start) await client.conclave.startRecording(session.id);
+          else await client.conclave.stopRecording(session.id);
+        } finally {
+          setRecordingBusy(false);
+        }
+      },
+    });
   return (
     <section
       class="card live-session"
@@ -165,11 +186,27 @@ function LiveSessionCard({
       data-session={session.id}
     >
       <div class="screen-head">
-        <h2 id={`live-${session.id}`}>{title}</h2>
+        <h2 id={`live-${session.id}`}>
+          {title}
+          {session.recording && (
+            <span class="badge recording">
+              <span aria-hidden="true">●</span> Recording
+            </span>
+          )}
+        </h2>
         <div class="screen-actions">
           <a class="button small secondary" href={href(`sessions/${session.id}`)}>
             Details<span class="sr-only"> of {title}</span>
           </a>
+          <button
+            type="button"
+            class="small secondary"
+            disabled={recordingBusy}
+            onClick={() => record(!session.recording)}
+          >
+            {session.recording ? 'Stop recording' : 'Record'}
+            <span class="sr-only"> {title}</span>
+          </button>
           <button
             type="button"
             class="small danger"
