@@ -148,6 +148,13 @@ export interface OutputOptions {
   streamVideoKbps: number;
   /** How long a stopping output's ffmpeg may take to finish its file before it is killed. */
   stopTimeoutMs: number;
+  /** How long an output may take from its start to its first written media ('running'); then
+   *  it is stopped and fails ("no output within N s: …"). ffmpeg waits for a decodable picture
+   *  before it opens its output, and a destination can hang: neither would ever end otherwise. */
+  startTimeoutMs: number;
+  /** A recording asks its featured camera for a keyframe when it has had none for this long
+   *  (through the publisher's limiter), so the file seeks within it; 0: never asked. */
+  recordingKeyframeIntervalMs: number;
 }
 
 /** One worker's counts (and their sum across workers in `MediaStats.total`). */

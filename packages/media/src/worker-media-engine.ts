@@ -30,7 +30,9 @@ const STATS_TIMEOUT_MS = 5_000;
 const EXIT_TIMEOUT_MS = 3_000;
 
 /** How outputs run unless told otherwise: a stream is 1280×720 at 30 fps, 2.5 Mbit/s (H.264
- *  veryfast/zerolatency: about a third of a core here; see docs/decisions.md). */
+ *  veryfast/zerolatency: about a third of a core here; see docs/decisions.md); an output that
+ *  has written nothing 20 s after its start fails; a recording has a keyframe at least every
+ *  10 s (asked of the featured camera). */
 export function outputDefaults(env: NodeJS.ProcessEnv = process.env): OutputOptions {
   return {
     ffmpeg: env.CONCLAVE_FFMPEG || 'ffmpeg',
@@ -39,6 +41,8 @@ export function outputDefaults(env: NodeJS.ProcessEnv = process.env): OutputOpti
     streamFps: 30,
     streamVideoKbps: 2500,
     stopTimeoutMs: 5_000,
+    startTimeoutMs: 20_000,
+    recordingKeyframeIntervalMs: 10_000,
   };
 }
 

@@ -148,6 +148,53 @@ describe('MediaEngine outputs: recordings', () => {
   );
 });
 
+describe('MediaEngine outputs: long recordings, shutdown, start-up deadline', () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a scenario's JSON report
+  let r: any;
+  before(async () => {
+    r = await scenario('long-recording');
+  });
+
+  it('close() right after endSession(): the recording ends (not failed), its file complete', () => {
+    assert.deepEqual(r.events, ['r running', 'r ended'], JSON.stringify(r.final));
+    assert.deepEqual(r.file.codecs, ['vp8', 'opus']);
+    assert.ok(r.file.durationMs !== null, 'the file has its duration written (finished cleanly)');
+    assert.ok(Math.abs(r.final.durationMs - r.file.durationMs) <= 1000, JSON.stringify(r.final));
+    assert.equal(r.final.sizeBytes, r.file.sizeBytes);
+    assert.ok(r.file.tones['440'] > PRESENT);
+  });
+
+  it('a recording asks its camera for keyframes (every 2 s here): it seeks within ~2–3 s', () => {
+    const seconds = r.file.durationMs / 1000;
+    assert.ok(seconds > 6, `duration ${seconds} s`);
+    const keyframes: number[] = [...r.keyframes, seconds];
+    const gaps = keyframes.slice(1).map((t, i) => t - keyframes[i]!);
+    assert.ok(
+      keyframes[0]! < 0.5 && gaps.every((gap) => gap <= 3),
+      `keyframes ${JSON.stringify(r.keyframes)} in ${seconds} s`,
+    );
+    // Asked when due, not at every check: no more than one a second on average.
+    assert.ok(r.keyframes.length <= seconds + 2, `keyframes ${JSON.stringify(r.keyframes)}`);
+    assert.ok(r.keyframesAsked >= 2, `asked ${r.keyframesAsked}`);
+  });
+
+  it('an output that writes nothing fails at its start-up deadline, with a clear reason', async () => {
+    // A stream to a destination that accepts the connection and never answers (3 s deadline).
+    const t = await scenario('start-timeout');
+    assert.equal(t.accepted, 1, 'ffmpeg connected to the destination');
+    assert.deepEqual(t.events, ['s failed']);
+    assert.equal(t.failed.reason, 'no output within 3 s: ffmpeg wrote nothing');
+    assert.equal(t.failed.format, 'flv');
+    assert.deepEqual(t.counts, { outputs: 0, outputFailures: 1 });
+    assert.deepEqual(t.pidsLeft, [], 'its ffmpeg was ended');
+  });
+
+  it('defaults: 20 s to start, a recording keyframe at least every 10 s', () => {
+    assert.equal(outputDefaults({}).startTimeoutMs, 20_000);
+    assert.equal(outputDefaults({}).recordingKeyframeIntervalMs, 10_000);
+  });
+});
+
 describe('MediaEngine outputs: sync', () => {
   it("a recording's picture and sound stay together (changes within 150 ms of each other)", async () => {
     // One member's brightness and tone change at once every ~2 s (by the output's packet count).

@@ -41,6 +41,9 @@ const BLACK_WIDTH = 1280;
 const BLACK_HEIGHT = 720;
 const BLACK_INTERVAL_MS = 200;
 const REPORT_INTERVAL_MS = 1_000;
+/** One 20 ms Opus frame of silence (TOC: CELT fullband 20 ms, one frame). */
+const OPUS_SILENCE = Buffer.from([0xf8, 0xff, 0xfe]);
+const AUDIO_FRAME_MS = 20;
 /** ffmpeg's socket receive buffer (the kernel caps it at net.core.rmem_max). */
 const RECEIVE_BUFFER = 4 * 1024 * 1024;
 /** How long ffmpeg may take to open its ports; then it is taken as failed to start. */
@@ -145,6 +148,8 @@ class VideoFeed {
   #lastSource = 0;
   /** Packets found missing from the camera (each asked for a keyframe). */
   gaps = 0;
+  /** When the last keyframe was sent (our clock), whichever lane's. */
+  lastKeyframeAt = now();
   lastTimestamp = 0;
   packets = 0;
   octets = 0;
@@ -210,6 +215,7 @@ class VideoFeed {
     if (size) {
       this.width = size.width;
       this.height = size.height;
+      this.lastKeyframeAt = now();
     }
     if (header.marker) {
       const t = now();
@@ -276,12 +282,16 @@ function descriptorless(payload: Buffer): Buffer {
   return payload.subarray(offset);
 }
 
-/** The output's audio: the mixer's packets, re-timed on our clock. */
+/** The output's audio: the mixer's packets, re-timed on our clock and numbered by us (so the
+ *  output can add silence of its own: `silence`). */
 class AudioFeed implements MixSender {
   readonly ssrc = (Math.random() * 0xffffffff) >>> 0;
   readonly payloadType = AUDIO_PT;
   connected = false;
   readonly #clock = new ClockMapping();
+  #sequence = Math.floor(Math.random() * 0x10000);
+  /** When the last packet was sent (our clock). */
+  #lastAt = -Infinity;
   lastTimestamp = 0;
   packets = 0;
   octets = 0;
@@ -295,7 +305,34 @@ class AudioFeed implements MixSender {
     if (!this.connected) return;
     const header = packet.header;
     header.timestamp = this.#clock.map(header.timestamp, this.output.audioClock(now()));
+    this.#sendPacket(packet);
+  }
+
+  /** A frame of silence when the mixer has sent nothing for two frames (it has stopped: the
+   *  session ended while ffmpeg finishes). ffmpeg looks at its stop signal only between packets;
+   *  without any, only the second signal ends its wait, and then it cannot write the file's end
+   *  (its writes are interrupted too). */
+  silence(): void {
+    if (!this.connected || now() - this.#lastAt < 2 * AUDIO_FRAME_MS) return;
+    const at = this.output.audioClock(now());
+    const timestamp =
+      this.packets > 0 && ((at - this.lastTimestamp) | 0) <= 0
+        ? (this.lastTimestamp + AUDIO_FRAME_MS * AUDIO_RATE) >>> 0
+        : at;
+    this.#sendPacket(
+      new RtpPacket(
+        new RtpHeader({ payloadType: AUDIO_PT, sequenceNumber: 0, timestamp }),
+        OPUS_SILENCE,
+      ),
+    );
+  }
+
+  #sendPacket(packet: RtpPacket): void {
+    const header = packet.header;
     header.ssrc = this.ssrc;
+    header.sequenceNumber = this.#sequence;
+    this.#sequence = (this.#sequence + 1) & 0xffff;
+    this.#lastAt = now();
     this.lastTimestamp = header.timestamp;
     this.packets++;
     this.octets += packet.payload.length;
@@ -346,6 +383,8 @@ export class MediaOutput {
   #open = false;
   /** The last ffmpeg could not bind its ports: start again with others. */
   #portsTaken = false;
+  /** When the featured camera was last asked for a keyframe by the periodic check. */
+  #keyframeAskedAt = -Infinity;
   #finished: () => void = () => undefined;
   /** Resolves when the output's final event has been sent. */
   readonly finished = new Promise<void>((resolve) => (this.#finished = resolve));
@@ -420,6 +459,12 @@ export class MediaOutput {
 
   /** Starts ffmpeg; a failure ends the output as failed. */
   async start(): Promise<void> {
+    // An output that never writes anything (ffmpeg waits for a picture it can decode before it
+    // opens its output; a destination that accepts and never answers) ends failed, not never.
+    const startLimit = this.host.options.startTimeoutMs;
+    if (startLimit > 0) {
+      this.#timers.push(setTimeout(() => this.#startTimedOut(startLimit), startLimit));
+    }
     try {
       this.#checkTarget();
       const black = await blackFrame(this.host.options.ffmpeg);
@@ -454,9 +499,41 @@ export class MediaOutput {
         setInterval(() => this.video.sendBlack(black), BLACK_INTERVAL_MS),
         setInterval(() => this.#report(), REPORT_INTERVAL_MS),
       );
+      const keyframeInterval = this.host.options.recordingKeyframeIntervalMs;
+      if (this.spec.kind === 'recording' && keyframeInterval > 0) {
+        const tick = Math.min(1_000, Math.max(100, keyframeInterval / 4));
+        this.#timers.push(setInterval(() => this.#keyframeDue(keyframeInterval, tick), tick));
+      }
     } catch (error) {
       this.#fail(error instanceof Error ? error.message : String(error));
     }
+  }
+
+  /** Still nothing written at the start-up deadline: stopped, failed with ffmpeg's last word. */
+  #startTimedOut(limitMs: number): void {
+    if (this.state !== 'starting') return;
+    const said = this.#errors.at(-1);
+    this.#fail(
+      `no output within ${limitMs / 1000} s: ` +
+        (said ? `ffmpeg: ${said}` : `ffmpeg ${this.#ffmpeg ? 'wrote nothing' : 'did not start'}`),
+    );
+  }
+
+  /**
+   * A recording's keyframes, for seeking: a camera sends them only when asked (a start, a switch,
+   * a loss), so the featured camera is asked when the next check would find none for
+   * `intervalMs` (any keyframe counts, whoever asked for it). The request goes through the
+   * publisher's limiter (E51) and reaches every subscriber of that camera. While one is awaited,
+   * asked again at most once a second.
+   */
+  #keyframeDue(intervalMs: number, tickMs: number): void {
+    const camera = this.video.current.consumer;
+    if (!camera || this.video.pending || this.state !== 'running') return;
+    const t = now();
+    if (t - this.video.lastKeyframeAt + tickMs < intervalMs) return;
+    if (t - this.#keyframeAskedAt < Math.max(tickMs, 1_000)) return;
+    this.#keyframeAskedAt = t;
+    camera.producer.requestKeyframe();
   }
 
   #checkTarget(): void {
@@ -662,6 +739,8 @@ export class MediaOutput {
       return;
     }
     child.kill('SIGINT');
+    // Packets keep coming for ffmpeg to see the signal: silence if the mixer stopped.
+    this.#timers.push(setInterval(() => this.audio.silence(), AUDIO_FRAME_MS));
     // A second one interrupts a read that waits for packets (ffmpeg ignores the first there).
     this.#timers.push(setTimeout(() => child.kill('SIGINT'), SECOND_SIGNAL_MS));
     this.#killTimer = setTimeout(() => {

@@ -20,6 +20,9 @@ if (!port) throw new Error('media-worker runs as a worker thread');
 const config = workerData as WorkerConfig;
 const counts = emptyCounts();
 const routers = new Map<string, SessionRouter>();
+/** Outputs still finishing their files after their session ended ('end'): 'exit' waits for
+ *  them as for those of the routers it closes. */
+const finishing = new Set<Promise<void>>();
 
 const post = (event: WorkerEvent) => port.postMessage(event);
 
@@ -68,6 +71,10 @@ port.on('message', (command: WorkerCommand) => {
       case 'end': {
         const r = routers.get(command.session);
         if (!r) return;
+        for (const output of r.outputs.values()) {
+          finishing.add(output.finished);
+          void output.finished.then(() => finishing.delete(output.finished));
+        }
         r.close();
         routers.delete(command.session);
         counts.sessions--;
@@ -97,9 +104,10 @@ port.on('message', (command: WorkerCommand) => {
       case 'exit': {
         // Sockets are closed before the thread ends: ending a thread while its UDP sockets
         // receive can abort the whole process (seen with Node 20's worker.terminate()). Outputs
-        // finish their files first (a drill or a crash-like exit reports them failed).
-        const closing: Promise<unknown>[] = [];
-        let outputs = 0;
+        // finish their files first (a drill or a crash-like exit reports them failed), those of
+        // sessions ended just before included.
+        const closing: Promise<unknown>[] = [...finishing];
+        let outputs = finishing.size;
         const failure = command.code === 0 ? undefined : 'the media worker was restarted';
         for (const r of routers.values()) {
           outputs += r.outputs.size;
