@@ -9,10 +9,14 @@
  * - `CONCLAVE_MEDIA_PORTS` — UDP port range `min-max`; default any free port.
  * - `CONCLAVE_ICE_SERVERS` — STUN/TURN servers handed to clients: a JSON array of
  *   `{urls, username?, credential?}`, or comma-separated `stun:`/`turn:` URLs.
+ * - `CONCLAVE_FFMPEG` — the ffmpeg that makes recordings and streams; default `ffmpeg` on PATH.
+ * - `CONCLAVE_STREAM_SIZE` (`WIDTHxHEIGHT`, even, 160x90–3840x2160; default 1280x720),
+ *   `CONCLAVE_STREAM_FPS` (1–60; default 30), `CONCLAVE_STREAM_KBPS` (video kbit/s, 100–20000;
+ *   default 2500) — what an RTMP stream is encoded as.
  */
 import { isIP } from 'node:net';
 import { availableParallelism, networkInterfaces } from 'node:os';
-import type { IceServer, MediaEngineOptions } from './media-types.js';
+import type { IceServer, MediaEngineOptions, OutputOptions } from './media-types.js';
 
 export interface MediaConfig extends MediaEngineOptions {
   enabled: boolean;
@@ -54,7 +58,47 @@ export function parseMediaConfig(env: NodeJS.ProcessEnv, host: string): MediaCon
     portRange: parsePorts(env.CONCLAVE_MEDIA_PORTS),
     iceServers: parseIceServers(env.CONCLAVE_ICE_SERVERS),
     keyframeIntervalMs: KEYFRAME_INTERVAL_MS,
+    outputs: parseOutputOptions(env),
   };
+}
+
+/** The outputs' settings the environment sets (the rest keep `outputDefaults()`). */
+export function parseOutputOptions(env: NodeJS.ProcessEnv): Partial<OutputOptions> {
+  const options: Partial<OutputOptions> = {};
+  if (env.CONCLAVE_FFMPEG) options.ffmpeg = env.CONCLAVE_FFMPEG;
+  const size = env.CONCLAVE_STREAM_SIZE?.trim();
+  if (size) {
+    const match = /^(\d{3,4})[xX](\d{2,4})$/.exec(size);
+    const width = Number(match?.[1]);
+    const height = Number(match?.[2]);
+    if (
+      !match ||
+      width % 2 !== 0 ||
+      height % 2 !== 0 ||
+      width < 160 ||
+      width > 3840 ||
+      height < 90 ||
+      height > 2160
+    ) {
+      throw new Error('CONCLAVE_STREAM_SIZE must be WIDTHxHEIGHT, even, from 160x90 to 3840x2160');
+    }
+    options.streamWidth = width;
+    options.streamHeight = height;
+  }
+  const fps = integer(env.CONCLAVE_STREAM_FPS, 'CONCLAVE_STREAM_FPS', 1, 60);
+  if (fps !== undefined) options.streamFps = fps;
+  const kbps = integer(env.CONCLAVE_STREAM_KBPS, 'CONCLAVE_STREAM_KBPS', 100, 20_000);
+  if (kbps !== undefined) options.streamVideoKbps = kbps;
+  return options;
+}
+
+function integer(text: string | undefined, name: string, min: number, max: number) {
+  if (!text?.trim()) return undefined;
+  const value = Number(text.trim());
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer from ${min} to ${max}`);
+  }
+  return value;
 }
 
 function list(text: string): string[] {

@@ -87,7 +87,7 @@ export interface MediaEngine {
    */
   show(sessionId: string, memberId: string, featuredId: string | null): void;
   /** Why outputs cannot run in this process (e.g. "ffmpeg not found on PATH"), or null. Checked
-   *  once at start (`ffmpeg -version`; CONCLAVE_FFMPEG names another binary). */
+   *  once at start (`ffmpeg -version`; `OutputOptions.ffmpeg` names the binary). */
   readonly outputsUnavailable: string | null;
   /**
    * Starts an output; every start ends with exactly one 'ended' or 'failed' event.

@@ -33,9 +33,9 @@ const EXIT_TIMEOUT_MS = 3_000;
  *  veryfast/zerolatency: about a third of a core here; see docs/decisions.md); an output that
  *  has written nothing 20 s after its start fails; a recording has a keyframe at least every
  *  10 s (asked of the featured camera). */
-export function outputDefaults(env: NodeJS.ProcessEnv = process.env): OutputOptions {
+export function outputDefaults(): OutputOptions {
   return {
-    ffmpeg: env.CONCLAVE_FFMPEG || 'ffmpeg',
+    ffmpeg: 'ffmpeg',
     streamWidth: 1280,
     streamHeight: 720,
     streamFps: 30,

@@ -10,6 +10,8 @@ import { chromium } from 'playwright-core';
 import {
   NoMediaEngine,
   outputDefaults,
+  parseMediaConfig,
+  parseOutputOptions,
   WorkerMediaEngine,
   type OutputEvent,
 } from '../src/index.js';
@@ -190,8 +192,8 @@ describe('MediaEngine outputs: long recordings, shutdown, start-up deadline', ()
   });
 
   it('defaults: 20 s to start, a recording keyframe at least every 10 s', () => {
-    assert.equal(outputDefaults({}).startTimeoutMs, 20_000);
-    assert.equal(outputDefaults({}).recordingKeyframeIntervalMs, 10_000);
+    assert.equal(outputDefaults().startTimeoutMs, 20_000);
+    assert.equal(outputDefaults().recordingKeyframeIntervalMs, 10_000);
   });
 });
 
@@ -279,7 +281,7 @@ describe('MediaEngine outputs: failures', () => {
         portRange: undefined,
         iceServers: [],
         keyframeIntervalMs: 500,
-        outputs: outputDefaults({ CONCLAVE_FFMPEG: '/nonexistent/ffmpeg' }),
+        outputs: parseOutputOptions({ CONCLAVE_FFMPEG: '/nonexistent/ffmpeg' }),
       },
       {
         send: () => undefined,
@@ -314,8 +316,37 @@ describe('MediaEngine outputs: failures', () => {
     assert.equal(none[0]?.[1].state, 'failed');
   });
 
-  it('CONCLAVE_FFMPEG names the binary', () => {
-    assert.equal(outputDefaults({}).ffmpeg, 'ffmpeg');
-    assert.equal(outputDefaults({ CONCLAVE_FFMPEG: '/opt/ff/ffmpeg' }).ffmpeg, '/opt/ff/ffmpeg');
+  it('CONCLAVE_FFMPEG names the binary; CONCLAVE_STREAM_* set what a stream is encoded as', () => {
+    assert.equal(outputDefaults().ffmpeg, 'ffmpeg');
+    assert.deepEqual(parseOutputOptions({}), {});
+    assert.deepEqual(parseOutputOptions({ CONCLAVE_FFMPEG: '/opt/ff/ffmpeg' }), {
+      ffmpeg: '/opt/ff/ffmpeg',
+    });
+    assert.deepEqual(
+      parseOutputOptions({
+        CONCLAVE_STREAM_SIZE: '854x480',
+        CONCLAVE_STREAM_FPS: '15',
+        CONCLAVE_STREAM_KBPS: '1200',
+      }),
+      { streamWidth: 854, streamHeight: 480, streamFps: 15, streamVideoKbps: 1200 },
+    );
+    assert.equal(
+      parseMediaConfig({ CONCLAVE_STREAM_SIZE: '640X360' }, '127.0.0.1').outputs?.streamWidth,
+      640,
+    );
+    for (const [name, value] of [
+      ['CONCLAVE_STREAM_SIZE', '1280'],
+      ['CONCLAVE_STREAM_SIZE', '1281x720'],
+      ['CONCLAVE_STREAM_SIZE', '7680x4320'],
+      ['CONCLAVE_STREAM_FPS', '0'],
+      ['CONCLAVE_STREAM_FPS', '2.5'],
+      ['CONCLAVE_STREAM_KBPS', 'fast'],
+    ] as const) {
+      assert.throws(
+        () => parseOutputOptions({ [name]: value }),
+        new RegExp(name),
+        `${name}=${value}`,
+      );
+    }
   });
 });
