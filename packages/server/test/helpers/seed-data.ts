@@ -81,6 +81,7 @@ export async function seedConferences(
         ...conferenceFieldsToRow(seedFields(i)),
         created_at: createdAt,
         updated_at: createdAt + (i % 10),
+        wire: null, // insertRows writes the wire JSON from the row
       });
       tokens.push(
         {
