@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { join as joinPath } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { WorkerMediaEngine } from '@conclave/media';
 import { decodeProtectedHeader } from 'jose';
 import WebSocket from 'ws';
+import { LocalMediaStorage } from '../src/media/media-storage.js';
 import { eventually } from './helpers/eventually.js';
 import { TestMember } from './helpers/realtime-client.js';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from './helpers/test-server.js';
@@ -867,6 +870,37 @@ describe('GET /api/video/relay: in a room', needsCalls, () => {
       const left = (await restMembers(mod.sessionId)).filter((m) => m.leave_time === null);
       assert.equal(left.length, 0);
     });
+  });
+
+  it('records through the SDK methods (room.recording); the room says it is recording', async () => {
+    const room = `relay_rec_${Date.now()}`;
+    const a = await join(
+      await roomToken({ room_name: room, user_name: 'A', permissions: ['room.recording'] }),
+    );
+    const started = await a.call('video.recording.start');
+    assert.equal(started.code, '200', JSON.stringify(started));
+    const id = started.recording.id as string;
+    assert.equal(started.recording.state, 'recording');
+    await a.rpc.event('video.room.updated', (p) => p.room_session.recording === true);
+    // ffmpeg writes the file in one-second clusters: wait until some have been written.
+    const work = joinPath((server.media as LocalMediaStorage).root, '.recording', `${id}.webm`);
+    await eventually(async () => {
+      assert.ok((await stat(work)).size > 20_000, 'the file grows');
+    }, 30_000);
+    assert.deepEqual(
+      (await a.call('video.recording.list')).recordings.map((r: Frame) => [r.id, r.state]),
+      [[id, 'recording']],
+    );
+    const stopped = await a.call('video.recording.stop', { recording_id: id });
+    assert.equal(stopped.code, '200', JSON.stringify(stopped));
+    await a.rpc.event('video.room.updated', (p) => p.room_session.recording === false);
+    await eventually(async () => {
+      const res = await server.api(`/api/video/room_recordings/${id}`);
+      assert.equal(res.body.status, 'completed', res.text);
+      assert.equal(res.body.room_session_id, a.sessionId);
+      assert.ok((res.body.size_in_bytes as number) > 20_000, 'the file is kept');
+      assert.ok((res.body.duration as number) >= 1, 'and has a duration');
+    }, 30_000);
   });
 
   it('an audience member receives only', async () => {

@@ -201,7 +201,7 @@ export function swRoomSession(view: RoomView, members?: JsonObject[]): JsonObjec
     display_name: s.display_name ?? s.name,
     layout_name: s.layout,
     locked: s.locked,
-    recording: false,
+    recording: s.recording,
     streaming: false,
     hide_video_muted: false,
     prioritize_handraise: false,
