@@ -777,6 +777,8 @@ describe('GET /api/video/relay: in a room', needsCalls, () => {
     const a = await join(token);
     const other = await join(await roomToken({ room_name: room, user_name: 'Stays' }));
     await eventually(async () => assert.ok(a.browser.states.includes('connected')));
+    // The earlier tests' calls close asynchronously: wait until only this room's two are open.
+    await eventually(async () => assert.equal(await transports(), 2));
     const open = await transports();
     // Each SDK member is one call (counted among the transports too).
     assert.ok((await mediaTotals()).calls >= 2, 'the admin API counts the calls');
