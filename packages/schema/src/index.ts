@@ -12,3 +12,4 @@ export * from './recordings.js';
 export * from './logs.js';
 export * from './realtime.js';
 export * from './conclave.js';
+export * from './emulator.js';

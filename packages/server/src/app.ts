@@ -6,6 +6,9 @@ import type { Socket } from 'node:net';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { adminRoutes } from './admin/admin-routes.js';
+import { Emulator } from './emulator/emulator.js';
+import { emulatorRoutes } from './emulator/emulator-routes.js';
+import { faultHook } from './emulator/fault-hook.js';
 import { basicAuth } from './auth/basic-auth.js';
 import { defaultMediaDir, REALTIME_DEFAULTS, type Config, type RealtimeConfig } from './config.js';
 import type { AppContext } from './context.js';
@@ -69,6 +72,9 @@ export interface BuildAppOptions {
   /** Recordings and streams: where files are written while recording (by default
    *  `.recording/` inside a local media directory), stream retry backoff, finish timeout. */
   outputs?: Partial<OutputSupervisorOptions>;
+  /** Emulator mode (`CONCLAVE_EMULATOR=1`): scripted faults, project reset and fixtures under
+   *  `/admin/v1/emulator`. Off by default; needs the admin token. */
+  emulator?: boolean;
 }
 
 /** The whole HTTP application as one Fastify instance; `main.ts` only boots it. */
@@ -144,6 +150,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // in the test suite guard the shapes.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   installErrorHandling(app, ctx.config);
+  const emulator = options.emulator ? new Emulator(ctx) : undefined;
+  if (emulator) {
+    if (!ctx.config.adminToken) throw new Error('emulator mode needs the admin token');
+    app.log.warn(
+      'emulator features are on (CONCLAVE_EMULATOR): scripted faults, project reset and ' +
+        'fixtures under /admin/v1/emulator — for tests, never for production',
+    );
+  }
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -195,6 +209,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(
     async (video) => {
       video.addHook('onRequest', basicAuth(ctx.store));
+      if (emulator) video.addHook('onRequest', faultHook(emulator.faults));
       video.addHook('preValidation', requireObjectBody);
       await conferencesRoutes(video, ctx);
       await conferenceTokensRoutes(video, ctx);
@@ -212,6 +227,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(
     async (conclave) => {
       conclave.addHook('onRequest', basicAuth(ctx.store));
+      if (emulator) conclave.addHook('onRequest', faultHook(emulator.faults));
       conclave.addHook('preValidation', requireObjectBody);
       await liveRoutes(conclave, ctx, { ...LIVE_FEED_DEFAULTS, ...options.liveFeed });
       await moderationRoutes(conclave, ctx);
@@ -223,6 +239,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     async (admin) => {
       admin.addHook('preValidation', requireObjectBody);
       await adminRoutes(admin, ctx);
+      if (emulator) await emulatorRoutes(admin, ctx, emulator);
     },
     { prefix: '/admin/v1' },
   );

@@ -25,6 +25,8 @@ export interface Config {
   media: MediaConfig;
   /** HTTPS (and wss) on `port` when `CONCLAVE_TLS_CERT` and `CONCLAVE_TLS_KEY` are set. */
   tls: TlsConfig | undefined;
+  /** `CONCLAVE_EMULATOR=1`: emulator features under the admin API (tests and CI only). */
+  emulator: boolean;
 }
 
 /** Each undefined when not set: the store's default applies (docs: PostgreSQL and several processes). */
@@ -116,6 +118,19 @@ function integer(name: string, value: string | undefined, fallback: number, min 
   return n;
 }
 
+/** `CONCLAVE_EMULATOR`: on only when asked for in so many words; it needs the admin token. */
+export function parseEmulator(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = (env.CONCLAVE_EMULATOR ?? '').toLowerCase();
+  if (value === '' || value === '0' || value === 'false' || value === 'off') return false;
+  if (value !== '1' && value !== 'true' && value !== 'on') {
+    throw new Error('CONCLAVE_EMULATOR must be 1 (on) or 0 (off)');
+  }
+  if (!env.CONCLAVE_ADMIN_TOKEN) {
+    throw new Error('CONCLAVE_EMULATOR needs CONCLAVE_ADMIN_TOKEN: its routes are admin routes');
+  }
+  return true;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = integer('PORT', env.PORT, 8080);
   const host = env.HOST || '127.0.0.1';
@@ -143,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mediaDir: defaultMediaDir(env),
     media: parseMediaConfig(env, host),
     tls,
+    emulator: parseEmulator(env),
     realtime: {
       nodeId: env.CONCLAVE_NODE_ID || undefined,
       graceMs: integer(

@@ -58,6 +58,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     media: new LocalMediaStorage(config.mediaDir),
     ...(config.media.enabled ? { mediaEngine: config.media } : {}),
     ...(https ? { https } : {}),
+    emulator: config.emulator,
     realtime: {
       ...config.realtime,
       // Stable across restarts, so a restarted server ends what it left in progress at once.

@@ -27,6 +27,8 @@ export interface StartConclaveOptions {
   /** Media workers (`CONCLAVE_MEDIA_WORKERS`) and announced addresses
    *  (`CONCLAVE_MEDIA_ADDRESSES`); default: the server's defaults. */
   media?: { workers?: number; addresses?: string };
+  /** `CONCLAVE_EMULATOR=1`: scripted faults, project reset and fixtures (docs/emulator.md). */
+  emulator?: boolean;
 }
 
 /**
@@ -56,6 +58,7 @@ export async function startConclave(options: StartConclaveOptions = {}): Promise
       CONCLAVE_RATE_LIMIT: String(options.rateLimitPerMinute ?? 0),
       LOG_LEVEL: 'silent',
       CONCLAVE_MEDIA_DIR: mediaDir,
+      ...(options.emulator ? { CONCLAVE_EMULATOR: '1' } : {}),
       ...(options.media?.workers === undefined
         ? {}
         : { CONCLAVE_MEDIA_WORKERS: String(options.media.workers) }),

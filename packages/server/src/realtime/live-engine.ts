@@ -817,6 +817,23 @@ export class LiveEngine {
   endProject(projectId: string): void {
     const now = this.#pruneGone();
     this.#gone.set(`${projectId}/`, now);
+    this.#endProjectSessions(projectId, now);
+    // Its API tokens went with it: its live feeds end now rather than at their next heartbeat.
+    this.feed.closeProject(projectId, 'project deleted');
+  }
+
+  /**
+   * A project is being emptied but stays (the emulator's reset): its sessions end as on delete,
+   * without a tombstone (its conferences and rooms may be made again at once) and with its live
+   * feeds kept (its API tokens stay valid). Resolves once writes already queued have landed, so
+   * the caller can delete the project's rows after them.
+   */
+  async endProjectSessions(projectId: string): Promise<void> {
+    this.#endProjectSessions(projectId, this.now());
+    await this.#queue.idle();
+  }
+
+  #endProjectSessions(projectId: string, now: number): void {
     for (const session of [...this.#sessions.values()]) {
       if (session.projectId === projectId) {
         this.#endSession(
@@ -829,8 +846,6 @@ export class LiveEngine {
         );
       }
     }
-    // Its API tokens went with it: its live feeds end now rather than at their next heartbeat.
-    this.feed.closeProject(projectId, 'project deleted');
   }
 
   /** Whether the session's conference or room, or its project, was deleted a moment ago. */

@@ -137,6 +137,8 @@ export async function startTestServer(
     liveFeed?: Partial<LiveFeedLimits>;
     /** Recordings and streams (retry backoff, finish timeout, work directory). */
     outputs?: Partial<OutputSupervisorOptions>;
+    /** Emulator mode (`CONCLAVE_EMULATOR=1`). */
+    emulator?: boolean;
   } = {},
 ): Promise<TestServer> {
   const { store, cleanup } = await createTestStore();
@@ -156,6 +158,7 @@ export async function startTestServer(
     ...(options.webRoot === undefined ? {} : { webRoot: options.webRoot }),
     ...(options.liveFeed ? { liveFeed: options.liveFeed } : {}),
     ...(options.outputs ? { outputs: options.outputs } : {}),
+    ...(options.emulator ? { emulator: true } : {}),
     ...(options.media
       ? {
           mediaEngine: {

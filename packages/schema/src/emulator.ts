@@ -1,0 +1,142 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { DateTimeOutput, Uuid } from './common.js';
+import { Nullable, StringEnum } from './helpers.js';
+
+/** The statuses a scripted fault may answer, each with the body the API answers it with. */
+export const FAULT_STATUSES = [429, 500, 503] as const;
+export type FaultStatus = (typeof FAULT_STATUSES)[number];
+
+/** Methods a fault may match; `*` matches every one. */
+export const FAULT_METHODS = ['*', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/**
+ * A path pattern: a glob over the request's path (the query string is not part of it). `*`
+ * matches within one segment (no `/`), `**` any run of characters including `/`.
+ */
+export const FaultPathPattern = Type.String({
+  minLength: 2,
+  maxLength: 500,
+  pattern: "^/[A-Za-z0-9._~:@!$&'()+,;=%*/-]*$",
+  description:
+    'Glob over the request path, without the query string: `*` matches within one segment, ' +
+    '`**` across segments. Example: `/api/video/conferences/*`.',
+});
+
+export const CreateFaultRequest = Type.Object(
+  {
+    project_id: Type.Optional(
+      Nullable(Type.String({ format: 'uuid', description: 'Only this project; null: every one' })),
+    ),
+    method: Type.Optional(StringEnum(FAULT_METHODS, { default: '*' })),
+    path: FaultPathPattern,
+    status: Type.Optional(
+      Type.Union(
+        FAULT_STATUSES.map((s) => Type.Literal(s)),
+        { description: 'Answer this status with the API’s own error body' },
+      ),
+    ),
+    retry_after: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 86_400,
+        description: '`Retry-After` seconds of a 429 or 503 (default 1)',
+      }),
+    ),
+    latency_ms: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 60_000, description: 'Wait this long first' }),
+    ),
+    drop: Type.Optional(Type.Boolean({ description: 'Close the connection without answering' })),
+    count: Type.Optional(
+      Nullable(
+        Type.Integer({
+          minimum: 1,
+          maximum: 1_000_000,
+          description: 'Apply to this many requests, then stop; null: until cleared',
+        }),
+      ),
+    ),
+    probability: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 1,
+        description: 'Share of matching requests faulted (default 1)',
+      }),
+    ),
+  },
+  { title: 'CreateFaultRequest', additionalProperties: false },
+);
+export type CreateFaultRequest = Static<typeof CreateFaultRequest>;
+
+export const Fault = Type.Object(
+  {
+    id: Uuid,
+    project_id: Nullable(Uuid),
+    method: StringEnum(FAULT_METHODS),
+    path: Type.String(),
+    status: Nullable(Type.Integer()),
+    retry_after: Nullable(Type.Integer()),
+    latency_ms: Type.Integer(),
+    drop: Type.Boolean(),
+    count: Nullable(Type.Integer()),
+    probability: Type.Number(),
+    remaining: Nullable(Type.Integer({ description: 'Applications left; null: unlimited' })),
+    applied: Type.Integer({ description: 'Requests this fault was applied to' }),
+    created_at: DateTimeOutput,
+  },
+  { title: 'Fault', additionalProperties: false },
+);
+export type Fault = Static<typeof Fault>;
+
+export const ListFaultsResponse = Type.Object(
+  { data: Type.Array(Fault) },
+  { title: 'ListFaultsResponse', additionalProperties: false },
+);
+export type ListFaultsResponse = Static<typeof ListFaultsResponse>;
+
+export const FaultsQuery = Type.Object(
+  { project_id: Type.Optional(Type.String({ format: 'uuid' })) },
+  { additionalProperties: false },
+);
+export type FaultsQuery = Static<typeof FaultsQuery>;
+
+/** Rows by table (a table with none is left out). */
+export const TableRowCounts = Type.Record(Type.String(), Type.Integer());
+export type TableRowCounts = Static<typeof TableRowCounts>;
+
+export const ProjectReset = Type.Object(
+  {
+    project_id: Uuid,
+    removed: TableRowCounts,
+    faults_cleared: Type.Integer(),
+    took_ms: Type.Number(),
+  },
+  { title: 'ProjectReset', additionalProperties: false },
+);
+export type ProjectReset = Static<typeof ProjectReset>;
+
+export const LoadFixtureRequest = Type.Object(
+  {
+    fixture: Type.String({
+      description: 'The file: JSON Lines in the `conclave export` format',
+    }),
+    reset: Type.Optional(
+      Type.Boolean({ description: 'Reset the project first (in the same call)' }),
+    ),
+  },
+  { title: 'LoadFixtureRequest', additionalProperties: false },
+);
+export type LoadFixtureRequest = Static<typeof LoadFixtureRequest>;
+
+export const FixtureLoaded = Type.Object(
+  {
+    project_id: Uuid,
+    loaded: TableRowCounts,
+    skipped: Type.Record(Type.String(), Type.Integer(), {
+      description: 'Records of the file not loaded, by record type (credentials, history)',
+    }),
+    reset: Nullable(ProjectReset),
+    took_ms: Type.Number(),
+  },
+  { title: 'FixtureLoaded', additionalProperties: false },
+);
+export type FixtureLoaded = Static<typeof FixtureLoaded>;
