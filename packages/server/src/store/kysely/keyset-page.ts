@@ -85,7 +85,11 @@ export async function keysetPage<Row extends Keyed>(
  * A forward page from the rows read after `page.after` (up to `limit + 1`, the extra one telling
  * whether more follow). Shared with the engines' precompiled list reads.
  */
-export function forwardPage<Row extends Keyed>(rows: Row[], page: PageRequest): Page<Row> {
+export function forwardPage<Row>(
+  rows: Row[],
+  page: PageRequest,
+  keyOf: (row: Row) => Cursor = keyOfKeyed as (row: Row) => Cursor,
+): Page<Row> {
   const a = page.after;
   const hasNext = rows.length > page.limit;
   if (hasNext) rows.length = page.limit;
@@ -95,11 +99,16 @@ export function forwardPage<Row extends Keyed>(rows: Row[], page: PageRequest): 
     items: rows,
     hasNext,
     // An empty page after a cursor still needs a way back: everything at or newer than it.
-    firstKey: first
-      ? { createdAt: first.created_at, id: first.id }
-      : a && { createdAt: a.createdAt, id: a.id, inclusive: !a.inclusive },
-    lastKey: last ? { createdAt: last.created_at, id: last.id } : undefined,
+    firstKey:
+      first !== undefined
+        ? keyOf(first)
+        : a && { createdAt: a.createdAt, id: a.id, inclusive: !a.inclusive },
+    lastKey: last !== undefined ? keyOf(last) : undefined,
   };
+}
+
+function keyOfKeyed(row: Keyed): Cursor {
+  return { createdAt: row.created_at, id: row.id };
 }
 
 export function mapPage<Row, T>(page: Page<Row>, map: (row: Row) => T): Page<T> {

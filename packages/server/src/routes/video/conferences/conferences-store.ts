@@ -103,7 +103,9 @@ const WIRE_COLUMNS = ['id', 'created_at', 'wire'] as const;
 
 /**
  * A forward page on SQLite, read by a statement prepared once per filter shape and run straight
- * on better-sqlite3: the same SQL Kysely would build, without building it for every request.
+ * on better-sqlite3: the same SQL Kysely would build, without building it for every request. Rows
+ * come as arrays (`raw`), which better-sqlite3 builds at half the cost of objects; only the page's
+ * ends are read for its keys.
  */
 function sqliteForwardPage(
   statements: Map<string, Statement>,
@@ -111,7 +113,7 @@ function sqliteForwardPage(
   projectId: string,
   filters: ConferenceFilters,
   page: PageRequest,
-): Page<WireRow> {
+): Page<string> {
   const after = page.after;
   const shape = [
     filters.startsAfter !== undefined ? 'from' : '',
@@ -124,10 +126,12 @@ function sqliteForwardPage(
     if (filters.startsAfter !== undefined) where.push('join_from >= ?');
     if (filters.endsBefore !== undefined) where.push('join_until <= ?');
     if (after) where.push(`(created_at, id) ${after.inclusive ? '<=' : '<'} (?, ?)`);
-    statement = database.prepare(
-      `select id, created_at, wire from conferences where ${where.join(' and ')} ` +
-        'order by created_at desc, id desc limit ?',
-    );
+    statement = database
+      .prepare(
+        `select id, created_at, wire from conferences where ${where.join(' and ')} ` +
+          'order by created_at desc, id desc limit ?',
+      )
+      .raw(true);
     statements.set(shape, statement);
   }
   const parameters: unknown[] = [projectId];
@@ -135,7 +139,11 @@ function sqliteForwardPage(
   if (filters.endsBefore !== undefined) parameters.push(filters.endsBefore);
   if (after) parameters.push(after.createdAt, after.id);
   parameters.push(page.limit + 1);
-  return forwardPage(statement.all(parameters) as WireRow[], page);
+  const rows = statement.all(parameters) as [id: string, createdAt: number, wire: string][];
+  return mapPage(
+    forwardPage(rows, page, (row) => ({ id: row[0], createdAt: row[1] })),
+    (row) => row[2],
+  );
 }
 
 export function conferencesStore(ctx: StoreContext): ConferencesStore {
@@ -148,17 +156,17 @@ export function conferencesStore(ctx: StoreContext): ConferencesStore {
   ): Promise<Page<string>> => {
     // Outside another caller's transaction (it would see that one's uncommitted rows), forward
     // pages on SQLite take the prepared statement; everything else goes through Kysely.
-    const rows =
-      sqlite && !page.before && !sqlite.inTransaction
-        ? sqliteForwardPage(statements, sqlite, projectId, filters, page)
-        : await joinWindowPage<'conferences', WireRow>(
-            ctx,
-            'conferences',
-            projectId,
-            filters,
-            page,
-            WIRE_COLUMNS,
-          );
+    if (sqlite && !page.before && !sqlite.inTransaction) {
+      return sqliteForwardPage(statements, sqlite, projectId, filters, page);
+    }
+    const rows = await joinWindowPage<'conferences', WireRow>(
+      ctx,
+      'conferences',
+      projectId,
+      filters,
+      page,
+      WIRE_COLUMNS,
+    );
     return mapPage(rows, (row) => row.wire);
   };
   return {
