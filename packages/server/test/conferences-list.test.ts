@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { Conference } from '@conclave/schema';
 import { startTestServer, type ApiResponse, type TestServer } from './helpers/test-server.js';
 
 interface Item {
@@ -378,6 +379,20 @@ describe('GET /api/video/conferences — parameter errors', () => {
     const res = await server.api('/api/video/conferences', { project });
     assert.deepEqual(res.body.data, []);
     assert.deepEqual(Object.keys(res.body.links).sort(), ['first', 'self']);
+  });
+
+  it('sends each conference as GET shows it, keys in the schema’s order', async () => {
+    const project = await server.newProject();
+    const created = await createIn(project, {
+      display_name: 'Keys',
+      join_from: '2026-03-01T10:00:00Z',
+      meta: { team: 'a' },
+    });
+    const listed = await server.api('/api/video/conferences', { project });
+    const got = await server.api(`/api/video/conferences/${created.id}`, { project });
+    assert.equal(JSON.stringify(listed.body.data[0]), JSON.stringify(got.body));
+    const schemaOrder = Object.keys(Conference.properties).filter((k) => k !== 'active_session');
+    assert.deepEqual(Object.keys(listed.body.data[0]), schemaOrder);
   });
 });
 

@@ -18,34 +18,18 @@ export type ConferenceRow = Selectable<ConferencesTable>;
 /** The columns the wire form is made of (every one but `wire` itself). */
 export type ConferenceColumns = Omit<ConferenceRow, 'wire'>;
 
+/** The wire form: the stored fields in the `Conference` schema's key order, times formatted. */
 export function rowToConference(row: ConferenceColumns): Conference {
   return {
     id: row.id,
     name: row.name,
-    display_name: row.display_name,
-    description: row.description,
+    // Overwriting a spread key keeps its place, so join_from and join_until stay where they are.
+    ...(rowToConferenceFields(row) as Omit<
+      Conference,
+      'id' | 'name' | 'created_at' | 'updated_at'
+    >),
     join_from: optionalSeconds(row.join_from),
     join_until: optionalSeconds(row.join_until),
-    quality: row.quality as Conference['quality'],
-    layout: row.layout as Conference['layout'],
-    size: row.size as Conference['size'],
-    record_on_start: row.record_on_start !== 0,
-    tone_on_entry_and_exit: row.tone_on_entry_and_exit !== 0,
-    user_join_video_off: row.user_join_video_off !== 0,
-    room_join_video_off: row.room_join_video_off !== 0,
-    enable_chat: row.enable_chat !== 0,
-    enable_room_previews: optionalFlag(row.enable_room_previews),
-    dark_primary: row.dark_primary,
-    dark_background: row.dark_background,
-    dark_foreground: row.dark_foreground,
-    dark_success: row.dark_success,
-    dark_negative: row.dark_negative,
-    light_primary: row.light_primary,
-    light_background: row.light_background,
-    light_foreground: row.light_foreground,
-    light_success: row.light_success,
-    light_negative: row.light_negative,
-    meta: jsonObject(row.meta),
     created_at: formatMillis(row.created_at),
     updated_at: formatMillis(row.updated_at),
   };
