@@ -12,4 +12,5 @@ export * from './recordings.js';
 export * from './logs.js';
 export * from './realtime.js';
 export * from './conclave.js';
+export * from './webhooks.js';
 export * from './emulator.js';

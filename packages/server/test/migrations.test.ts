@@ -42,6 +42,26 @@ describe('migrations', () => {
   }
 });
 
+/** Migrations shipped later, pinned the same way from when they were written. */
+const pinnedLater = JSON.parse(
+  readFileSync(new URL('./fixtures/migrations-0007.json', import.meta.url), 'utf8'),
+) as Record<Engine, Record<string, string[]>>;
+
+describe('later migrations', () => {
+  for (const engine of ['sqlite', 'postgres'] as const) {
+    it(`send their pinned DDL on ${engine}`, async () => {
+      const all = migrations(engine);
+      for (const [name, statements] of Object.entries(pinnedLater[engine])) {
+        const { db, take } = recordingStore(engine);
+        const migration = all[name];
+        assert.ok(migration, `migration ${name} is there`);
+        await migration.up(db as Kysely<unknown>);
+        assert.deepEqual(take(), statements, name);
+      }
+    });
+  }
+});
+
 describe('0006_conference_wire', () => {
   it('gives the conferences already stored their wire JSON', async () => {
     const database = await createTestDatabase();

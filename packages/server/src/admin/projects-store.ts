@@ -46,6 +46,10 @@ const OWNED_BY_PROJECT = [
   'room_recordings',
   'video_logs',
   'media_keys',
+  'webhook_attempts',
+  'webhook_deliveries',
+  'webhook_endpoints',
+  'events',
 ] as const;
 
 export function projectsStore(ctx: StoreContext): ProjectsStore {

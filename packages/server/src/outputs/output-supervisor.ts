@@ -114,10 +114,11 @@ export class OutputSupervisor {
   readonly #sessions = new Map<string, SessionOutputs>();
   /** Every output the media engine runs now, by output id. */
   readonly #outputs = new Map<string, RecordingOutput | StreamOutput>();
-  /** Finishing work (files moved, rows written) still in flight. */
-  readonly #finishing = new Set<Promise<void>>();
-  /** Recordings whose file and row are being finished (the sweep leaves them alone). */
-  readonly #finishingIds = new Set<string>();
+  /**
+   * Finishing work (files moved, rows written) still in flight, with the recording it finishes if
+   * any (the sweep leaves those alone).
+   */
+  readonly #finishing = new Map<Promise<void>, string | undefined>();
   #waiters: (() => void)[] = [];
   #pinned: (sessionId: string) => string | undefined = () => undefined;
   #recordingsChanged: (sessionId: string) => void = () => undefined;
@@ -223,10 +224,7 @@ export class OutputSupervisor {
       this.#outputs.delete(outputId);
       output.session.recordings.delete(output.id);
       this.#recordingsChanged(sessionId);
-      this.#finishingIds.add(output.id);
-      this.#track(
-        this.#finishRecording(output, event).finally(() => this.#finishingIds.delete(output.id)),
-      );
+      this.#track(this.#finishRecording(output, event), output.id);
       return;
     }
     this.#streamEvent(output, event);
@@ -265,7 +263,7 @@ export class OutputSupervisor {
     const rows = await this.store.strandedRecordings(nodeId, now, own);
     let swept = 0;
     for (const row of rows) {
-      if (this.#outputs.has(row.id) || this.#finishingIds.has(row.id)) continue;
+      if (this.#outputs.has(row.id) || this.#finishingRecording(row.id)) continue;
       const path = join(this.options.workDir, `${row.id}.webm`);
       const info = await stat(path).catch(() => undefined);
       const key = `recordings/${row.project_id}/${row.id}.webm`;
@@ -603,11 +601,13 @@ export class OutputSupervisor {
       if (plan?.adhoc) return;
       this.#track(
         this.store
-          .setStreamRunning(projectId, output.streamId, {
-            width: event.width,
-            height: event.height,
-            fps: Math.round(event.fps),
-          })
+          .setStreamRunning(
+            projectId,
+            output.streamId,
+            { width: event.width, height: event.height, fps: Math.round(event.fps) },
+            undefined,
+            this.now(),
+          )
           .catch((error: unknown) => {
             this.log.warn({ err: error, stream: output.streamId }, 'stream state not written');
           }),
@@ -619,9 +619,17 @@ export class OutputSupervisor {
     // Not running any more (null while another attempt has not started yet).
     if (!plan?.adhoc && (output.running || event.state === 'failed')) {
       this.#track(
-        this.store.setStreamRunning(projectId, output.streamId, null).catch((error: unknown) => {
-          this.log.warn({ err: error, stream: output.streamId }, 'stream state not written');
-        }),
+        this.store
+          .setStreamRunning(
+            projectId,
+            output.streamId,
+            null,
+            event.state === 'failed' ? event.reason : undefined,
+            this.now(),
+          )
+          .catch((error: unknown) => {
+            this.log.warn({ err: error, stream: output.streamId }, 'stream state not written');
+          }),
       );
     }
     if (!plan || plan.removed || state.ended) {
@@ -670,12 +678,17 @@ export class OutputSupervisor {
 
   // ---- bookkeeping ----------------------------------------------------------------------------
 
-  #track(work: Promise<void>): void {
-    this.#finishing.add(work);
+  #track(work: Promise<void>, recordingId?: string): void {
+    this.#finishing.set(work, recordingId);
     void work.finally(() => {
       this.#finishing.delete(work);
       this.#notify();
     });
+  }
+
+  #finishingRecording(id: string): boolean {
+    for (const recordingId of this.#finishing.values()) if (recordingId === id) return true;
+    return false;
   }
 
   #settled(): boolean {

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * Table shapes shared by both engines. Types are chosen to mean the same on SQLite and PostgreSQL:
  * text ids (lowercase UUIDs), integer times (Unix ms for ordering columns, Unix s for the join
@@ -17,6 +19,10 @@ export interface Database {
   room_recordings: RoomRecordingsTable;
   video_logs: VideoLogsTable;
   media_keys: MediaKeysTable;
+  events: EventsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 export interface ProjectsTable {
@@ -227,5 +233,73 @@ export interface MediaKeysTable {
   id: string;
   project_id: string;
   secret: string;
+  created_at: number;
+}
+
+/**
+ * The event outbox (migration 0007): one row per change, written in the change's transaction.
+ * `seq` is the event's id; `data` the object's wire JSON; `detail` what changed, when the object
+ * alone does not say (JSON or null).
+ */
+export interface EventsTable {
+  seq: Generated<number>;
+  project_id: string;
+  type: string;
+  object_id: string;
+  ordering_key: string;
+  data: string;
+  detail: string | null;
+  created_at: number;
+  dispatched: Generated<number>;
+}
+
+/** A project's webhook endpoint; `secret` signs deliveries (kept recoverable: docs/webhooks.md). */
+export interface WebhookEndpointsTable {
+  id: string;
+  project_id: string;
+  url: string;
+  description: string | null;
+  /** JSON array of event types (`*`: every type). */
+  event_types: string;
+  enabled: number;
+  disabled_reason: string | null;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_until: number | null;
+  /** Unix ms of the first failure since the last success; null while deliveries succeed. */
+  failing_since: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One event to one endpoint: `pending` until `delivered` or `failed` (gave up). */
+export interface WebhookDeliveriesTable {
+  id: string;
+  project_id: string;
+  endpoint_id: string;
+  event_seq: number;
+  ordering_key: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  /** A worker's claim: nobody else tries it before this time (a dead worker's claim lapses). */
+  locked_until: number | null;
+  first_attempt_at: number | null;
+  last_status_code: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One HTTP attempt of a delivery. */
+export interface WebhookAttemptsTable {
+  seq: Generated<number>;
+  project_id: string;
+  endpoint_id: string;
+  delivery_id: string;
+  event_seq: number;
+  status_code: number | null;
+  error: string | null;
+  response_excerpt: string | null;
+  duration_ms: number;
   created_at: number;
 }

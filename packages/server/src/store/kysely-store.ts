@@ -12,6 +12,8 @@ import { roomTokenKeysStore } from '../routes/video/room-tokens/room-token-keys-
 import { roomsStore } from '../routes/video/rooms/rooms-store.js';
 import { streamsStore } from '../routes/video/streams/streams-store.js';
 import { transferStore } from '../transfer/transfer-store.js';
+import { eventsStore } from '../events/events-store.js';
+import { webhooksStore } from '../webhooks/webhooks-store.js';
 import type { Database } from './database.js';
 import { StoreContext, type EngineHooks } from './kysely/store-context.js';
 import { migrations } from './migrations/index.js';
@@ -71,5 +73,7 @@ export function createKyselyStore(db: Kysely<Database>, hooks: EngineHooks): Kys
     ...mediaKeysStore(ctx),
     ...videoLogsStore(ctx),
     ...transferStore(ctx),
+    ...eventsStore(ctx),
+    ...webhooksStore(ctx),
   };
 }

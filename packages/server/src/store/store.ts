@@ -11,6 +11,8 @@ import type { RoomTokenKeysStore } from '../routes/video/room-tokens/room-token-
 import type { RoomsStore } from '../routes/video/rooms/rooms-store.js';
 import type { StreamsStore } from '../routes/video/streams/streams-store.js';
 import type { TransferStore } from '../transfer/transfer-store.js';
+import type { EventsStore } from '../events/events-store.js';
+import type { WebhooksStore } from '../webhooks/webhooks-store.js';
 import type { Engine } from './migrations/index.js';
 
 /**
@@ -34,7 +36,9 @@ export interface Store
     RoomRecordingsStore,
     MediaKeysStore,
     VideoLogsStore,
-    TransferStore {
+    TransferStore,
+    EventsStore,
+    WebhooksStore {
   readonly engine: Engine;
   migrate(): Promise<void>;
   ping(): Promise<void>;

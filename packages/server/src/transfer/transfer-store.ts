@@ -5,8 +5,14 @@ import type { StoreContext } from '../store/kysely/store-context.js';
 import { conferenceWire } from '../routes/video/conferences/conference-rows.js';
 import type { Cursor } from '../store/store.js';
 
-/** The tables, row for row as stored: what moves between databases (export / import). */
-export type TableName = keyof Database;
+/**
+ * The tables, row for row as stored: what moves between databases (export / import). The event
+ * outbox and webhooks stay behind (docs/webhooks.md): events are a log of changes already made.
+ */
+export type TableName = Exclude<
+  keyof Database,
+  'events' | 'webhook_endpoints' | 'webhook_deliveries' | 'webhook_attempts'
+>;
 export type TableRow<T extends TableName> = Selectable<Database[T]>;
 /** Tables read with the row that owns them: a conference's tokens, a room's or conference's streams. */
 export type OwnedTable = 'conference_tokens' | 'streams';

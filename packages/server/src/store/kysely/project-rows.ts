@@ -1,6 +1,6 @@
 import type { Selectable, Updateable } from 'kysely';
 import type { Database } from '../database.js';
-import type { StoreContext } from './store-context.js';
+import type { StoreContext, Trx } from './store-context.js';
 
 /** Tables whose rows are addressed by `(project_id, id)`. */
 export type ProjectTable = Exclude<keyof Database, 'projects' | 'room_token_keys'>;
@@ -45,6 +45,7 @@ export async function deleteInProject(
  * before it is read — the first statement is a no-op write, which takes the row's lock on
  * PostgreSQL and the database's write lock on SQLite — so concurrent changes of one row apply one
  * after the other and none is lost. `change` may throw (a validation error): nothing is written.
+ * `written` runs in the same transaction with the updated row (the change's event).
  */
 export function updateInProject<T extends 'conferences' | 'rooms'>(
   ctx: StoreContext,
@@ -52,6 +53,7 @@ export function updateInProject<T extends 'conferences' | 'rooms'>(
   projectId: string,
   id: string,
   change: (current: Selectable<Database[T]>) => Updateable<Database[T]>,
+  written?: (trx: Trx, updated: Selectable<Database[T]>) => Promise<void>,
 ): Promise<Selectable<Database[T]> | undefined> {
   return ctx.transaction(async (trx) => {
     const current = await trx
@@ -69,6 +71,7 @@ export function updateInProject<T extends 'conferences' | 'rooms'>(
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
+    await written?.(trx, updated as Selectable<Database[T]>);
     return updated as Selectable<Database[T]>;
   });
 }

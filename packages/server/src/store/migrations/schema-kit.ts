@@ -14,6 +14,11 @@ export interface SchemaKit {
    */
   idType: 'text' | Expression<unknown>;
   /**
+   * An ascending integer key the database assigns (with `autoIncrement` on SQLite, so a deleted
+   * top value is never given again; an identity column on PostgreSQL).
+   */
+  sequenceType: 'integer' | 'bigint';
+  /**
    * An index in list order (`key`, e.g. `project_id, created_at desc, id desc`). `carry` are
    * columns a filtered walk checks without visiting the table: INCLUDE columns on PostgreSQL,
    * trailing key columns on SQLite (which has no INCLUDE).
@@ -31,6 +36,7 @@ export function schemaKit(engine: Engine): SchemaKit {
   return {
     engine,
     idType: engine === 'postgres' ? sql`text collate "C"` : 'text',
+    sequenceType: engine === 'postgres' ? 'bigint' : 'integer',
     async orderIndex(db, name, table, key, carry = []) {
       const columns =
         carry.length === 0

@@ -83,6 +83,7 @@ export async function conferenceTokensRoutes(app: FastifyInstance, ctx: AppConte
         request.projectId,
         id,
         newConferenceTokenValue(),
+        ctx.now(),
       );
       if (!token) throw new HttpError(404);
       return token;

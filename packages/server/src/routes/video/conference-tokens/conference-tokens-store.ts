@@ -1,5 +1,6 @@
 import type { ConferenceToken } from '@conclave/schema';
 import type { Selectable } from 'kysely';
+import { appendEvent } from '../../../events/event-outbox.js';
 import type { ConferenceTokensTable } from '../../../store/database.js';
 import { keysetPage, mapPage, type Keyed } from '../../../store/kysely/keyset-page.js';
 import { findInProject } from '../../../store/kysely/project-rows.js';
@@ -25,10 +26,12 @@ export interface ConferenceTokensStore {
     page: PageRequest,
   ): Promise<Page<ConferenceToken>>;
   getConferenceToken(projectId: string, id: string): Promise<ConferenceToken | undefined>;
+  /** A new value for the token (and a `conference_token.reset` event); undefined: no such token. */
   resetConferenceToken(
     projectId: string,
     id: string,
     newToken: string,
+    at?: number,
   ): Promise<ConferenceToken | undefined>;
   /**
    * A conference token by its value, whatever its project (a join presents only the token), with
@@ -67,17 +70,27 @@ export function conferenceTokensStore(ctx: StoreContext): ConferenceTokensStore 
       return row && rowToConferenceToken(row);
     },
 
-    async resetConferenceToken(projectId, id, newToken) {
-      const row = await ctx.run(() =>
-        ctx.db
+    resetConferenceToken(projectId, id, newToken, at = Date.now()) {
+      return ctx.transaction(async (trx) => {
+        const row = await trx
           .updateTable('conference_tokens')
           .set({ token: newToken })
           .where('project_id', '=', projectId)
           .where('id', '=', id)
           .returningAll()
-          .executeTakeFirst(),
-      );
-      return row && rowToConferenceToken(row);
+          .executeTakeFirst();
+        if (!row) return undefined;
+        const token = rowToConferenceToken(row);
+        await appendEvent(trx, {
+          projectId,
+          type: 'conference_token.reset',
+          objectId: id,
+          orderingKey: row.conference_id,
+          object: token,
+          at,
+        });
+        return token;
+      });
     },
 
     async findConferenceTokenByValue(token) {

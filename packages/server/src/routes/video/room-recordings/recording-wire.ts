@@ -26,6 +26,11 @@ export async function toRoomRecording(
           mediaTtl ?? DEFAULT_MEDIA_TTL,
           ctx.now(),
         );
+  return rowToRoomRecording(row, uri);
+}
+
+/** The wire form with a given `uri` (events carry null: a signed link would go stale). */
+export function rowToRoomRecording(row: RecordingRow, uri: string | null): RoomRecording {
   return {
     id: row.id,
     room_session_id: row.room_session_id,

@@ -6,8 +6,10 @@ import { keysetPage, mapPage, type Keyed } from '../../../store/kysely/keyset-pa
 import { findInProject } from '../../../store/kysely/project-rows.js';
 import type { StoreContext } from '../../../store/kysely/store-context.js';
 import type { Page, PageRequest } from '../../../store/store.js';
+import { appendEvent } from '../../../events/event-outbox.js';
 import { eventRoomIdOf, insertEvent } from '../room-sessions/live-sessions-store.js';
 import { rowToEvent } from '../room-sessions/session-rows.js';
+import { rowToRoomRecording } from './recording-wire.js';
 
 export interface NewRecording {
   id: string;
@@ -93,22 +95,28 @@ export function roomRecordingsStore(ctx: StoreContext): RoomRecordingsStore {
       return ctx.transaction(async (trx) => {
         const roomId = await eventRoomIdOf(trx, input.projectId, input.roomSessionId);
         if (roomId === undefined) return false;
-        await trx
-          .insertInto('room_recordings')
-          .values({
-            id: input.id,
-            project_id: input.projectId,
-            room_session_id: input.roomSessionId,
-            status: 'recording',
-            started_at: input.startedAt,
-            finished_at: null,
-            size_in_bytes: null,
-            format: null,
-            storage_key: null,
-            created_at: input.startedAt,
-            updated_at: input.startedAt,
-          })
-          .execute();
+        const row = {
+          id: input.id,
+          project_id: input.projectId,
+          room_session_id: input.roomSessionId,
+          status: 'recording',
+          started_at: input.startedAt,
+          finished_at: null,
+          size_in_bytes: null,
+          format: null,
+          storage_key: null,
+          created_at: input.startedAt,
+          updated_at: input.startedAt,
+        };
+        await trx.insertInto('room_recordings').values(row).execute();
+        await appendEvent(trx, {
+          projectId: input.projectId,
+          type: 'recording.started',
+          objectId: input.id,
+          orderingKey: input.roomSessionId,
+          object: rowToRoomRecording(row, null),
+          at: input.startedAt,
+        });
         await insertEvent(
           trx,
           {
@@ -143,10 +151,20 @@ export function roomRecordingsStore(ctx: StoreContext): RoomRecordingsStore {
           .where('project_id', '=', projectId)
           .where('id', '=', id)
           .where('status', 'in', UNFINISHED_RECORDING)
-          .returning(['room_session_id', 'started_at'])
+          .returningAll()
           .executeTakeFirst();
         if (!recording) return false;
         const sessionId = recording.room_session_id;
+        const failed = done.status === 'error';
+        await appendEvent(trx, {
+          projectId,
+          type: failed ? 'recording.failed' : 'recording.completed',
+          objectId: id,
+          orderingKey: sessionId,
+          object: rowToRoomRecording(recording, null),
+          detail: failed ? { reason: done.reason ?? null } : undefined,
+          at: done.finishedAt,
+        });
         await insertEvent(
           trx,
           {

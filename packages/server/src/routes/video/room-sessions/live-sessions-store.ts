@@ -1,8 +1,10 @@
-import { sql, type Insertable, type Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import { appendEvents, type NewEvent } from '../../../events/event-outbox.js';
 import { newOrderedId } from '../../../lib/ids.js';
 import type { Database } from '../../../store/database.js';
 import { toFlag } from '../../../store/kysely/column-values.js';
 import type { StoreContext, Trx } from '../../../store/kysely/store-context.js';
+import { rowToMember, rowToRoomSession } from './session-rows.js';
 
 /**
  * The live-session engine's writes: sessions start and end, members join and leave, events are
@@ -145,6 +147,39 @@ function memberRow(member: NewMember): Insertable<Database['room_session_members
   };
 }
 
+/** The outbox event of a member joining or leaving (docs/webhooks.md). */
+function memberEvent(
+  type: 'member.joined' | 'member.left' | 'member.updated',
+  row: Selectable<Database['room_session_members']>,
+  at: number,
+  detail?: Record<string, unknown>,
+): NewEvent {
+  return {
+    projectId: row.project_id,
+    type,
+    objectId: row.id,
+    orderingKey: row.room_session_id,
+    object: rowToMember(row),
+    detail,
+    at,
+  };
+}
+
+function sessionEvent(
+  type: 'session.started' | 'session.ended',
+  row: Selectable<Database['room_sessions']>,
+  at: number,
+): NewEvent {
+  return {
+    projectId: row.project_id,
+    type,
+    objectId: row.id,
+    orderingKey: row.id,
+    object: rowToRoomSession(row),
+    at,
+  };
+}
+
 function eventRow(event: NewSessionEvent, roomId: string) {
   return {
     id: event.id,
@@ -180,44 +215,46 @@ export async function eventRoomIdOf(
   return session && (session.room_id ?? sessionId);
 }
 
-/** A session's row, its `session.started` event and its video log (in-progress). */
-async function insertSession(trx: Trx, input: NewRoomSession) {
+/**
+ * A session's row, its `session.started` event and its video log (in-progress); its outbox event
+ * goes to `outbox`.
+ */
+async function insertSession(trx: Trx, input: NewRoomSession, outbox: NewEvent[]) {
   // A conference's backing room has the conference's id (docs/decisions.md, Rooms).
   const roomId = input.roomId ?? input.conferenceId ?? null;
-  await trx
-    .insertInto('room_sessions')
-    .values({
-      id: input.id,
-      project_id: input.projectId,
-      conference_id: input.conferenceId ?? null,
-      room_id: roomId,
-      name: input.name,
-      display_name: input.displayName ?? null,
-      status: 'in-progress',
-      layout: input.layout ?? null,
-      quality: input.quality ?? null,
-      fps: input.fps ?? null,
-      max_members: input.maxMembers ?? null,
-      join_from: input.joinFrom ?? null,
-      join_until: input.joinUntil ?? null,
-      remove_at: input.removeAt ?? null,
-      remove_after_seconds_elapsed: input.removeAfterSecondsElapsed ?? null,
-      record_on_start: toFlag(input.recordOnStart ?? false),
-      enable_room_previews: toFlag(input.enableRoomPreviews ?? false),
-      audio_video_sync: toFlag(input.audioVideoSync ?? false),
-      start_time: input.startTime,
-      end_time: null,
-      created_at: input.startTime,
-      locked: 0,
-      tone_on_entry_and_exit: toFlag(input.toneOnEntryAndExit ?? true),
-      room_join_video_off: toFlag(input.roomJoinVideoOff ?? false),
-      user_join_video_off: toFlag(input.userJoinVideoOff ?? false),
-      prioritize_handraise: toFlag(input.prioritizeHandraise ?? false),
-      updated_at: input.startTime,
-      node_id: input.nodeId ?? null,
-      lease_until: input.leaseUntil ?? null,
-    })
-    .execute();
+  const row: Selectable<Database['room_sessions']> = {
+    id: input.id,
+    project_id: input.projectId,
+    conference_id: input.conferenceId ?? null,
+    room_id: roomId,
+    name: input.name,
+    display_name: input.displayName ?? null,
+    status: 'in-progress',
+    layout: input.layout ?? null,
+    quality: input.quality ?? null,
+    fps: input.fps ?? null,
+    max_members: input.maxMembers ?? null,
+    join_from: input.joinFrom ?? null,
+    join_until: input.joinUntil ?? null,
+    remove_at: input.removeAt ?? null,
+    remove_after_seconds_elapsed: input.removeAfterSecondsElapsed ?? null,
+    record_on_start: toFlag(input.recordOnStart ?? false),
+    enable_room_previews: toFlag(input.enableRoomPreviews ?? false),
+    audio_video_sync: toFlag(input.audioVideoSync ?? false),
+    start_time: input.startTime,
+    end_time: null,
+    created_at: input.startTime,
+    locked: 0,
+    tone_on_entry_and_exit: toFlag(input.toneOnEntryAndExit ?? true),
+    room_join_video_off: toFlag(input.roomJoinVideoOff ?? false),
+    user_join_video_off: toFlag(input.userJoinVideoOff ?? false),
+    prioritize_handraise: toFlag(input.prioritizeHandraise ?? false),
+    updated_at: input.startTime,
+    node_id: input.nodeId ?? null,
+    lease_until: input.leaseUntil ?? null,
+  };
+  await trx.insertInto('room_sessions').values(row).execute();
+  outbox.push(sessionEvent('session.started', row, input.startTime));
   await insertEvent(
     trx,
     {
@@ -255,18 +292,24 @@ async function insertSession(trx: Trx, input: NewRoomSession) {
  * Ends an in-progress session: its end time, members still present leave at that time, a
  * `session.ended` event, its log completed. False when it is not in progress.
  */
-async function endSession(trx: Trx, projectId: string, id: string, endTime: number) {
+async function endSession(
+  trx: Trx,
+  projectId: string,
+  id: string,
+  endTime: number,
+  outbox: NewEvent[],
+) {
   const session = await trx
     .updateTable('room_sessions')
     .set({ status: 'completed', end_time: endTime, updated_at: endTime })
     .where('project_id', '=', projectId)
     .where('id', '=', id)
     .where('status', '=', 'in-progress')
-    .returning(['room_id', 'start_time'])
+    .returningAll()
     .executeTakeFirst();
   if (!session) return false;
   // Nobody leaves before they joined, whatever end time a crash recovery estimates.
-  await trx
+  const left = await trx
     .updateTable('room_session_members')
     .set({
       leave_time: sql<number>`case when join_time > ${endTime} then join_time else ${endTime} end`,
@@ -274,7 +317,10 @@ async function endSession(trx: Trx, projectId: string, id: string, endTime: numb
     .where('project_id', '=', projectId)
     .where('room_session_id', '=', id)
     .where('leave_time', 'is', null)
+    .returningAll()
     .execute();
+  for (const member of left) outbox.push(memberEvent('member.left', member, endTime));
+  outbox.push(sessionEvent('session.ended', session, endTime));
   await insertEvent(
     trx,
     {
@@ -314,25 +360,54 @@ async function lockSession(trx: Trx, projectId: string, id: string, locked: bool
   return true;
 }
 
-async function leave(db: Kysely<Database>, projectId: string, memberId: string, at: number) {
-  const result = await db
+async function leave(
+  db: Kysely<Database>,
+  projectId: string,
+  memberId: string,
+  at: number,
+  outbox: NewEvent[],
+) {
+  const member = await db
     .updateTable('room_session_members')
     .set({ leave_time: at })
     .where('project_id', '=', projectId)
     .where('id', '=', memberId)
     .where('leave_time', 'is', null)
+    .returningAll()
     .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  if (member) outbox.push(memberEvent('member.left', member, at));
+  return member !== undefined;
+}
+
+/** A member's mute, deaf… changed (a `member.updated` session event): its outbox event. */
+async function memberUpdated(trx: Trx, event: NewSessionEvent, outbox: NewEvent[]) {
+  if (event.roomParticipantId === undefined) return;
+  const member = await trx
+    .selectFrom('room_session_members')
+    .selectAll()
+    .where('project_id', '=', event.projectId)
+    .where('id', '=', event.roomParticipantId)
+    .executeTakeFirst();
+  if (member) outbox.push(memberEvent('member.updated', member, event.createdAt, event.payload));
 }
 
 export function liveSessionsStore(ctx: StoreContext): LiveSessionsStore {
   return {
     async startRoomSession(input) {
-      await ctx.transaction((trx) => insertSession(trx, input));
+      await ctx.transaction(async (trx) => {
+        const outbox: NewEvent[] = [];
+        await insertSession(trx, input, outbox);
+        await appendEvents(trx, outbox);
+      });
     },
 
     endRoomSession(projectId, id, endTime) {
-      return ctx.transaction((trx) => endSession(trx, projectId, id, endTime));
+      return ctx.transaction(async (trx) => {
+        const outbox: NewEvent[] = [];
+        const ended = await endSession(trx, projectId, id, endTime, outbox);
+        await appendEvents(trx, outbox);
+        return ended;
+      });
     },
 
     async applySessionWrites(writes) {
@@ -343,6 +418,8 @@ export function liveSessionsStore(ctx: StoreContext): LiveSessionsStore {
         // so the writes keep their order.
         let members: Insertable<Database['room_session_members']>[] = [];
         let events: Insertable<Database['room_session_events']>[] = [];
+        // Outbox events, in the order of the writes; appended last, in the same transaction.
+        const outbox: NewEvent[] = [];
         const flush = async () => {
           for (let i = 0; i < members.length; i += INSERT_CHUNK) {
             await trx
@@ -361,35 +438,49 @@ export function liveSessionsStore(ctx: StoreContext): LiveSessionsStore {
         };
         for (const write of writes) {
           switch (write.kind) {
-            case 'member':
-              members.push(memberRow(write.member));
+            case 'member': {
+              const row = memberRow(write.member);
+              members.push(row);
+              outbox.push(
+                memberEvent(
+                  'member.joined',
+                  row as Selectable<Database['room_session_members']>,
+                  write.member.joinTime,
+                ),
+              );
               continue;
+            }
             case 'event':
               events.push(eventRow(write.event, write.roomId));
-              continue;
+              if (write.event.name !== 'member.updated') continue;
+              break;
           }
           await flush();
           switch (write.kind) {
+            case 'event':
+              await memberUpdated(trx, write.event, outbox);
+              break;
             case 'start':
               try {
-                await insertSession(trx, write.session);
+                await insertSession(trx, write.session, outbox);
               } catch (error) {
                 if (ctx.isUniqueViolation(error)) throw new LiveSessionConflictError();
                 throw error;
               }
               break;
             case 'left':
-              await leave(trx, write.projectId, write.memberId, write.at);
+              await leave(trx, write.projectId, write.memberId, write.at, outbox);
               break;
             case 'lock':
               await lockSession(trx, write.projectId, write.sessionId, write.locked, write.at);
               break;
             case 'end':
-              await endSession(trx, write.projectId, write.sessionId, write.at);
+              await endSession(trx, write.projectId, write.sessionId, write.at, outbox);
               break;
           }
         }
         await flush();
+        await appendEvents(trx, outbox);
       });
     },
 
@@ -465,13 +556,26 @@ export function liveSessionsStore(ctx: StoreContext): LiveSessionsStore {
         if ((await eventRoomIdOf(trx, input.projectId, input.roomSessionId)) === undefined) {
           return false;
         }
-        await trx.insertInto('room_session_members').values(memberRow(input)).execute();
+        const row = memberRow(input);
+        await trx.insertInto('room_session_members').values(row).execute();
+        await appendEvents(trx, [
+          memberEvent(
+            'member.joined',
+            row as Selectable<Database['room_session_members']>,
+            input.joinTime,
+          ),
+        ]);
         return true;
       });
     },
 
     memberLeft(projectId, memberId, leaveTime) {
-      return ctx.run(() => leave(ctx.db, projectId, memberId, leaveTime));
+      return ctx.transaction(async (trx) => {
+        const outbox: NewEvent[] = [];
+        const left = await leave(trx, projectId, memberId, leaveTime, outbox);
+        await appendEvents(trx, outbox);
+        return left;
+      });
     },
 
     addEvent(input) {

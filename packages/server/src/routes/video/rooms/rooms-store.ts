@@ -1,4 +1,5 @@
 import type { ActiveSession, Room } from '@conclave/schema';
+import { appendEvent, type NewEvent } from '../../../events/event-outbox.js';
 import { joinWindowPage, type JoinWindowFilters } from '../../../store/kysely/join-window-page.js';
 import { mapPage } from '../../../store/kysely/keyset-page.js';
 import { findInProject, updateInProject } from '../../../store/kysely/project-rows.js';
@@ -70,6 +71,21 @@ export interface RoomsStore {
   ): Promise<Map<string, ActiveSession>>;
 }
 
+function roomEvent(
+  type: 'room.created' | 'room.updated' | 'room.deleted',
+  row: Parameters<typeof rowToRoom>[0],
+  at: number,
+): NewEvent {
+  return {
+    projectId: row.project_id,
+    type,
+    objectId: row.id,
+    orderingKey: row.id,
+    object: rowToRoom(row),
+    at,
+  };
+}
+
 export function roomsStore(ctx: StoreContext): RoomsStore {
   return {
     async createRoom(projectId, input) {
@@ -83,7 +99,10 @@ export function roomsStore(ctx: StoreContext): RoomsStore {
         updated_at: input.createdAt,
       };
       try {
-        await ctx.write((trx) => trx.insertInto('rooms').values(row).execute());
+        await ctx.write(async (trx) => {
+          await trx.insertInto('rooms').values(row).execute();
+          await appendEvent(trx, roomEvent('room.created', row, input.createdAt));
+        });
       } catch (error) {
         if (ctx.isUniqueViolation(error)) throw new NameTakenError();
         throw error;
@@ -109,21 +128,30 @@ export function roomsStore(ctx: StoreContext): RoomsStore {
     },
 
     async updateRoom(projectId, id, change, updatedAt) {
-      const row = await updateInProject(ctx, 'rooms', projectId, id, (current) => ({
-        ...roomFieldsToRow(change(rowToRoomFields(current))),
-        updated_at: updatedAt,
-      }));
+      const row = await updateInProject(
+        ctx,
+        'rooms',
+        projectId,
+        id,
+        (current) => ({
+          ...roomFieldsToRow(change(rowToRoomFields(current))),
+          updated_at: updatedAt,
+        }),
+        (trx, updated) => appendEvent(trx, roomEvent('room.updated', updated, updatedAt)),
+      );
       return row && rowToRoomRecord(row);
     },
 
     async deleteRoom(projectId, id, deletedAt = Date.now()) {
       return ctx.transaction(async (trx) => {
-        const result = await trx
+        const deleted = await trx
           .deleteFrom('rooms')
           .where('project_id', '=', projectId)
           .where('id', '=', id)
+          .returningAll()
           .executeTakeFirst();
-        if (result.numDeletedRows === 0n) return false;
+        if (!deleted) return false;
+        await appendEvent(trx, roomEvent('room.deleted', deleted, deletedAt));
         await trx
           .deleteFrom('streams')
           .where('project_id', '=', projectId)

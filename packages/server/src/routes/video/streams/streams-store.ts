@@ -1,5 +1,6 @@
 import type { Stream } from '@conclave/schema';
 import type { Selectable } from 'kysely';
+import { appendEvent } from '../../../events/event-outbox.js';
 import { formatMillis } from '../../../lib/time.js';
 import type { StreamsTable } from '../../../store/database.js';
 import { keysetPage, mapPage, type Keyed } from '../../../store/kysely/keyset-page.js';
@@ -50,13 +51,16 @@ export interface StreamsStore {
   ): Promise<Stream | undefined>;
   deleteStream(projectId: string, id: string): Promise<boolean>;
   /**
-   * What a running stream sends (`width`, `height`, `fps`), or null when it is not running. Its
-   * `updated_at` stays: it dates the configuration.
+   * What a running stream sends (`width`, `height`, `fps`), or null when it is not running
+   * (`failure`: why it stopped, when it failed). Its `updated_at` stays: it dates the
+   * configuration. A `stream.started`, `stream.stopped` or `stream.failed` event is stored with it.
    */
   setStreamRunning(
     projectId: string,
     id: string,
     running: { width: number; height: number; fps: number } | null,
+    failure?: string,
+    at?: number,
   ): Promise<void>;
   /**
    * Streams still showing a running state although their room or conference has no session in
@@ -152,9 +156,9 @@ export function streamsStore(ctx: StoreContext): StreamsStore {
       return deleteInProject(ctx, 'streams', projectId, id);
     },
 
-    async setStreamRunning(projectId, id, running) {
-      await ctx.run(() =>
-        ctx.db
+    async setStreamRunning(projectId, id, running, failure, at = Date.now()) {
+      await ctx.transaction(async (trx) => {
+        const row = await trx
           .updateTable('streams')
           .set({
             width: running?.width ?? null,
@@ -163,8 +167,23 @@ export function streamsStore(ctx: StoreContext): StreamsStore {
           })
           .where('project_id', '=', projectId)
           .where('id', '=', id)
-          .execute(),
-      );
+          .returningAll()
+          .executeTakeFirst();
+        if (!row) return;
+        await appendEvent(trx, {
+          projectId,
+          type: running
+            ? 'stream.started'
+            : failure === undefined
+              ? 'stream.stopped'
+              : 'stream.failed',
+          objectId: id,
+          orderingKey: id,
+          object: rowToStream(row),
+          detail: failure === undefined ? undefined : { reason: failure },
+          at,
+        });
+      });
     },
 
     async clearStaleStreamStates() {
