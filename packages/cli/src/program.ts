@@ -4,6 +4,7 @@ import { apiTokensCommands } from './commands/api-tokens/index.js';
 import { conferenceTokensCommands } from './commands/conference-tokens/index.js';
 import { conferencesCommands } from './commands/conferences/index.js';
 import { databaseCommands } from './commands/database.js';
+import { emulatorCommands } from './commands/emulator/index.js';
 import { projectsCommands } from './commands/projects/index.js';
 import { roomTokensCommands } from './commands/room-tokens/index.js';
 import { roomsCommands } from './commands/rooms/index.js';
@@ -76,6 +77,7 @@ export function buildProgram(): Command {
   roomSessionsCommands(program);
   roomRecordingsCommands(program);
   logsCommands(program);
+  emulatorCommands(program);
   joinCommand(program);
   linkCommand(program);
   databaseCommands(program);

@@ -4,6 +4,7 @@ import type { RequestOptions } from './core/request-options.js';
 import { baseUrlFromHost } from './internal/base-url.js';
 import { readEnv } from './internal/env.js';
 import { ApiTokens } from './resources/admin/api-tokens.js';
+import { Emulator } from './resources/admin/emulator.js';
 import { Projects } from './resources/admin/projects.js';
 import type { TransportOptions } from './rest-client.js';
 
@@ -30,6 +31,11 @@ export class AdminClient {
   readonly projects: Projects;
   /** Create, list and revoke a project's API tokens. */
   readonly apiTokens: ApiTokens;
+  /**
+   * Emulator mode (`CONCLAVE_EMULATOR=1` on the server): scripted faults, project reset and
+   * fixtures for test suites. Without the switch each method rejects with NotFoundError.
+   */
+  readonly emulator: Emulator;
   /** The absolute base URL requests go to. */
   readonly baseUrl: string;
   readonly #http: HttpClient;
@@ -55,6 +61,7 @@ export class AdminClient {
     this.#http = http;
     this.projects = new Projects(http);
     this.apiTokens = new ApiTokens(http);
+    this.emulator = new Emulator(http);
   }
 
   /**

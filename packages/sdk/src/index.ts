@@ -47,6 +47,7 @@ export { RoomRecordings } from './resources/video/room-recordings.js';
 export { Logs } from './resources/video/logs.js';
 export { Projects } from './resources/admin/projects.js';
 export { ApiTokens } from './resources/admin/api-tokens.js';
+export { Emulator } from './resources/admin/emulator.js';
 export { VERSION } from './version.js';
 export { joinUrl, type JoinUrlOptions } from './join-url.js';
 export {
@@ -97,11 +98,15 @@ export type {
   ConferenceToken,
   CreateApiTokenRequest,
   CreateConferenceRequest,
+  CreateFaultRequest,
   CreatedApiToken,
   CreateProjectRequest,
   CreateRoomRequest,
   CreateRoomTokenRequest,
   CreateStreamRequest,
+  Fault,
+  FaultsQuery,
+  FixtureLoaded,
   GetConferenceQuery,
   GetRoomQuery,
   GetRoomRecordingQuery,
@@ -143,6 +148,7 @@ export type {
   SignalRelayMessage,
   PaginationLinks,
   Project,
+  ProjectReset,
   Room,
   RoomRecording,
   RoomSession,

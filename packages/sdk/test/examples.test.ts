@@ -113,6 +113,12 @@ describe('README', () => {
       'conclave.endSession(',
       'conclave.removeMember(',
       'conclave.updateMember(',
+      'emulator.addFault(',
+      'emulator.getFault(',
+      'emulator.listFaults(',
+      'emulator.clearFaults(',
+      'emulator.resetProject(',
+      'emulator.loadFixture(',
     ]) {
       assert.ok(
         blocks.some((b) => b.includes(method)),
@@ -125,7 +131,8 @@ describe('README', () => {
 describe('examples/*.ts against a real server', () => {
   let server: Conclave;
   before(async () => {
-    server = await startConclave();
+    // examples/emulator.ts needs emulator mode; the others run the same with it on.
+    server = await startConclave({ emulator: true });
   });
   after(() => server.close());
 

@@ -1,0 +1,152 @@
+import type {
+  CreateFaultRequest,
+  Fault,
+  FaultsQuery,
+  FixtureLoaded,
+  ListFaultsResponse,
+  ProjectReset,
+} from '@conclave/schema';
+import type { HttpClient } from '../../core/http-client.js';
+import type { RequestOptions } from '../../core/request-options.js';
+
+const BASE = '/admin/v1/emulator';
+
+/**
+ * `admin.emulator` — `/admin/v1/emulator`: scripted faults, project reset and fixtures, for test
+ * suites that use Conclave in place of SignalWire. The server answers only when started with
+ * `CONCLAVE_EMULATOR=1`; otherwise every method rejects with NotFoundError.
+ */
+export class Emulator {
+  readonly #http: HttpClient;
+
+  constructor(http: HttpClient) {
+    this.#http = http;
+  }
+
+  /**
+   * Scripts a fault: the next `count` requests matching `method` and `path` (a glob: `*` within
+   * a segment, `**` across), or a `probability` share of them, or both, are answered `status`
+   * (429, 500 or 503, with the API's own body), delayed by `latency_ms`, or dropped.
+   *
+   * @example
+   * ```ts
+   * await admin.emulator.addFault({
+   *   project_id: projectId,
+   *   method: 'POST',
+   *   path: '/api/video/conferences',
+   *   status: 429,
+   *   retry_after: 2,
+   *   count: 1,
+   * });
+   * ```
+   */
+  addFault(body: CreateFaultRequest, options?: RequestOptions): Promise<Fault> {
+    return this.#http.request<Fault>({ method: 'POST', path: `${BASE}/faults`, body }, options);
+  }
+
+  /**
+   * Every scripted fault (spent ones too, with `remaining: 0`), or one project's, oldest first.
+   *
+   * @example
+   * ```ts
+   * const [fault] = await admin.emulator.listFaults({ project_id: projectId });
+   * console.log(fault?.applied);
+   * ```
+   */
+  async listFaults(params: FaultsQuery = {}, options?: RequestOptions): Promise<Fault[]> {
+    const body = await this.#http.request<ListFaultsResponse>(
+      { method: 'GET', path: `${BASE}/faults`, query: params },
+      options,
+    );
+    return body.data;
+  }
+
+  /**
+   * One scripted fault, with how often it was applied.
+   *
+   * @example
+   * ```ts
+   * const { applied, remaining } = await admin.emulator.getFault(fault.id);
+   * ```
+   */
+  getFault(id: string, options?: RequestOptions): Promise<Fault> {
+    return this.#http.request<Fault>(
+      { method: 'GET', path: `${BASE}/faults/${encodeURIComponent(id)}` },
+      options,
+    );
+  }
+
+  /**
+   * Removes one scripted fault (NotFoundError when there is none).
+   *
+   * @example
+   * ```ts
+   * await admin.emulator.deleteFault(fault.id);
+   * ```
+   */
+  async deleteFault(id: string, options?: RequestOptions): Promise<void> {
+    await this.#http.request<undefined>(
+      { method: 'DELETE', path: `${BASE}/faults/${encodeURIComponent(id)}` },
+      options,
+    );
+  }
+
+  /**
+   * Removes every scripted fault, or one project's.
+   *
+   * @example
+   * ```ts
+   * await admin.emulator.clearFaults();
+   * ```
+   */
+  async clearFaults(params: FaultsQuery = {}, options?: RequestOptions): Promise<void> {
+    await this.#http.request<undefined>(
+      { method: 'DELETE', path: `${BASE}/faults`, query: params },
+      options,
+    );
+  }
+
+  /**
+   * Empties a project: its live sessions end, and its conferences, rooms, tokens, streams,
+   * sessions, recordings, logs and scripted faults go. The project, its API tokens and its
+   * signing keys stay, so clients built with its credentials keep working.
+   *
+   * @example
+   * ```ts
+   * beforeEach(() => admin.emulator.resetProject(projectId));
+   * ```
+   */
+  resetProject(projectId: string, options?: RequestOptions): Promise<ProjectReset> {
+    return this.#http.request<ProjectReset>(
+      { method: 'POST', path: `${BASE}/projects/${encodeURIComponent(projectId)}/reset` },
+      options,
+    );
+  }
+
+  /**
+   * Loads a fixture — a `conclave export` file's text — into a project: its conferences (with
+   * their tokens and streams) and rooms (with their streams), with their ids, in one
+   * transaction. With `reset`, the project is emptied first, in the same call.
+   *
+   * @example
+   * ```ts
+   * const fixture = await readFile('test/fixtures/conferences.jsonl', 'utf8');
+   * beforeEach(() => admin.emulator.loadFixture(projectId, fixture, { reset: true }));
+   * ```
+   */
+  loadFixture(
+    projectId: string,
+    fixture: string,
+    params: { reset?: boolean } = {},
+    options?: RequestOptions,
+  ): Promise<FixtureLoaded> {
+    return this.#http.request<FixtureLoaded>(
+      {
+        method: 'POST',
+        path: `${BASE}/projects/${encodeURIComponent(projectId)}/fixture`,
+        body: { fixture, ...params },
+      },
+      options,
+    );
+  }
+}
