@@ -112,7 +112,7 @@ describe('--help examples', () => {
 describe('the README, run as written', () => {
   let server: Conclave;
   before(async () => {
-    server = await startConclave({ adminToken: 'change-me' });
+    server = await startConclave({ adminToken: 'change-me', emulator: true });
   });
   after(() => server.close());
 

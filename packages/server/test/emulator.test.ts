@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { CLOSE_CODES } from '@conclave/schema';
+import { Writable } from 'node:stream';
+import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { globToRegExp } from '../src/emulator/fault-rules.js';
 import { exportData } from '../src/transfer/export-data.js';
@@ -9,6 +11,7 @@ import { TestMember } from './helpers/realtime-client.js';
 import { seedConferences } from './helpers/seed-data.js';
 import {
   ADMIN_TOKEN,
+  createTestStore,
   startTestServer,
   testEngine,
   type TestProject,
@@ -94,6 +97,44 @@ describe('emulator mode: the switch', () => {
       () => loadConfig({ CONCLAVE_EMULATOR: 'yes', CONCLAVE_ADMIN_TOKEN: 'x' }),
       /CONCLAVE_EMULATOR must be/,
     );
+  });
+
+  it('logs at start that emulator features are on; refuses to start without the admin token', async () => {
+    const { store, cleanup } = await createTestStore();
+    try {
+      const lines: string[] = [];
+      const stream = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      });
+      const config = { publicUrl: 'http://x', adminToken: ADMIN_TOKEN, rateLimitPerMinute: 0 };
+      const app = await buildApp({
+        store,
+        config,
+        emulator: true,
+        webRoot: false,
+        logger: { level: 'info', stream },
+      });
+      await app.close();
+      const warning = lines.map((l) => JSON.parse(l) as { level: number; msg: string });
+      assert.ok(
+        warning.some((l) => l.level === 40 && /emulator features are on/.test(l.msg)),
+        lines.join(''),
+      );
+      await assert.rejects(
+        buildApp({
+          store,
+          config: { ...config, adminToken: undefined },
+          emulator: true,
+          webRoot: false,
+        }),
+        /admin token/,
+      );
+    } finally {
+      await cleanup();
+    }
   });
 
   it('needs the admin token on its routes', async () => {
@@ -523,7 +564,8 @@ describe('POST /admin/v1/emulator/projects/{id}/fixture', () => {
     assert.equal(page.body.data.length, 1000);
     // The figure docs/emulator.md quotes; generous bound so a loaded CI machine passes.
     process.stdout.write(
-      `# emulator ${testEngine()}: reset ${reset.body.took_ms} ms (1,000 conferences); ` +
+      `# emulator ${testEngine()}: fixture ${(fixture.length / 1e6).toFixed(1)} MB; ` +
+        `reset ${reset.body.took_ms} ms (1,000 conferences); ` +
         `reset + load of 1,000 over HTTP ${Math.round(cycleMs)} ms ` +
         `(server: reset ${again.body.reset.took_ms} ms, total ${again.body.took_ms} ms); ` +
         `first load ${Math.round(loadMs)} ms\n`,
