@@ -47,6 +47,12 @@ import {
   type LiveFeedLimits,
 } from './routes/conclave/live-routes.js';
 import { moderationRoutes } from './routes/conclave/moderation-routes.js';
+import { webhooksRoutes } from './routes/conclave/webhooks-routes.js';
+import {
+  WEBHOOK_DEFAULTS,
+  WebhookWorker,
+  type WebhookWorkerOptions,
+} from './webhooks/webhook-worker.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
@@ -75,6 +81,8 @@ export interface BuildAppOptions {
   /** Emulator mode (`CONCLAVE_EMULATOR=1`): scripted faults, project reset and fixtures under
    *  `/admin/v1/emulator`. Off by default; needs the admin token. */
   emulator?: boolean;
+  /** Webhook deliveries: SSRF allowance, retry window and backoff, timeouts, poll interval. */
+  webhooks?: Partial<WebhookWorkerOptions>;
 }
 
 /** The whole HTTP application as one Fastify instance; `main.ts` only boots it. */
@@ -134,6 +142,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     outputs,
     live,
   };
+  const webhooks = new WebhookWorker(options.store, now, app.log.child({ module: 'webhooks' }), {
+    ...WEBHOOK_DEFAULTS,
+    ...options.webhooks,
+  });
   if (options.mediaEngine) {
     const log = app.log.child({ module: 'media' });
     ctx.live.useMedia(
@@ -231,6 +243,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       conclave.addHook('preValidation', requireObjectBody);
       await liveRoutes(conclave, ctx, { ...LIVE_FEED_DEFAULTS, ...options.liveFeed });
       await moderationRoutes(conclave, ctx);
+      await webhooksRoutes(conclave, ctx, webhooks);
     },
     { prefix: CONCLAVE_API_PREFIX },
   );
@@ -253,7 +266,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await ctx.live.start().catch((error: unknown) => {
       app.log.error({ err: error }, 'live sessions: the startup sweep failed');
     });
+    webhooks.start();
   });
+  // Attempts in flight finish and are recorded before the store closes.
+  app.addHook('onClose', () => webhooks.stop());
   return app;
 }
 

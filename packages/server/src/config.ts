@@ -27,6 +27,8 @@ export interface Config {
   tls: TlsConfig | undefined;
   /** `CONCLAVE_EMULATOR=1`: emulator features under the admin API (tests and CI only). */
   emulator: boolean;
+  /** Webhook deliveries (`CONCLAVE_WEBHOOK*`; docs/webhooks.md). */
+  webhooks: WebhookSettings;
 }
 
 /** Each undefined when not set: the store's default applies (docs: PostgreSQL and several processes). */
@@ -119,6 +121,44 @@ function integer(name: string, value: string | undefined, fallback: number, min 
 }
 
 /** `CONCLAVE_EMULATOR`: on only when asked for in so many words; it needs the admin token. */
+/** Three days, in milliseconds. */
+const THREE_DAYS_MS = 3 * 24 * 3600 * 1000;
+
+export interface WebhookSettings {
+  /** `CONCLAVE_WEBHOOKS_ALLOW_PRIVATE=1`: endpoints may be private or loopback addresses. */
+  allowPrivate: boolean;
+  /** `CONCLAVE_WEBHOOK_RETRY_WINDOW_MS` (3 days): a failing delivery is retried this long. */
+  retryWindowMs: number;
+  /** `CONCLAVE_WEBHOOK_DISABLE_AFTER_MS` (3 days): an endpoint failing this long is disabled. */
+  disableAfterMs: number;
+  /** `CONCLAVE_WEBHOOK_TIMEOUT_MS` (10000): one attempt's time limit. */
+  timeoutMs: number;
+}
+
+/** Reads `CONCLAVE_WEBHOOK*`. */
+export function parseWebhookSettings(env: NodeJS.ProcessEnv = process.env): WebhookSettings {
+  const allow = (env.CONCLAVE_WEBHOOKS_ALLOW_PRIVATE ?? '').toLowerCase();
+  if (!['', '0', '1', 'true', 'false'].includes(allow)) {
+    throw new Error('CONCLAVE_WEBHOOKS_ALLOW_PRIVATE must be 1 or 0');
+  }
+  return {
+    allowPrivate: allow === '1' || allow === 'true',
+    retryWindowMs: integer(
+      'CONCLAVE_WEBHOOK_RETRY_WINDOW_MS',
+      env.CONCLAVE_WEBHOOK_RETRY_WINDOW_MS,
+      THREE_DAYS_MS,
+      1000,
+    ),
+    disableAfterMs: integer(
+      'CONCLAVE_WEBHOOK_DISABLE_AFTER_MS',
+      env.CONCLAVE_WEBHOOK_DISABLE_AFTER_MS,
+      THREE_DAYS_MS,
+      1000,
+    ),
+    timeoutMs: integer('CONCLAVE_WEBHOOK_TIMEOUT_MS', env.CONCLAVE_WEBHOOK_TIMEOUT_MS, 10_000, 100),
+  };
+}
+
 export function parseEmulator(env: NodeJS.ProcessEnv = process.env): boolean {
   const value = (env.CONCLAVE_EMULATOR ?? '').toLowerCase();
   if (value === '' || value === '0' || value === 'false' || value === 'off') return false;
@@ -159,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     media: parseMediaConfig(env, host),
     tls,
     emulator: parseEmulator(env),
+    webhooks: parseWebhookSettings(env),
     realtime: {
       nodeId: env.CONCLAVE_NODE_ID || undefined,
       graceMs: integer(

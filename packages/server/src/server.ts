@@ -59,6 +59,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ...(config.media.enabled ? { mediaEngine: config.media } : {}),
     ...(https ? { https } : {}),
     emulator: config.emulator,
+    webhooks: config.webhooks,
     realtime: {
       ...config.realtime,
       // Stable across restarts, so a restarted server ends what it left in progress at once.

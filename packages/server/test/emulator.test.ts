@@ -375,6 +375,13 @@ describe('POST /admin/v1/emulator/projects/{id}/reset', () => {
     });
     const member = await TestMember.join(server.url, tokens.body.data[0].token, { name: 'Ann' });
     const sessionId = member.joined!.session.id;
+    // A recording row still `recording` (no encoder runs here): the reset waits for outputs.
+    await server.store.startRecording({
+      id: randomUUID(),
+      projectId: project.id,
+      roomSessionId: sessionId,
+      startedAt: Date.now(),
+    });
     const fileKey = `recordings/${project.id}/${randomUUID()}.mp4`;
     await server.media.put(fileKey, Buffer.from('not really a recording'));
     await addFault({ project_id: project.id, path: '/**', latency_ms: 1 });
@@ -395,6 +402,7 @@ describe('POST /admin/v1/emulator/projects/{id}/reset', () => {
     assert.equal(reset.body.removed.streams, 1);
     assert.equal(reset.body.removed.conference_tokens, 2);
     assert.equal(reset.body.removed.room_sessions, 1);
+    assert.equal(reset.body.removed.room_recordings, 1);
     assert.equal(reset.body.faults_cleared, 1);
     assert.equal(typeof reset.body.took_ms, 'number');
 

@@ -21,6 +21,9 @@ export const CLEARED_TABLES = TABLE_NAMES.filter(
 export interface EmulatorStore {
   /** Deletes the project's rows of every cleared table in one transaction; counts by table. */
   clearProject(projectId: string): Promise<Record<string, number>>;
+  /** Whether a recording of the project is still being made or finished (`recording`, `paused`,
+   *  `processing`). */
+  hasUnfinishedRecordings(projectId: string): Promise<boolean>;
 }
 
 export function emulatorStore(store: Store): EmulatorStore {
@@ -40,6 +43,17 @@ export function emulatorStore(store: Store): EmulatorStore {
         }
         return removed;
       });
+    },
+
+    async hasUnfinishedRecordings(projectId) {
+      const row = await db
+        .selectFrom('room_recordings')
+        .select('id')
+        .where('project_id', '=', projectId)
+        .where('status', 'in', ['recording', 'paused', 'processing'])
+        .limit(1)
+        .executeTakeFirst();
+      return row !== undefined;
     },
   };
 }

@@ -25,9 +25,11 @@ export class Emulator {
    */
   async resetProject(projectId: string): Promise<ProjectReset> {
     const started = performance.now();
+    const recording = await this.#db.hasUnfinishedRecordings(projectId);
     await this.ctx.live.endProjectSessions(projectId);
-    // Recordings the ended sessions were making finish (and write their rows) before the delete.
-    await this.ctx.outputs.idle();
+    // Recordings the ended sessions were making finish (their rows and files written) before the
+    // delete. Only then: idle() waits for every project's outputs.
+    if (recording) await this.ctx.outputs.idle();
     const removed = await this.#db.clearProject(projectId);
     await this.ctx.media.deleteAll(`recordings/${projectId}`);
     const faultsCleared = this.faults.clear(projectId);

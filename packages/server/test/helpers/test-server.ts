@@ -8,6 +8,7 @@ import type { MediaEngineOptions } from '@conclave/media';
 import { buildApp } from '../../src/app.js';
 import type { OutputSupervisorOptions } from '../../src/outputs/output-supervisor.js';
 import type { RealtimeConfig } from '../../src/config.js';
+import type { WebhookWorkerOptions } from '../../src/webhooks/webhook-worker.js';
 import type { LiveFeedLimits } from '../../src/routes/conclave/live-routes.js';
 import { hashSecret, newApiToken, tokenPrefix } from '../../src/auth/secrets.js';
 import { newId } from '../../src/lib/ids.js';
@@ -139,6 +140,8 @@ export async function startTestServer(
     outputs?: Partial<OutputSupervisorOptions>;
     /** Emulator mode (`CONCLAVE_EMULATOR=1`). */
     emulator?: boolean;
+    /** Webhook deliveries (fast retries in tests; private addresses allowed unless said). */
+    webhooks?: Partial<WebhookWorkerOptions>;
   } = {},
 ): Promise<TestServer> {
   const { store, cleanup } = await createTestStore();
@@ -159,6 +162,7 @@ export async function startTestServer(
     ...(options.liveFeed ? { liveFeed: options.liveFeed } : {}),
     ...(options.outputs ? { outputs: options.outputs } : {}),
     ...(options.emulator ? { emulator: true } : {}),
+    webhooks: { allowPrivate: true, ...options.webhooks },
     ...(options.media
       ? {
           mediaEngine: {

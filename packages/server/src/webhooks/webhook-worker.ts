@@ -1,0 +1,273 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
+import type { FastifyBaseLogger } from 'fastify';
+import { eventJson } from '../events/events-store.js';
+import type { Store } from '../store/store.js';
+import { guardedLookup, isPrivateAddress, PrivateAddressError, urlHost } from './ssrf-guard.js';
+import { signatureHeader } from './webhook-signature.js';
+import type { AttemptOutcome, ClaimedDelivery } from './webhooks-store.js';
+
+export interface WebhookWorkerOptions {
+  /** Deliver to private and loopback addresses (`CONCLAVE_WEBHOOKS_ALLOW_PRIVATE`). */
+  allowPrivate: boolean;
+  /** How often the outbox is looked at when there was nothing to do. */
+  pollMs: number;
+  /** The first retry's delay; each next one doubles, up to `retryCapMs` (then jittered). */
+  retryBaseMs: number;
+  retryCapMs: number;
+  /** A delivery is retried this long after its first attempt, then fails. */
+  retryWindowMs: number;
+  /** An endpoint whose deliveries have failed (none succeeding) this long is disabled. */
+  disableAfterMs: number;
+  /** One attempt's time limit. */
+  timeoutMs: number;
+  /** A claimed delivery is this worker's for this long (a dead worker's claim then lapses). */
+  leaseMs: number;
+  /** Deliveries claimed at a time. */
+  batch: number;
+  /** Jitter's source of randomness, in [0, 1). */
+  random: () => number;
+}
+
+/** Three days. */
+const THREE_DAYS_MS = 3 * 24 * 3600 * 1000;
+
+export const WEBHOOK_DEFAULTS: WebhookWorkerOptions = {
+  allowPrivate: false,
+  pollMs: 500,
+  retryBaseMs: 5_000,
+  retryCapMs: 3_600_000,
+  retryWindowMs: THREE_DAYS_MS,
+  disableAfterMs: THREE_DAYS_MS,
+  timeoutMs: 10_000,
+  leaseMs: 60_000,
+  batch: 50,
+  random: Math.random,
+};
+
+/** The body excerpt kept per attempt. */
+const EXCERPT_CHARS = 512;
+const EVENTS_PER_DISPATCH = 500;
+
+/**
+ * Exponential backoff with equal jitter: the `attempt`-th retry (1-based) waits between half and
+ * all of `base · 2^(attempt-1)`, capped.
+ */
+export function retryDelay(
+  attempt: number,
+  options: Pick<WebhookWorkerOptions, 'retryBaseMs' | 'retryCapMs' | 'random'>,
+): number {
+  const ceiling = Math.min(
+    options.retryCapMs,
+    options.retryBaseMs * 2 ** Math.min(attempt - 1, 40),
+  );
+  return Math.round(ceiling / 2 + (options.random() * ceiling) / 2);
+}
+
+/**
+ * Delivers the outbox's events to the webhook endpoints (docs/webhooks.md): it fans new events
+ * out into deliveries, claims due ones (several workers, on several nodes, share the queue), posts
+ * them signed, records every attempt and retries failures with backoff. Events of one session
+ * reach an endpoint in order: the next is not sent before the one before it is delivered or given
+ * up.
+ */
+export class WebhookWorker {
+  #running: Promise<void> | undefined;
+  #stopping = false;
+  #wake: (() => void) | undefined;
+  readonly #inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number,
+    private readonly log: FastifyBaseLogger,
+    readonly options: WebhookWorkerOptions,
+  ) {}
+
+  start(): void {
+    this.#stopping = false;
+    this.#running ??= this.#loop();
+  }
+
+  /** Look at the outbox now rather than at the next poll. */
+  kick(): void {
+    this.#wake?.();
+  }
+
+  /** Stops claiming; attempts in flight finish and are recorded. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.kick();
+    await this.#running;
+    this.#running = undefined;
+  }
+
+  /** One round: fan out new events, claim due deliveries and send them. Returns the work done. */
+  async runOnce(): Promise<number> {
+    const now = this.now();
+    const dispatched = await this.store.dispatchEvents(now, EVENTS_PER_DISPATCH);
+    if (this.#stopping) return dispatched;
+    const claimed = await this.store.claimDeliveries(now, this.options.leaseMs, this.options.batch);
+    await Promise.all(claimed.map((c) => this.#track(this.#chain(c))));
+    return dispatched + claimed.length;
+  }
+
+  async #loop(): Promise<void> {
+    while (!this.#stopping) {
+      let worked = 0;
+      try {
+        worked = await this.runOnce();
+      } catch (error) {
+        this.log.warn({ err: error }, 'webhooks: delivery round failed');
+      }
+      if (worked === 0 && !this.#stopping) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.options.pollMs);
+          this.#wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.#wake = undefined;
+      }
+    }
+    await Promise.all(this.#inFlight);
+  }
+
+  #track(work: Promise<void>): Promise<void> {
+    this.#inFlight.add(work);
+    return work.finally(() => this.#inFlight.delete(work));
+  }
+
+  /** Sends a delivery, then the next of its endpoint and session while they succeed. */
+  async #chain(first: ClaimedDelivery): Promise<void> {
+    let claimed: ClaimedDelivery | undefined = first;
+    while (claimed) {
+      const current: ClaimedDelivery = claimed;
+      const outcome = await this.#attempt(current);
+      try {
+        claimed = await this.store.recordAttempt(
+          current,
+          outcome,
+          this.#stopping ? null : this.options.leaseMs,
+        );
+      } catch (error) {
+        // Unrecorded: the claim lapses and the delivery is tried again (at least once).
+        this.log.warn(
+          { err: error, delivery: current.delivery.id },
+          'webhooks: attempt not recorded',
+        );
+        return;
+      }
+    }
+  }
+
+  async #attempt({ delivery, event, endpoint }: ClaimedDelivery): Promise<AttemptOutcome> {
+    const started = this.now();
+    const body = eventJson(event);
+    const secrets = [endpoint.secret];
+    if (endpoint.previous_secret && (endpoint.previous_secret_until ?? 0) > started) {
+      secrets.push(endpoint.previous_secret);
+    }
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': 'Conclave-Webhooks/1',
+      'conclave-signature': signatureHeader(secrets, Math.floor(started / 1000), body),
+      'conclave-event-id': String(event.seq),
+      'conclave-event-type': event.type,
+      'conclave-delivery-id': delivery.id,
+    };
+    const result = await post(endpoint.url, headers, body, this.options);
+    const at = this.now();
+    const base = {
+      statusCode: result.statusCode,
+      error: result.error,
+      responseExcerpt: result.excerpt,
+      durationMs: Math.max(0, at - started),
+      at,
+    };
+    if (result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300) {
+      return { ...base, ok: true, retryAt: null, disableEndpoint: null };
+    }
+    const firstAttempt = delivery.first_attempt_at ?? started;
+    const retryAt =
+      at - firstAttempt >= this.options.retryWindowMs
+        ? null
+        : at + retryDelay(delivery.attempts + 1, this.options);
+    const failingSince = endpoint.failing_since ?? started;
+    const disableEndpoint =
+      at - failingSince >= this.options.disableAfterMs
+        ? `deliveries failed for ${Math.round((at - failingSince) / 60_000)} minutes`
+        : null;
+    return { ...base, ok: false, retryAt, disableEndpoint };
+  }
+}
+
+interface PostResult {
+  statusCode: number | null;
+  error: string | null;
+  excerpt: string | null;
+}
+
+/** POSTs `body`; never throws: a failure is a result without a status code. */
+function post(
+  raw: string,
+  headers: Record<string, string>,
+  body: string,
+  options: Pick<WebhookWorkerOptions, 'allowPrivate' | 'timeoutMs'>,
+): Promise<PostResult> {
+  const failed = (error: unknown): PostResult => ({
+    statusCode: null,
+    error: error instanceof Error ? error.message || error.name : String(error),
+    excerpt: null,
+  });
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch (error) {
+    return Promise.resolve(failed(error));
+  }
+  const host = urlHost(url);
+  if (!options.allowPrivate && isIP(host) && isPrivateAddress(host)) {
+    return Promise.resolve(failed(new PrivateAddressError(host)));
+  }
+  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise<PostResult>((resolve) => {
+    let done = false;
+    const finish = (result: PostResult) => {
+      if (done) return;
+      done = true;
+      resolve(result);
+    };
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        lookup: guardedLookup(options.allowPrivate),
+        timeout: options.timeoutMs,
+      },
+      (res: IncomingMessage) => {
+        let excerpt = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          if (excerpt.length < EXCERPT_CHARS) excerpt += chunk;
+          if (excerpt.length >= EXCERPT_CHARS) res.destroy();
+        });
+        const settle = () =>
+          finish({
+            statusCode: res.statusCode ?? null,
+            error: null,
+            excerpt: excerpt.slice(0, EXCERPT_CHARS),
+          });
+        res.on('end', settle);
+        res.on('close', settle);
+        res.on('error', settle);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
+    req.on('error', (error) => finish(failed(error)));
+    req.end(body);
+  });
+}
