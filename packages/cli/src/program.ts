@@ -12,6 +12,7 @@ import { roomSessionsCommands } from './commands/room-sessions/index.js';
 import { roomRecordingsCommands } from './commands/room-recordings/index.js';
 import { logsCommands } from './commands/logs/index.js';
 import { streamsCommands } from './commands/streams/index.js';
+import { webhooksCommands } from './commands/webhooks/index.js';
 import { serveCommand } from './commands/serve.js';
 import { joinCommand } from './commands/join.js';
 import { linkCommand } from './commands/link.js';
@@ -77,6 +78,7 @@ export function buildProgram(): Command {
   roomSessionsCommands(program);
   roomRecordingsCommands(program);
   logsCommands(program);
+  webhooksCommands(program);
   emulatorCommands(program);
   joinCommand(program);
   linkCommand(program);

@@ -37,6 +37,13 @@ export {
   type StopRecordingParams,
   type UpdateLiveMemberParams,
 } from './resources/conclave/conclave.js';
+export {
+  Webhooks,
+  type CreateWebhookEndpointParams,
+  type ListEventsParams,
+  type UpdateWebhookEndpointParams,
+  type WebhookListParams,
+} from './resources/conclave/webhooks.js';
 export { Conferences } from './resources/video/conferences.js';
 export { ConferenceTokens } from './resources/video/conference-tokens.js';
 export { Rooms } from './resources/video/rooms.js';
@@ -166,4 +173,10 @@ export type {
   VideoLayout,
   VideoLog,
   VideoQuality,
+  ConclaveEvent,
+  EventType,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookEndpoint,
+  WebhookEndpointWithSecret,
 } from '@conclave/schema';

@@ -58,6 +58,8 @@ export async function startConclave(options: StartConclaveOptions = {}): Promise
       CONCLAVE_RATE_LIMIT: String(options.rateLimitPerMinute ?? 0),
       LOG_LEVEL: 'silent',
       CONCLAVE_MEDIA_DIR: mediaDir,
+      // Webhook receivers in tests listen on 127.0.0.1.
+      CONCLAVE_WEBHOOKS_ALLOW_PRIVATE: '1',
       ...(options.emulator ? { CONCLAVE_EMULATOR: '1' } : {}),
       ...(options.media?.workers === undefined
         ? {}

@@ -1,4 +1,5 @@
 import type {
+  ConclaveEvent,
   LIVE_FEED_EVENT_TYPES as SchemaLiveFeedEventTypes,
   LIVE_FEED_PATH as SchemaLiveFeedPath,
   LiveFeedEvent,
@@ -9,6 +10,7 @@ import { ApiConnectionError, ApiTimeoutError, ConclaveError } from '../../core/e
 import type { HttpClient, OpenStream } from '../../core/http-client.js';
 import type { RequestOptions } from '../../core/request-options.js';
 import { SseParser } from '../../internal/sse.js';
+import { listEvents, Webhooks, type ListEventsParams } from './webhooks.js';
 
 /** Where the live feed is, relative to the server's base URL. */
 export const LIVE_FEED_PATH: typeof SchemaLiveFeedPath = '/conclave/v1/live';
@@ -65,9 +67,25 @@ const known = new Set<string>(LIVE_FEED_EVENT_TYPES);
  */
 export class Conclave {
   readonly #http: HttpClient;
+  /** The project's webhook endpoints, their deliveries and replays. */
+  readonly webhooks: Webhooks;
 
   constructor(http: HttpClient) {
     this.#http = http;
+    this.webhooks = new Webhooks(http);
+  }
+
+  /**
+   * One page of the project's events (what webhooks deliver), oldest first, after the event id
+   * `after`.
+   *
+   * @example
+   * ```ts
+   * const events = await client.conclave.events({ after: lastSeenId });
+   * ```
+   */
+  events(params: ListEventsParams = {}, options?: RequestOptions): Promise<ConclaveEvent[]> {
+    return listEvents(this.#http, params, options);
   }
 
   /**
