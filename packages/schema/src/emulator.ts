@@ -114,6 +114,14 @@ export const ProjectReset = Type.Object(
 );
 export type ProjectReset = Static<typeof ProjectReset>;
 
+/** Path of a live member of a project's session. */
+export const EmulatorMemberParams = Type.Object({
+  id: Type.String(),
+  session_id: Type.String(),
+  member_id: Type.String(),
+});
+export type EmulatorMemberParams = Static<typeof EmulatorMemberParams>;
+
 export const LoadFixtureRequest = Type.Object(
   {
     fixture: Type.String({

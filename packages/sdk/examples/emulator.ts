@@ -10,6 +10,7 @@ import {
   ApiTimeoutError,
   RestClient,
   ServiceUnavailableError,
+  joinRealtime,
 } from '@conclave/sdk';
 
 const admin = new AdminClient();
@@ -82,5 +83,16 @@ describe('my SignalWire integration', () => {
       [0, 0],
     );
     await admin.emulator.clearFaults({ project_id: project });
+  });
+
+  it('keeps a participant through a network drop', async () => {
+    const { data: tokens } = await client.video.conferences.listConferenceTokens(
+      (await client.video.conferences.list()).data[0]!.id,
+    );
+    const ada = await joinRealtime({ url: admin.baseUrl, token: tokens[0]!.token, name: 'Ada' });
+    const back = new Promise((resolve) => ada.once('reconnected', resolve));
+    await admin.emulator.dropMember(project, ada.session.id, ada.memberId);
+    assert.deepEqual(await back, { attempt: 1, resumed: true });
+    await ada.leave();
   });
 });

@@ -8,6 +8,7 @@ import {
   RestClient,
   ServiceUnavailableError,
   UnprocessableEntityError,
+  joinRealtime,
 } from '@conclave/sdk';
 import { startConclave, type Conclave } from '@conclave/testkit';
 
@@ -94,6 +95,33 @@ describe('admin.emulator', () => {
     });
     assert.equal(again.reset?.removed.conferences, 2);
     assert.equal((await client.video.conferences.list()).data.length, 2);
+  });
+});
+
+describe('admin.emulator.dropMember', () => {
+  it('cuts a live member’s connection; the SDK’s realtime session reconnects in its place', async () => {
+    const conference = await client.video.conferences.create({ display_name: 'Flaky network' });
+    const { data: tokens } = await client.video.conferences.listConferenceTokens(conference.id);
+    const session = await joinRealtime({ url: server.url, token: tokens[0]!.token, name: 'Ada' });
+    try {
+      const reconnecting = new Promise<{ code: number }>((resolve) =>
+        session.once('reconnecting', resolve),
+      );
+      const reconnected = new Promise<{ resumed: boolean }>((resolve) =>
+        session.once('reconnected', resolve),
+      );
+      const memberId = session.memberId;
+      await admin.emulator.dropMember(server.projectId, session.session.id, memberId);
+      assert.equal((await reconnecting).code, 1006);
+      assert.equal((await reconnected).resumed, true);
+      assert.equal(session.memberId, memberId, 'the same member');
+      await assert.rejects(
+        admin.emulator.dropMember(server.projectId, session.session.id, crypto.randomUUID()),
+        NotFoundError,
+      );
+    } finally {
+      await session.leave();
+    }
   });
 });
 

@@ -119,6 +119,7 @@ describe('README', () => {
       'emulator.clearFaults(',
       'emulator.resetProject(',
       'emulator.loadFixture(',
+      'emulator.dropMember(',
     ]) {
       assert.ok(
         blocks.some((b) => b.includes(method)),

@@ -581,3 +581,50 @@ describe('POST /admin/v1/emulator/projects/{id}/fixture', () => {
     assert.ok(cycleMs < 15_000, `${cycleMs} ms`);
   });
 });
+
+describe('POST /admin/v1/emulator/projects/{id}/room_sessions/{session_id}/members/{member_id}/drop', () => {
+  it('cuts the connection without a close frame; the member keeps its place and resumes', async () => {
+    const project = await server.newProject();
+    const conf = await conference(`drop-${Date.now()}`, project);
+    const tokens = await server.api(`/api/video/conferences/${conf.id}/conference_tokens`, {
+      project,
+    });
+    const token = tokens.body.data[0].token as string;
+    const ann = await TestMember.join(server.url, token, { name: 'Ann' });
+    const bob = await TestMember.join(server.url, token, { name: 'Bob' });
+    const sessionId = ann.joined!.session.id;
+    const path = (memberId: string, projectId = project.id) =>
+      `/emulator/projects/${projectId}/room_sessions/${sessionId}/members/${memberId}/drop`;
+
+    // Another project's, unknown ids, ids that are not UUIDs: 404, and nobody is cut.
+    for (const wrong of [
+      path(ann.id, server.project.id),
+      path(randomUUID()),
+      `/emulator/projects/${project.id}/room_sessions/${randomUUID()}/members/${ann.id}/drop`,
+      path('nope'),
+    ]) {
+      const res = await admin(wrong, { method: 'POST' });
+      assert.equal(res.status, 404, wrong);
+      assert.deepEqual(res.body, { error: 'Not Found' });
+    }
+
+    assert.equal((await admin(path(ann.id), { method: 'POST' })).status, 204);
+    assert.equal((await ann.closed).code, 1006, 'no close frame: a network failure');
+    // Bob is told Ann's connection went, and she is still a member (REST agrees).
+    await bob.next((m) => m.type === 'member.updated' && m.member.id === ann.id);
+    const members = await server.api(`/api/video/room_sessions/${sessionId}/members`, { project });
+    const listed = (members.body.data as { id: string; leave_time: string | null }[]).find(
+      (m) => m.id === ann.id,
+    );
+    assert.equal(listed?.leave_time, null);
+    // Not connected now: nothing to cut.
+    assert.equal((await admin(path(ann.id), { method: 'POST' })).status, 404);
+
+    const back = await TestMember.join(server.url, token, {
+      resume_token: ann.joined!.resume_token,
+    });
+    assert.equal(back.id, ann.id, 'resumed in her place');
+    back.socket.close();
+    bob.socket.close();
+  });
+});

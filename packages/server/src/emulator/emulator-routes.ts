@@ -5,11 +5,13 @@ import {
   FixtureLoaded,
   IdParams,
   ListFaultsResponse,
+  EmulatorMemberParams,
   LoadFixtureRequest,
   ProjectReset,
   type CreateFaultRequest as CreateFaultBody,
   type FaultsQuery as FaultsQueryT,
   type IdParams as IdParamsT,
+  type EmulatorMemberParams as EmulatorMemberParamsT,
   type LoadFixtureRequest as LoadFixtureBody,
 } from '@conclave/schema';
 import type { FastifyInstance } from 'fastify';
@@ -162,6 +164,30 @@ export async function emulatorRoutes(
       },
     },
     async (request) => emulator.resetProject(await requireProject(request.params.id)),
+  );
+
+  app.post<{ Params: EmulatorMemberParamsT }>(
+    '/emulator/projects/:id/room_sessions/:session_id/members/:member_id/drop',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Cut a live member's connection, as a network failure would",
+        description:
+          'The socket is destroyed without a close frame (the client sees 1006). The member ' +
+          'keeps its place for the reconnect grace period and may resume. 404 when the session ' +
+          'is not live on this process, or the member is not connected to it now.',
+        params: EmulatorMemberParams,
+        response: { 204: { type: 'null' }, ...errorResponses(401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const projectId = requireUuid(request.params.id);
+      const sessionId = requireUuid(request.params.session_id);
+      const memberId = requireUuid(request.params.member_id);
+      if (!ctx.live.cutConnection(projectId, sessionId, memberId)) throw new HttpError(404);
+      return reply.code(204).send();
+    },
   );
 
   app.post<{ Params: IdParamsT; Body: LoadFixtureBody }>(

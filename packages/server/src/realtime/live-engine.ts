@@ -54,6 +54,8 @@ import { WriteQueue } from './write-queue.js';
 export interface Peer {
   send(text: string): void;
   close(code: number, reason: string): void;
+  /** Cuts the connection without a close frame, as a network failure would (emulator mode). */
+  terminate?(): void;
   /**
    * The member's media outlives this connection: a client whose peer connection does not depend
    * on its signalling socket (SignalWire's SDK keeps its call across socket drops). A drop then
@@ -1180,6 +1182,18 @@ export class LiveEngine {
   }
 
   /** The project's session, when it is live on this process (and announced). */
+  /**
+   * Emulator mode: cuts a member's connection as a network failure would. The socket layer then
+   * reports the drop, and the member keeps its place for the grace period (it may resume).
+   * False when the session is not hosted here, or the member is not in it or not connected now.
+   */
+  cutConnection(projectId: string, sessionId: string, memberId: string): boolean {
+    const peer = this.#hosted(projectId, sessionId)?.members.get(memberId)?.peer;
+    if (!peer?.terminate) return false;
+    peer.terminate();
+    return true;
+  }
+
   #hosted(projectId: string, sessionId: string): SessionState | undefined {
     const session = this.#byId.get(sessionId);
     if (!session || session.projectId !== projectId || session.ended || !session.announced) {

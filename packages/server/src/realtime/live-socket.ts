@@ -89,6 +89,11 @@ export class LiveSocket {
     }
   }
 
+  /** Cuts the connection without a close frame, as a network failure would (emulator mode). */
+  terminate(): void {
+    this.socket.terminate();
+  }
+
   /** Runs `step` after every frame before it; more than MAX_QUEUED_FRAMES waiting is a flood
    *  (closed `rate_limited`). A step that throws goes to `failed`. */
   enqueue(step: () => Promise<void> | void, failed: (error: unknown) => void): void {

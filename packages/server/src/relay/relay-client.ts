@@ -39,6 +39,8 @@ export interface RelayLink {
   readonly open: boolean;
   send(text: string): void;
   close(code: number, reason: string): void;
+  /** Cuts the socket without a close frame (emulator mode). */
+  terminate?(): void;
 }
 
 /** How long a client whose member is gone keeps its socket after `verto.bye`, so the SDK hears
@@ -63,6 +65,9 @@ class RelayPeer implements Peer {
   }
   close(code: number, reason: string): void {
     this.client.closedByEngine(this, code, reason);
+  }
+  terminate(): void {
+    this.link.terminate?.();
   }
 }
 

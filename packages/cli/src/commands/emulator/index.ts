@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { withExamples } from '../../command-support.js';
+import { dropMemberCommand } from './drop-member.js';
 import { faultsCommands } from './faults/index.js';
 import { loadCommand } from './load.js';
 import { resetCommand } from './reset.js';
@@ -20,4 +21,5 @@ export function emulatorCommands(program: Command): void {
   resetCommand(group);
   loadCommand(group);
   faultsCommands(group);
+  dropMemberCommand(group);
 }

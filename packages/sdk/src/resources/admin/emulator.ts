@@ -124,6 +124,28 @@ export class Emulator {
   }
 
   /**
+   * Cuts a live member's connection as a network failure would (the client sees close code
+   * 1006): the member keeps its place for the reconnect grace period and may resume, as the SDK's
+   * realtime session does by itself. NotFoundError when the member is not connected now.
+   *
+   * @example
+   * ```ts
+   * await admin.emulator.dropMember(projectId, session.id, member.id);
+   * ```
+   */
+  async dropMember(
+    projectId: string,
+    sessionId: string,
+    memberId: string,
+    options?: RequestOptions,
+  ): Promise<void> {
+    const path =
+      `${BASE}/projects/${encodeURIComponent(projectId)}/room_sessions/` +
+      `${encodeURIComponent(sessionId)}/members/${encodeURIComponent(memberId)}/drop`;
+    await this.#http.request<undefined>({ method: 'POST', path }, options);
+  }
+
+  /**
    * Loads a fixture — a `conclave export` file's text — into a project: its conferences (with
    * their tokens and streams) and rooms (with their streams), with their ids, in one
    * transaction. With `reset`, the project is emptied first, in the same call.
