@@ -29,6 +29,21 @@ export function joinWindowPage<
   /** The columns to read (the list key's among them); all by default. */
   columns?: readonly string[],
 ): Promise<Page<Row>> {
+  const { query, byIds } = joinWindowQuery(ctx, table, projectId, filters, columns);
+  return ctx.run(() => keysetPage<Row>(query, page, byIds));
+}
+
+/**
+ * The query of `joinWindowPage` before its keyset part. Its parameters: the project's id, then
+ * `startsAfter` and `endsBefore` where given.
+ */
+export function joinWindowQuery(
+  ctx: StoreContext,
+  table: 'conferences' | 'rooms',
+  projectId: string,
+  filters: JoinWindowFilters,
+  columns?: readonly string[],
+): { query: AnySelect; byIds: FetchByIds | undefined } {
   const select = (q: AnySelect) => (columns ? q.select(columns as never) : q.selectAll());
   let query = select(ctx.db.selectFrom(table as 'conferences') as AnySelect).where(
     'project_id',
@@ -46,5 +61,5 @@ export function joinWindowPage<
     (filters.startsAfter !== undefined || filters.endsBefore !== undefined);
   const byIds: FetchByIds = (ids) =>
     select(ctx.db.selectFrom(table as 'conferences') as AnySelect).where('id', 'in', ids as never);
-  return ctx.run(() => keysetPage<Row>(query, page, filtered ? byIds : undefined));
+  return { query, byIds: filtered ? byIds : undefined };
 }

@@ -70,15 +70,35 @@ export async function keysetPage<Row extends Keyed>(
       lastKey: older,
     };
   }
+  const rows = (await forwardQuery(query, page, byIds).execute()) as Row[];
+  return forwardPage(rows, page);
+}
+
+/**
+ * The query of a forward page: newest first from `page.after` (or the top), one row more than the
+ * page holds. Its parameters come in the order the query's own, then the cursor's
+ * `createdAt, id`, then the limit.
+ */
+export function forwardQuery(query: AnySelect, page: PageRequest, byIds?: FetchByIds): AnySelect {
   let q = query;
   const a = page.after;
   if (a) {
     q = q.where(
-      ({ eb }) => eb(key, a.inclusive ? '<=' : '<', eb.tuple(a.createdAt, a.id)) as never,
+      ({ eb }) =>
+        eb(
+          sql.raw('(created_at, id)'),
+          a.inclusive ? '<=' : '<',
+          eb.tuple(a.createdAt, a.id),
+        ) as never,
     );
   }
-  const rows = await fetch(q, 'desc', page.limit + 1);
-  return forwardPage(rows, page);
+  const keys = q
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(page.limit + 1);
+  return byIds
+    ? byIds(keys.clearSelect().select('id')).orderBy('created_at', 'desc').orderBy('id', 'desc')
+    : keys;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Database as SqliteConnection } from 'better-sqlite3';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../database.js';
+import type { ArrayQuery } from './direct-page.js';
 import type { Engine } from '../migrations/index.js';
 import { StoreUnavailableError, type TableName } from '../store.js';
 import { GroupCommit } from './group-commit.js';
@@ -23,8 +24,10 @@ export interface EngineHooks {
   afterClose?(): Promise<void>;
   /** Brings the planner's statistics up to date after a bulk load. */
   analyze?(db: Kysely<Database>, tables: readonly TableName[]): Promise<void>;
-  /** SQLite: the connection itself, for the few hot reads run as prepared statements. */
+  /** SQLite: the connection itself (whether it is inside a transaction decides a direct read). */
   sqlite?: SqliteConnection;
+  /** Hot reads on statements prepared once (direct-page.ts), rows as arrays. */
+  arrayQuery?: ArrayQuery;
 }
 
 export type Trx = Transaction<Database>;

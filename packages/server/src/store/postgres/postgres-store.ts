@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../database.js';
+import type { ArrayQuery } from '../kysely/direct-page.js';
 import { createKyselyStore, type KyselyStore } from '../kysely-store.js';
 import { parsePostgresUrl } from './postgres-url.js';
 
@@ -92,6 +93,29 @@ function discardingTimedOutClients(pool: pg.Pool): PostgresPool {
 
 const INT8_OID = 20;
 
+/**
+ * Hot reads (direct-page.ts) as named statements: each connection parses and plans one once,
+ * then only binds and runs it. A query that fails or times out destroys its client (pg's
+ * `pool.query`), as `discardingTimedOutClients` does for Kysely's.
+ */
+function namedStatements(pool: pg.Pool): ArrayQuery {
+  const names = new Map<string, string>();
+  return async (text, parameters) => {
+    let name = names.get(text);
+    if (name === undefined) {
+      name = `conclave_direct_${names.size + 1}`;
+      names.set(text, name);
+    }
+    const result = await pool.query({
+      name,
+      text,
+      values: parameters as unknown[],
+      rowMode: 'array',
+    });
+    return result.rows as unknown[][];
+  };
+}
+
 export function createPostgresStore(options: PostgresOptions): KyselyStore {
   const url = parsePostgresUrl(options.connectionString);
   const schema = options.schema ?? url.schema;
@@ -139,6 +163,7 @@ export function createPostgresStore(options: PostgresOptions): KyselyStore {
       new Kysely<Database>({
         dialect: new PostgresDialect({ pool: new pg.Pool({ ...connection, max: 2 }) }),
       }),
+    arrayQuery: namedStatements(pool),
     analyze: async (kdb, tables) => {
       for (const table of tables) await sql`analyze ${sql.table(table)}`.execute(kdb);
     },

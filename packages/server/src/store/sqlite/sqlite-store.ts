@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import type { Database } from '../database.js';
+import type { ArrayQuery } from '../kysely/direct-page.js';
 import { createKyselyStore, type KyselyStore } from '../kysely-store.js';
 
 export interface SqliteOptions {
@@ -53,6 +54,19 @@ function withStatementCache(
       cache.set(sql, statement);
       return statement;
     },
+  };
+}
+
+/** Hot reads (direct-page.ts): a statement per text, prepared once, its rows as arrays. */
+function arrayStatements(database: SQLite.Database): ArrayQuery {
+  const statements = new Map<string, SQLite.Statement>();
+  return (text, parameters) => {
+    let statement = statements.get(text);
+    if (!statement) {
+      statement = database.prepare(text).raw(true);
+      statements.set(text, statement);
+    }
+    return statement.all(parameters) as unknown[][];
   };
 }
 
@@ -132,6 +146,7 @@ export function createSqliteStore(options: SqliteOptions): KyselyStore {
       }
     },
     sqlite: database,
+    arrayQuery: arrayStatements(database),
     // Closed means closed: the checkpoint thread's connection too (another process may then
     // open the file exclusively). Its thread ends once it has closed its connection.
     afterClose: () => checkpointerGone(),

@@ -1,9 +1,9 @@
 import type { ActiveSession, Conference } from '@conclave/schema';
-import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { findInProject, updateInProject } from '../../../store/kysely/project-rows.js';
+import { DirectPages } from '../../../store/kysely/direct-page.js';
 import type { JoinWindowFilters } from '../../../store/kysely/join-window-page.js';
-import { joinWindowPage } from '../../../store/kysely/join-window-page.js';
-import { forwardPage, mapPage } from '../../../store/kysely/keyset-page.js';
+import { joinWindowPage, joinWindowQuery } from '../../../store/kysely/join-window-page.js';
+import { mapPage } from '../../../store/kysely/keyset-page.js';
 import type { StoreContext } from '../../../store/kysely/store-context.js';
 import { NameTakenError, type Cursor, type Page, type PageRequest } from '../../../store/store.js';
 import { discardLogsOf } from '../logs/video-logs-store.js';
@@ -101,63 +101,28 @@ interface WireRow {
 
 const WIRE_COLUMNS = ['id', 'created_at', 'wire'] as const;
 
-/**
- * A forward page on SQLite, read by a statement prepared once per filter shape and run straight
- * on better-sqlite3: the same SQL Kysely would build, without building it for every request. Rows
- * come as arrays (`raw`), which better-sqlite3 builds at half the cost of objects; only the page's
- * ends are read for its keys.
- */
-function sqliteForwardPage(
-  statements: Map<string, Statement>,
-  database: SqliteDatabase,
-  projectId: string,
-  filters: ConferenceFilters,
-  page: PageRequest,
-): Page<string> {
-  const after = page.after;
-  const shape = [
-    filters.startsAfter !== undefined ? 'from' : '',
-    filters.endsBefore !== undefined ? 'until' : '',
-    after ? (after.inclusive ? 'at' : 'after') : '',
-  ].join();
-  let statement = statements.get(shape);
-  if (!statement) {
-    const where = ['project_id = ?'];
-    if (filters.startsAfter !== undefined) where.push('join_from >= ?');
-    if (filters.endsBefore !== undefined) where.push('join_until <= ?');
-    if (after) where.push(`(created_at, id) ${after.inclusive ? '<=' : '<'} (?, ?)`);
-    statement = database
-      .prepare(
-        `select id, created_at, wire from conferences where ${where.join(' and ')} ` +
-          'order by created_at desc, id desc limit ?',
-      )
-      .raw(true);
-    statements.set(shape, statement);
-  }
-  const parameters: unknown[] = [projectId];
-  if (filters.startsAfter !== undefined) parameters.push(filters.startsAfter);
-  if (filters.endsBefore !== undefined) parameters.push(filters.endsBefore);
-  if (after) parameters.push(after.createdAt, after.id);
-  parameters.push(page.limit + 1);
-  const rows = statement.all(parameters) as [id: string, createdAt: number, wire: string][];
-  return mapPage(
-    forwardPage(rows, page, (row) => ({ id: row[0], createdAt: row[1] })),
-    (row) => row[2],
-  );
-}
-
 export function conferencesStore(ctx: StoreContext): ConferencesStore {
-  const statements = new Map<string, Statement>();
+  const direct = ctx.hooks.arrayQuery && new DirectPages(ctx.hooks.arrayQuery);
   const sqlite = ctx.hooks.sqlite;
   const wirePage = async (
     projectId: string,
     filters: ConferenceFilters,
     page: PageRequest,
   ): Promise<Page<string>> => {
-    // Outside another caller's transaction (it would see that one's uncommitted rows), forward
-    // pages on SQLite take the prepared statement; everything else goes through Kysely.
-    if (sqlite && !page.before && !sqlite.inTransaction) {
-      return sqliteForwardPage(statements, sqlite, projectId, filters, page);
+    // The list's forward pages run on a statement prepared once per shape (E141, E150) — on
+    // SQLite only outside another caller's transaction, whose uncommitted rows it would see.
+    if (direct && !page.before && !sqlite?.inTransaction) {
+      const parameters: unknown[] = [projectId];
+      if (filters.startsAfter !== undefined) parameters.push(filters.startsAfter);
+      if (filters.endsBefore !== undefined) parameters.push(filters.endsBefore);
+      return ctx.run(() =>
+        direct.page<string>(
+          `${filters.startsAfter !== undefined ? 'from' : ''},${filters.endsBefore !== undefined ? 'until' : ''}`,
+          parameters,
+          () => joinWindowQuery(ctx, 'conferences', projectId, filters, WIRE_COLUMNS),
+          page,
+        ),
+      );
     }
     const rows = await joinWindowPage<'conferences', WireRow>(
       ctx,
