@@ -273,7 +273,7 @@ describe('POST /admin/v1/emulator/faults', () => {
   it('scopes faults to a project, or to every project; never to the admin API', async () => {
     await clearFaults();
     const other = await server.newProject();
-    await addFault({ project_id: other.id, path: '/api/video/**', status: 500 });
+    await addFault({ project_id: other.id.toUpperCase(), path: '/api/video/**', status: 500 });
     assert.equal((await server.api('/api/video/conferences')).status, 200);
     assert.equal((await server.api('/api/video/conferences', { project: other })).status, 500);
     const listed = await admin(`/emulator/faults?project_id=${other.id}`);

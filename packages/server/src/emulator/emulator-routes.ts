@@ -75,7 +75,7 @@ export async function emulatorRoutes(
           problem('invalid_parameter', 'retry_after', 'only with status 429 or 503'),
         ]);
       }
-      if (body.project_id && !(await ctx.store.getProject(body.project_id))) {
+      if (body.project_id && !(await ctx.store.getProject(body.project_id.toLowerCase()))) {
         throw new ValidationFailed([problem('invalid_parameter', 'project_id', 'no such project')]);
       }
       return reply.code(201).send(emulator.faults.add(body));

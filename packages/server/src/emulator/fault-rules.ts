@@ -64,7 +64,7 @@ export class FaultRules {
     const status = request.status ?? null;
     const rule: Rule = {
       id: newId(),
-      projectId: request.project_id ?? null,
+      projectId: request.project_id?.toLowerCase() ?? null,
       method: request.method ?? '*',
       path: request.path,
       matcher: globToRegExp(request.path),
@@ -84,17 +84,17 @@ export class FaultRules {
   /** Oldest first; only one project's (with `projectId`). */
   list(projectId?: string): Fault[] {
     return this.#rules
-      .filter((r) => projectId === undefined || r.projectId === projectId)
+      .filter((r) => projectId === undefined || r.projectId === projectId.toLowerCase())
       .map(toWire);
   }
 
   get(id: string): Fault | undefined {
-    const rule = this.#rules.find((r) => r.id === id);
+    const rule = this.#rules.find((r) => r.id === id.toLowerCase());
     return rule && toWire(rule);
   }
 
   delete(id: string): boolean {
-    const index = this.#rules.findIndex((r) => r.id === id);
+    const index = this.#rules.findIndex((r) => r.id === id.toLowerCase());
     if (index < 0) return false;
     this.#rules.splice(index, 1);
     return true;
@@ -104,7 +104,7 @@ export class FaultRules {
   clear(projectId?: string): number {
     let removed = 0;
     for (let i = this.#rules.length - 1; i >= 0; i--) {
-      if (projectId === undefined || this.#rules[i]!.projectId === projectId) {
+      if (projectId === undefined || this.#rules[i]!.projectId === projectId.toLowerCase()) {
         this.#rules.splice(i, 1);
         removed++;
       }
