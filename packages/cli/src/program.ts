@@ -13,6 +13,7 @@ import { roomRecordingsCommands } from './commands/room-recordings/index.js';
 import { logsCommands } from './commands/logs/index.js';
 import { streamsCommands } from './commands/streams/index.js';
 import { webhooksCommands } from './commands/webhooks/index.js';
+import { eventsCommands } from './commands/events/index.js';
 import { serveCommand } from './commands/serve.js';
 import { joinCommand } from './commands/join.js';
 import { linkCommand } from './commands/link.js';
@@ -79,6 +80,7 @@ export function buildProgram(): Command {
   roomRecordingsCommands(program);
   logsCommands(program);
   webhooksCommands(program);
+  eventsCommands(program);
   emulatorCommands(program);
   joinCommand(program);
   linkCommand(program);

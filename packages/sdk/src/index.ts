@@ -38,7 +38,9 @@ export {
   type UpdateLiveMemberParams,
 } from './resources/conclave/conclave.js';
 export {
+  EVENT_STREAM_PATH,
   Webhooks,
+  type EventStreamOptions,
   type CreateWebhookEndpointParams,
   type ListEventsParams,
   type UpdateWebhookEndpointParams,

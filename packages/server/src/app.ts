@@ -49,6 +49,11 @@ import {
 import { moderationRoutes } from './routes/conclave/moderation-routes.js';
 import { webhooksRoutes } from './routes/conclave/webhooks-routes.js';
 import {
+  EVENT_STREAM_DEFAULTS,
+  eventStreamRoutes,
+  type EventStreamLimits,
+} from './routes/conclave/event-stream-routes.js';
+import {
   WEBHOOK_DEFAULTS,
   WebhookWorker,
   type WebhookWorkerOptions,
@@ -83,6 +88,8 @@ export interface BuildAppOptions {
   emulator?: boolean;
   /** Webhook deliveries: SSRF allowance, retry window and backoff, timeouts, poll interval. */
   webhooks?: Partial<WebhookWorkerOptions>;
+  /** The event stream (`/conclave/v1/events/stream`): poll interval, heartbeat, limits. */
+  eventStream?: Partial<EventStreamLimits>;
 }
 
 /** The whole HTTP application as one Fastify instance; `main.ts` only boots it. */
@@ -244,6 +251,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       await liveRoutes(conclave, ctx, { ...LIVE_FEED_DEFAULTS, ...options.liveFeed });
       await moderationRoutes(conclave, ctx);
       await webhooksRoutes(conclave, ctx, webhooks);
+      await eventStreamRoutes(conclave, ctx, { ...EVENT_STREAM_DEFAULTS, ...options.eventStream });
     },
     { prefix: CONCLAVE_API_PREFIX },
   );

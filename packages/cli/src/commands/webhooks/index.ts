@@ -16,6 +16,7 @@ import {
 } from '../../output/list-output.js';
 import { write } from '../../output/stdout.js';
 import { ATTEMPT_COLUMNS, DELIVERY_COLUMNS, ENDPOINT_COLUMNS } from './columns.js';
+import { listenCommand } from './listen.js';
 
 /** `--events a,b`: event types from the catalogue, or `*`. */
 function eventTypes(text: string): (EventType | '*')[] {
@@ -88,19 +89,21 @@ export function webhooksCommands(program: Command): void {
     "conclave webhooks create --endpoint-url https://app.example.com/hooks --events recording.completed --json | jq -r '.secret'",
   ]);
 
-  addOutputOptions(
+  const list = addOutputOptions(
     group.command('list').description('list the endpoints (without secrets)'),
   ).action(async (flags: OutputFlags, cmd: Command) => {
     const endpoints = await restClientFor(cmd).conclave.webhooks.list();
     await printList(endpoints, outputMode(flags), ENDPOINT_COLUMNS, 'webhook endpoints');
   });
+  withExamples(list, ['conclave webhooks list', 'conclave webhooks list --json']);
 
-  addOutputOptions(
+  const get = addOutputOptions(
     group.command('get').description('show one endpoint').argument('<id>', 'the endpoint id'),
     { jsonl: false },
   ).action(async (id: string, flags: OutputFlags, cmd: Command) => {
     await printRecord(await restClientFor(cmd).conclave.webhooks.get(id), outputMode(flags));
   });
+  withExamples(get, ['conclave webhooks get 3f2a…', 'conclave webhooks get 3f2a… --json']);
 
   const update = addOutputOptions(
     group
@@ -135,7 +138,7 @@ export function webhooksCommands(program: Command): void {
     'conclave webhooks update 3f2a… --events member.joined,member.left',
   ]);
 
-  group
+  const del = group
     .command('delete')
     .description('delete an endpoint with its deliveries')
     .argument('<id>', 'the endpoint id')
@@ -143,8 +146,9 @@ export function webhooksCommands(program: Command): void {
       await restClientFor(cmd).conclave.webhooks.delete(id);
       await write(`Deleted webhook endpoint ${id}\n`);
     });
+  withExamples(del, ['conclave webhooks delete 3f2a…']);
 
-  addOutputOptions(
+  const rotate = addOutputOptions(
     group
       .command('rotate-secret')
       .description('a new secret; the old one keeps signing too for a while; prints the new one')
@@ -162,6 +166,10 @@ export function webhooksCommands(program: Command): void {
     );
     await printRecord(endpoint, outputMode(flags));
   });
+  withExamples(rotate, [
+    'conclave webhooks rotate-secret 3f2a…',
+    'conclave webhooks rotate-secret 3f2a… --keep-previous-for 3600 --json',
+  ]);
 
   const listOptions = (command: Command) =>
     addOutputOptions(
@@ -174,13 +182,17 @@ export function webhooksCommands(program: Command): void {
         )
         .option('--before <id>', 'older than this id (the last of the previous page)'),
     );
-  listOptions(group.command('deliveries').description("list an endpoint's deliveries")).action(
-    async (id: string, flags: ListFlags, cmd: Command) => {
-      const items = await restClientFor(cmd).conclave.webhooks.listDeliveries(id, listQuery(flags));
-      await printList(items, outputMode(flags), DELIVERY_COLUMNS, 'deliveries');
-    },
-  );
-  listOptions(
+  const deliveries = listOptions(
+    group.command('deliveries').description("list an endpoint's deliveries"),
+  ).action(async (id: string, flags: ListFlags, cmd: Command) => {
+    const items = await restClientFor(cmd).conclave.webhooks.listDeliveries(id, listQuery(flags));
+    await printList(items, outputMode(flags), DELIVERY_COLUMNS, 'deliveries');
+  });
+  withExamples(deliveries, [
+    'conclave webhooks deliveries 3f2a…',
+    'conclave webhooks deliveries 3f2a… --limit 200 --json',
+  ]);
+  const attempts = listOptions(
     group
       .command('attempts')
       .description("list an endpoint's delivery attempts: status, time, response excerpt"),
@@ -188,6 +200,10 @@ export function webhooksCommands(program: Command): void {
     const items = await restClientFor(cmd).conclave.webhooks.listAttempts(id, listQuery(flags));
     await printList(items, outputMode(flags), ATTEMPT_COLUMNS, 'attempts');
   });
+  withExamples(attempts, [
+    'conclave webhooks attempts 3f2a…',
+    'conclave webhooks attempts 3f2a… --before 120 --jsonl',
+  ]);
 
   const replay = group
     .command('replay')
@@ -208,6 +224,7 @@ export function webhooksCommands(program: Command): void {
         await write(`Queued ${replayed} deliveries\n`);
       }
     });
+  listenCommand(group);
   withExamples(replay, [
     'conclave webhooks replay 3f2a… --delivery 0193…',
     'conclave webhooks replay 3f2a… --since 2026-12-04T10:00:00Z',

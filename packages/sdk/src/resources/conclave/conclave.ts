@@ -10,7 +10,13 @@ import { ApiConnectionError, ApiTimeoutError, ConclaveError } from '../../core/e
 import type { HttpClient, OpenStream } from '../../core/http-client.js';
 import type { RequestOptions } from '../../core/request-options.js';
 import { SseParser } from '../../internal/sse.js';
-import { listEvents, Webhooks, type ListEventsParams } from './webhooks.js';
+import {
+  eventStream,
+  listEvents,
+  Webhooks,
+  type EventStreamOptions,
+  type ListEventsParams,
+} from './webhooks.js';
 
 /** Where the live feed is, relative to the server's base URL. */
 export const LIVE_FEED_PATH: typeof SchemaLiveFeedPath = '/conclave/v1/live';
@@ -86,6 +92,21 @@ export class Conclave {
    */
   events(params: ListEventsParams = {}, options?: RequestOptions): Promise<ConclaveEvent[]> {
     return listEvents(this.#http, params, options);
+  }
+
+  /**
+   * The project's events as they happen, from `after` (an event id) on; a dropped connection is
+   * resumed with `Last-Event-ID`, so none is missed. Ends when `signal` aborts or you `break`.
+   *
+   * @example
+   * ```ts
+   * for await (const event of client.conclave.eventStream({ after: lastSeenId })) {
+   *   console.log(event.id, event.type);
+   * }
+   * ```
+   */
+  eventStream(options: EventStreamOptions = {}): AsyncIterable<ConclaveEvent> {
+    return eventStream(this.#http, options);
   }
 
   /**

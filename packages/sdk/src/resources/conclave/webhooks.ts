@@ -6,7 +6,9 @@ import type {
   WebhookEndpoint,
   WebhookEndpointWithSecret,
 } from '@conclave/schema';
-import type { HttpClient } from '../../core/http-client.js';
+import { ApiConnectionError, ConclaveError } from '../../core/errors.js';
+import type { HttpClient, OpenStream } from '../../core/http-client.js';
+import { SseParser } from '../../internal/sse.js';
 import type { RequestOptions } from '../../core/request-options.js';
 
 const BASE = '/conclave/v1/webhooks';
@@ -218,4 +220,92 @@ export async function listEvents(
     options,
   );
   return page.data;
+}
+
+/** Where the event stream is, relative to the server's base URL. */
+export const EVENT_STREAM_PATH = '/conclave/v1/events/stream';
+
+export interface EventStreamOptions {
+  /** Start after this event id (default: the first event kept); reconnects resume after the last. */
+  after?: string;
+  /** Ends the stream: the iteration finishes (no error). */
+  signal?: AbortSignal;
+  /** Milliseconds to wait before reconnecting after the connection drops (default 1000). */
+  reconnectDelay?: number;
+}
+
+/**
+ * The project's events as they happen (Server-Sent Events). A dropped connection is opened again
+ * with `Last-Event-ID`, so nothing is missed; errors the server answers (401, 403…) are thrown.
+ */
+export async function* eventStream(
+  http: HttpClient,
+  options: EventStreamOptions,
+): AsyncGenerator<ConclaveEvent, void, undefined> {
+  const { signal } = options;
+  let last = options.after;
+  while (!signal?.aborted) {
+    let stream: OpenStream;
+    try {
+      stream = await http.openStream(
+        { method: 'GET', path: EVENT_STREAM_PATH },
+        {
+          ...(signal ? { signal } : {}),
+          ...(last !== undefined ? { headers: { 'last-event-id': last } } : {}),
+        },
+      );
+    } catch (error) {
+      if (signal?.aborted) return;
+      if (!(error instanceof ApiConnectionError)) throw error;
+      await pause(options.reconnectDelay ?? 1000, signal);
+      continue;
+    }
+    const body = stream.response.body;
+    if (!body) {
+      stream.close();
+      throw new ConclaveError('The server sent no stream', {
+        method: 'GET',
+        url: http.url(EVENT_STREAM_PATH),
+      });
+    }
+    const reader = body.getReader();
+    const decoder = new TextDecoder();
+    const parser = new SseParser();
+    try {
+      for (;;) {
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch {
+          break;
+        }
+        if (chunk.done) break;
+        for (const event of parser.push(decoder.decode(chunk.value, { stream: true }))) {
+          const parsed = JSON.parse(event.data) as ConclaveEvent;
+          last = event.id ?? parsed.id;
+          yield parsed;
+          if (signal?.aborted) return;
+        }
+      }
+    } finally {
+      stream.close();
+      reader.cancel().catch(() => {});
+    }
+    if (signal?.aborted) return;
+    await pause(options.reconnectDelay ?? 1000, signal);
+  }
+}
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 }
