@@ -23,6 +23,30 @@ export interface NewEvent {
   at: number;
 }
 
+type AppendListener = () => void;
+const listeners = new Set<AppendListener>();
+
+/**
+ * Tells `listener` (the delivery worker, the event stream) soon after events are appended in this
+ * process, so they look now instead of at their next poll. It may run before the appending
+ * transaction commits: listeners look again a moment later, and their polls remain the backstop.
+ */
+export function onEventsAppended(listener: AppendListener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+let scheduled = false;
+function appended(): void {
+  if (scheduled || listeners.size === 0) return;
+  scheduled = true;
+  // After the turn in which SQLite's group commit runs (and a PostgreSQL commit's round trip).
+  setTimeout(() => {
+    scheduled = false;
+    for (const listener of listeners) listener();
+  }, 5);
+}
+
 /** Rows per multi-row INSERT (8 columns: well inside both engines' parameter limits). */
 const INSERT_CHUNK = 500;
 
@@ -46,9 +70,11 @@ export async function appendEvents(trx: Trx, events: readonly NewEvent[]): Promi
       .values(events.slice(i, i + INSERT_CHUNK).map(eventRow))
       .execute();
   }
+  if (events.length > 0) appended();
 }
 
 /** Appends one event inside the caller's transaction `trx`. */
 export async function appendEvent(trx: Trx, event: NewEvent): Promise<void> {
   await trx.insertInto('events').values(eventRow(event)).execute();
+  appended();
 }

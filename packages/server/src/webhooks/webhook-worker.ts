@@ -2,6 +2,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
+import { onEventsAppended } from '../events/event-outbox.js';
 import { eventJson } from '../events/events-store.js';
 import type { Store } from '../store/store.js';
 import { guardedLookup, isPrivateAddress, PrivateAddressError, urlHost } from './ssrf-guard.js';
@@ -76,6 +77,9 @@ export class WebhookWorker {
   #running: Promise<void> | undefined;
   #stopping = false;
   #wake: (() => void) | undefined;
+  /** A kick that came while a round ran: run another at once. */
+  #kicked = false;
+  #unlisten: (() => void) | undefined;
   readonly #inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -87,17 +91,21 @@ export class WebhookWorker {
 
   start(): void {
     this.#stopping = false;
+    this.#unlisten ??= onEventsAppended(() => this.kick());
     this.#running ??= this.#loop();
   }
 
   /** Look at the outbox now rather than at the next poll. */
   kick(): void {
+    this.#kicked = true;
     this.#wake?.();
   }
 
   /** Stops claiming; attempts in flight finish and are recorded. */
   async stop(): Promise<void> {
     this.#stopping = true;
+    this.#unlisten?.();
+    this.#unlisten = undefined;
     this.kick();
     await this.#running;
     this.#running = undefined;
@@ -116,12 +124,13 @@ export class WebhookWorker {
   async #loop(): Promise<void> {
     while (!this.#stopping) {
       let worked = 0;
+      this.#kicked = false;
       try {
         worked = await this.runOnce();
       } catch (error) {
         this.log.warn({ err: error }, 'webhooks: delivery round failed');
       }
-      if (worked === 0 && !this.#stopping) {
+      if (worked === 0 && !this.#kicked && !this.#stopping) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, this.options.pollMs);
           this.#wake = () => {
