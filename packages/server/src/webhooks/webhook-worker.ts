@@ -23,8 +23,11 @@ export interface WebhookWorkerOptions {
   disableAfterMs: number;
   /** One attempt's time limit. */
   timeoutMs: number;
-  /** A claimed delivery is this worker's for this long (a dead worker's claim then lapses). */
-  leaseMs: number;
+  /**
+   * A claimed delivery is this worker's for this long (a dead worker's claim then lapses);
+   * default the attempt's time limit plus 5 s.
+   */
+  leaseMs?: number | undefined;
   /** Deliveries claimed at a time. */
   batch: number;
   /** Jitter's source of randomness, in [0, 1). */
@@ -42,7 +45,6 @@ export const WEBHOOK_DEFAULTS: WebhookWorkerOptions = {
   retryWindowMs: THREE_DAYS_MS,
   disableAfterMs: THREE_DAYS_MS,
   timeoutMs: 10_000,
-  leaseMs: 60_000,
   batch: 50,
   random: Math.random,
 };
@@ -81,13 +83,16 @@ export class WebhookWorker {
   #kicked = false;
   #unlisten: (() => void) | undefined;
   readonly #inFlight = new Set<Promise<void>>();
+  readonly #leaseMs: number;
 
   constructor(
     private readonly store: Store,
     private readonly now: () => number,
     private readonly log: FastifyBaseLogger,
     readonly options: WebhookWorkerOptions,
-  ) {}
+  ) {
+    this.#leaseMs = options.leaseMs ?? options.timeoutMs + 5000;
+  }
 
   start(): void {
     this.#stopping = false;
@@ -116,7 +121,7 @@ export class WebhookWorker {
     const now = this.now();
     const dispatched = await this.store.dispatchEvents(now, EVENTS_PER_DISPATCH);
     if (this.#stopping) return dispatched;
-    const claimed = await this.store.claimDeliveries(now, this.options.leaseMs, this.options.batch);
+    const claimed = await this.store.claimDeliveries(now, this.#leaseMs, this.options.batch);
     await Promise.all(claimed.map((c) => this.#track(this.#chain(c))));
     return dispatched + claimed.length;
   }
@@ -159,7 +164,7 @@ export class WebhookWorker {
         claimed = await this.store.recordAttempt(
           current,
           outcome,
-          this.#stopping ? null : this.options.leaseMs,
+          this.#stopping ? null : this.#leaseMs,
         );
       } catch (error) {
         // Unrecorded: the claim lapses and the delivery is tried again (at least once).
