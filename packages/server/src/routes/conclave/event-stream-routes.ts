@@ -8,6 +8,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { apiTokenStillValid } from '../../auth/basic-auth.js';
 import type { AppContext } from '../../context.js';
+import { onEventsAppended } from '../../events/event-outbox.js';
 import { eventJson } from '../../events/events-store.js';
 import { HttpError, problem, ValidationFailed } from '../../http/errors.js';
 import { errorResponses } from '../../http/responses.js';
@@ -138,9 +139,12 @@ export async function eventStreamRoutes(
       };
       const timer = setInterval(() => void poll(), limits.pollMs);
       res.on('drain', () => void poll());
+      // Events appended by this process are sent at once (others' at the next poll).
+      const unlisten = onEventsAppended(() => void poll());
       void poll();
       stream.onEnd(() => {
         clearInterval(timer);
+        unlisten();
         streams.delete(stream);
         if (streams.size === 0) open.delete(projectId);
       });
