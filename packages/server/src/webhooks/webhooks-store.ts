@@ -310,7 +310,18 @@ export function webhooksStore(ctx: StoreContext): WebhooksStore {
       );
     },
 
-    dispatchEvents(now, limit) {
+    async dispatchEvents(now, limit) {
+      // No endpoint anywhere: nothing to fan out, and no write (the create path stays alone).
+      const any = await ctx.run(() =>
+        ctx.db
+          .selectFrom('webhook_endpoints')
+          .select('created_at')
+          .where('enabled', '=', 1)
+          .orderBy('created_at')
+          .limit(1)
+          .executeTakeFirst(),
+      );
+      if (!any) return 0;
       return ctx.transaction(async (trx) => {
         if (postgres) {
           // One dispatcher at a time: deliveries are made in event order.
@@ -319,6 +330,13 @@ export function webhooksStore(ctx: StoreContext): WebhooksStore {
           }>`select pg_try_advisory_xact_lock(${DISPATCH_LOCK}) as locked`.execute(trx);
           if (!rows[0]?.locked) return 0;
         }
+        // Events older than every endpoint concern none (endpoints get what happens after them).
+        const skipped = await trx
+          .updateTable('events')
+          .set({ dispatched: 1 })
+          .where('dispatched', '=', 0)
+          .where('created_at', '<', any.created_at)
+          .executeTakeFirst();
         const events = await trx
           .selectFrom('events')
           .selectAll()
@@ -326,7 +344,7 @@ export function webhooksStore(ctx: StoreContext): WebhooksStore {
           .orderBy('seq')
           .limit(limit)
           .execute();
-        if (events.length === 0) return 0;
+        if (events.length === 0) return Number(skipped.numUpdatedRows);
         const projects = [...new Set(events.map((e) => e.project_id))];
         const endpoints = await trx
           .selectFrom('webhook_endpoints')
