@@ -148,3 +148,56 @@ export const FixtureLoaded = Type.Object(
   { title: 'FixtureLoaded', additionalProperties: false },
 );
 export type FixtureLoaded = Static<typeof FixtureLoaded>;
+
+/** A project's clock: its test clock in emulator mode, else the wall clock. */
+export const EmulatorClock = Type.Object(
+  {
+    time: Type.String({
+      format: 'date-time',
+      description: 'Now, for the project: RFC 3339, UTC, with milliseconds',
+    }),
+    frozen: Type.Boolean({ description: 'The clock stands still until set or advanced' }),
+    offset_ms: Type.Optional(
+      Type.Integer({
+        description:
+          'The test clock minus the wall clock, now; absent: the project reads the wall clock',
+      }),
+    ),
+  },
+  { title: 'EmulatorClock', additionalProperties: false },
+);
+export type EmulatorClock = Static<typeof EmulatorClock>;
+
+export const SetClockRequest = Type.Object(
+  {
+    time: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'Set the clock to this time (RFC 3339; milliseconds kept); default: now',
+      }),
+    ),
+    frozen: Type.Optional(
+      Type.Boolean({
+        description: 'Stand still (true) or run from the time set (false); default: as it is',
+      }),
+    ),
+  },
+  { title: 'SetClockRequest', additionalProperties: false },
+);
+export type SetClockRequest = Static<typeof SetClockRequest>;
+
+/** How far an advance may go at once: ten years. */
+export const MAX_CLOCK_ADVANCE_MS = 10 * 365 * 24 * 60 * 60 * 1000;
+
+export const AdvanceClockRequest = Type.Object(
+  {
+    ms: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: MAX_CLOCK_ADVANCE_MS, description: 'Milliseconds' }),
+    ),
+    seconds: Type.Optional(
+      Type.Number({ minimum: 0, maximum: MAX_CLOCK_ADVANCE_MS / 1000, description: 'Seconds' }),
+    ),
+  },
+  { title: 'AdvanceClockRequest', additionalProperties: false },
+);
+export type AdvanceClockRequest = Static<typeof AdvanceClockRequest>;

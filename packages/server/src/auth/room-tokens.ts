@@ -225,15 +225,16 @@ function grantsOf(payload: JWTPayload, keyId: string): RoomTokenGrants | undefin
  * Checks a room token and returns what it grants: a `VRT`/`HS512` JWT signed with a key of the
  * project it names (`sub`), current or retired less than the grace period ago. It does not check
  * the join window or whether the room exists: admitting someone is the engine's decision.
+ * `now` (Unix ms; default the wall clock) may be a function of the signing key's project, whose
+ * clock may be a test clock (emulator mode).
  *
  * @throws RoomTokenRejected with the reason.
  */
 export async function verifyRoomToken(
   store: Store,
   token: string,
-  options: { now?: number } = {},
+  options: { now?: number | ((projectId: string) => number) } = {},
 ): Promise<RoomTokenGrants> {
-  const now = options.now ?? Date.now();
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     header = decodeProtectedHeader(token);
@@ -250,6 +251,8 @@ export async function verifyRoomToken(
   }
   const key = await store.getRoomTokenKey(header.kid);
   if (!key) throw new RoomTokenRejected('unknown_key');
+  const now =
+    typeof options.now === 'function' ? options.now(key.projectId) : (options.now ?? Date.now());
   if (key.retiredAt !== null && now > key.retiredAt + ROOM_TOKEN_KEY_GRACE_MS) {
     throw new RoomTokenRejected('key_retired');
   }

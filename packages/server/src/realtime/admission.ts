@@ -13,6 +13,7 @@ import {
   type ThemeColorField,
 } from '@conclave/schema';
 import { RoomTokenRejected, verifyRoomToken } from '../auth/room-tokens.js';
+import type { ProjectClock } from '../lib/project-clock.js';
 import { formatSeconds } from '../lib/time.js';
 import type { LiveSessionKey, Store } from '../store/store.js';
 
@@ -121,9 +122,10 @@ const NO_COLORS: Readonly<LiveSessionColors> = Object.freeze(colorsOf(() => null
 const AUTO_ROOM_MAX_MEMBERS = 20;
 const AUTO_ROOM_LAYOUT = 'grid-responsive';
 
-export async function admit(store: Store, token: string): Promise<Ticket> {
+/** `clock`: the time a room token is checked at, for its project (default: the wall clock). */
+export async function admit(store: Store, token: string, clock?: ProjectClock): Promise<Ticket> {
   if (token.startsWith('vpt_')) return conferenceTicket(store, token);
-  return roomTicket(store, token);
+  return roomTicket(store, token, clock);
 }
 
 async function conferenceTicket(store: Store, token: string): Promise<Ticket> {
@@ -175,10 +177,10 @@ async function conferenceTicket(store: Store, token: string): Promise<Ticket> {
   };
 }
 
-async function roomTicket(store: Store, token: string): Promise<Ticket> {
+async function roomTicket(store: Store, token: string, clock?: ProjectClock): Promise<Ticket> {
   let grants;
   try {
-    grants = await verifyRoomToken(store, token);
+    grants = await verifyRoomToken(store, token, clock ? { now: (p) => clock.now(p) } : {});
   } catch (error) {
     if (error instanceof RoomTokenRejected) throw new Refused('invalid_token', error.message);
     throw error;
