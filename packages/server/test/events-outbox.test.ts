@@ -53,6 +53,46 @@ describe('event outbox', () => {
     assert.ok(rows[0]!.seq < rows[1]!.seq && rows[1]!.seq < rows[2]!.seq, 'ids ascend');
   });
 
+  it('writes one event per change of a conference and per token reset', async () => {
+    const from = await mark();
+    const name = `conf-${randomUUID().slice(0, 8)}`;
+    const created = await server.api('/api/video/conferences', {
+      method: 'POST',
+      body: { name, display_name: 'Outbox' },
+    });
+    assert.equal(created.status, 200);
+    const id = created.body.id as string;
+    const taken = await server.api('/api/video/conferences', {
+      method: 'POST',
+      body: { name, display_name: 'Again' },
+    });
+    assert.equal(taken.status, 422);
+    const updated = await server.api(`/api/video/conferences/${id}`, {
+      method: 'PUT',
+      body: { display_name: 'Changed' },
+    });
+    assert.equal(updated.status, 200);
+    const tokens = await server.api(`/api/video/conferences/${id}/conference_tokens`);
+    const reset = await server.api(`/api/video/conference_tokens/${tokens.body.data[0].id}/reset`, {
+      method: 'POST',
+    });
+    assert.equal(reset.status, 200);
+    const deleted = await server.api(`/api/video/conferences/${id}`, { method: 'DELETE' });
+    assert.equal(deleted.status, 204);
+    const rows = await eventsAfter(from);
+    assert.deepEqual(types(rows), [
+      'conference.created',
+      'conference.updated',
+      'conference_token.reset',
+      'conference.deleted',
+    ]);
+    assert.deepEqual(objectOf(rows[0]!), created.body);
+    assert.deepEqual(objectOf(rows[1]!), updated.body);
+    assert.deepEqual(objectOf(rows[2]!), reset.body);
+    assert.equal(rows[2]!.ordering_key, id, 'a token reset is ordered with its conference');
+    assert.deepEqual(objectOf(rows[3]!), updated.body);
+  });
+
   it('writes no event for a change that fails', async () => {
     const name = `taken-${randomUUID().slice(0, 8)}`;
     const first = await server.api('/api/video/rooms', { method: 'POST', body: { name } });

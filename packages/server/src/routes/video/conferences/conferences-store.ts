@@ -1,4 +1,5 @@
 import type { ActiveSession, Conference } from '@conclave/schema';
+import { appendEvent } from '../../../events/event-outbox.js';
 import { findInProject, updateInProject } from '../../../store/kysely/project-rows.js';
 import { DirectPages } from '../../../store/kysely/direct-page.js';
 import type { JoinWindowFilters } from '../../../store/kysely/join-window-page.js';
@@ -148,6 +149,15 @@ export function conferencesStore(ctx: StoreContext): ConferencesStore {
       try {
         await ctx.write(async (trx) => {
           await trx.insertInto('conferences').values(row).execute();
+          // Its event, in the same transaction: the wire JSON already made for the row.
+          await appendEvent(trx, {
+            projectId,
+            type: 'conference.created',
+            objectId: input.id,
+            orderingKey: input.id,
+            object: row.wire,
+            at: input.createdAt,
+          });
           await trx
             .insertInto('conference_tokens')
             .values(
@@ -177,25 +187,49 @@ export function conferencesStore(ctx: StoreContext): ConferencesStore {
     },
 
     async updateConference(projectId, id, change, updatedAt) {
-      const row = await updateInProject(ctx, 'conferences', projectId, id, (current) => {
-        const columns = {
-          ...current,
-          ...conferenceFieldsToRow(change(rowToConferenceFields(current))),
-          updated_at: updatedAt,
-        };
-        return { ...columns, wire: conferenceWire(columns) };
-      });
+      const row = await updateInProject(
+        ctx,
+        'conferences',
+        projectId,
+        id,
+        (current) => {
+          const columns = {
+            ...current,
+            ...conferenceFieldsToRow(change(rowToConferenceFields(current))),
+            updated_at: updatedAt,
+          };
+          return { ...columns, wire: conferenceWire(columns) };
+        },
+        (trx, updated) =>
+          appendEvent(trx, {
+            projectId,
+            type: 'conference.updated',
+            objectId: id,
+            orderingKey: id,
+            object: updated.wire ?? conferenceWire(updated),
+            at: updatedAt,
+          }),
+      );
       return row && rowToConferenceRecord(row);
     },
 
     async deleteConference(projectId, id, deletedAt = Date.now()) {
       return ctx.transaction(async (trx) => {
-        const result = await trx
+        const deleted = await trx
           .deleteFrom('conferences')
           .where('project_id', '=', projectId)
           .where('id', '=', id)
+          .returningAll()
           .executeTakeFirst();
-        if (result.numDeletedRows === 0n) return false;
+        if (!deleted) return false;
+        await appendEvent(trx, {
+          projectId,
+          type: 'conference.deleted',
+          objectId: id,
+          orderingKey: id,
+          object: deleted.wire ?? conferenceWire(deleted),
+          at: deletedAt,
+        });
         await trx
           .deleteFrom('conference_tokens')
           .where('project_id', '=', projectId)
