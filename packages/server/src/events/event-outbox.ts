@@ -1,4 +1,5 @@
 import type { EventType } from '@conclave/schema';
+import type { Database as SqliteConnection, Statement } from 'better-sqlite3';
 import type { Insertable } from 'kysely';
 import type { Database } from '../store/database.js';
 import type { Trx } from '../store/kysely/store-context.js';
@@ -73,8 +74,39 @@ export async function appendEvents(trx: Trx, events: readonly NewEvent[]): Promi
   if (events.length > 0) appended();
 }
 
-/** Appends one event inside the caller's transaction `trx`. */
-export async function appendEvent(trx: Trx, event: NewEvent): Promise<void> {
-  await trx.insertInto('events').values(eventRow(event)).execute();
+const prepared = new WeakMap<SqliteConnection, Statement>();
+
+/**
+ * Appends one event inside the caller's transaction `trx`. With `sqlite` (the connection `trx`
+ * runs on: `ctx.hooks.sqlite`), as a statement prepared once — a create's hot path — rather than
+ * one Kysely builds each time; it runs inside the same transaction, on the same connection.
+ */
+export async function appendEvent(
+  trx: Trx,
+  event: NewEvent,
+  sqlite?: SqliteConnection,
+): Promise<void> {
+  const row = eventRow(event);
+  if (sqlite) {
+    let statement = prepared.get(sqlite);
+    if (!statement) {
+      statement = sqlite.prepare(
+        'insert into events (project_id, type, object_id, ordering_key, data, detail, created_at) ' +
+          'values (?, ?, ?, ?, ?, ?, ?)',
+      );
+      prepared.set(sqlite, statement);
+    }
+    statement.run(
+      row.project_id,
+      row.type,
+      row.object_id,
+      row.ordering_key,
+      row.data,
+      row.detail,
+      row.created_at,
+    );
+  } else {
+    await trx.insertInto('events').values(row).execute();
+  }
   appended();
 }

@@ -150,14 +150,18 @@ export function conferencesStore(ctx: StoreContext): ConferencesStore {
         await ctx.write(async (trx) => {
           await trx.insertInto('conferences').values(row).execute();
           // Its event, in the same transaction: the wire JSON already made for the row.
-          await appendEvent(trx, {
-            projectId,
-            type: 'conference.created',
-            objectId: input.id,
-            orderingKey: input.id,
-            object: row.wire,
-            at: input.createdAt,
-          });
+          await appendEvent(
+            trx,
+            {
+              projectId,
+              type: 'conference.created',
+              objectId: input.id,
+              orderingKey: input.id,
+              object: row.wire,
+              at: input.createdAt,
+            },
+            ctx.hooks.sqlite,
+          );
           await trx
             .insertInto('conference_tokens')
             .values(

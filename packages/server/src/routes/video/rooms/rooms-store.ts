@@ -101,7 +101,7 @@ export function roomsStore(ctx: StoreContext): RoomsStore {
       try {
         await ctx.write(async (trx) => {
           await trx.insertInto('rooms').values(row).execute();
-          await appendEvent(trx, roomEvent('room.created', row, input.createdAt));
+          await appendEvent(trx, roomEvent('room.created', row, input.createdAt), ctx.hooks.sqlite);
         });
       } catch (error) {
         if (ctx.isUniqueViolation(error)) throw new NameTakenError();
