@@ -120,3 +120,28 @@ export const MediaStatsResponse = Type.Object(
   { $id: 'MediaStatsResponse', additionalProperties: false },
 );
 export type MediaStatsResponse = Static<typeof MediaStatsResponse>;
+
+export const ClusterNode = Type.Object(
+  {
+    id: Type.String({ description: "The node's id (`CONCLAVE_NODE_ID`; `room_sessions.node_id`)" }),
+    url: Type.String({ description: 'Where the other nodes reach it (`CONCLAVE_NODE_URL`)' }),
+    state: Type.Union([Type.Literal('ready'), Type.Literal('draining')], {
+      description: 'draining: stopping (SIGTERM); it opens no new session',
+    }),
+    up: Type.Boolean({ description: 'Heard from within its last three heartbeats' }),
+    started_at: Type.String({ format: 'date-time' }),
+    heartbeat_at: Type.String({ format: 'date-time', description: 'Its last heartbeat' }),
+    sessions: Type.Integer({ description: 'Live sessions it hosts' }),
+    members: Type.Integer({ description: 'Members of those sessions' }),
+    packet_rate: Type.Integer({
+      description: 'RTP packets it forwarded per second over its last heartbeat interval',
+    }),
+  },
+  { $id: 'ClusterNode', additionalProperties: false },
+);
+export type ClusterNode = Static<typeof ClusterNode>;
+export const ListNodesResponse = Type.Object(
+  { data: Type.Array(ClusterNode) },
+  { $id: 'ListNodesResponse', additionalProperties: false },
+);
+export type ListNodesResponse = Static<typeof ListNodesResponse>;

@@ -28,11 +28,15 @@ import { videoLogsRoutes } from './routes/video/logs/video-logs-routes.js';
 import { mediaRoutes } from './routes/media/media-routes.js';
 import { LocalMediaStorage, type MediaStorage } from './media/media-storage.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { Metrics, metricsRoutes } from './metrics/metrics.js';
+import { ClusterNode, type ClusterNodeOptions } from './cluster/cluster-node.js';
+import { nodesRoutes } from './cluster/nodes-routes.js';
 import type { Store } from './store/store.js';
 import { LiveEngine } from './realtime/live-engine.js';
 import { realtimeRoutes } from './realtime/realtime-routes.js';
 import { relayRoutes } from './relay/relay-routes.js';
 import { RelayHub } from './relay/relay-hub.js';
+import { RELAY_PATH } from './relay/relay-url.js';
 import {
   OUTPUT_DEFAULTS,
   OutputSupervisor,
@@ -40,7 +44,7 @@ import {
 } from './outputs/output-supervisor.js';
 import { DEFAULT_WEB_ROOT, webRoutes } from './web/web-routes.js';
 import { WorkerMediaEngine, type MediaEngineOptions } from '@conclave/media';
-import { CONCLAVE_API_PREFIX } from '@conclave/schema';
+import { CONCLAVE_API_PREFIX, REALTIME_PATH } from '@conclave/schema';
 import {
   LIVE_FEED_DEFAULTS,
   liveRoutes,
@@ -90,6 +94,10 @@ export interface BuildAppOptions {
   webhooks?: Partial<WebhookWorkerOptions>;
   /** The event stream (`/conclave/v1/events/stream`): poll interval, heartbeat, limits. */
   eventStream?: Partial<EventStreamLimits>;
+  /** `/metrics` asks for this bearer token (`CONCLAVE_METRICS_TOKEN`); open without one. */
+  metricsToken?: string | undefined;
+  /** The node registry: this node's URL for the others, heartbeat interval. */
+  cluster?: Partial<Pick<ClusterNodeOptions, 'url' | 'heartbeatMs'>>;
 }
 
 /** The whole HTTP application as one Fastify instance; `main.ts` only boots it. */
@@ -112,11 +120,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     ...((options.https ? { https: options.https } : {}) as object),
   });
   const storage = options.media ?? new LocalMediaStorage(defaultMediaDir());
+  const nodeId = rt.nodeId ?? `node-${randomUUID()}`;
   const live = new LiveEngine(
     options.store,
     now,
     {
-      nodeId: rt.nodeId ?? `node-${randomUUID()}`,
+      nodeId,
       graceMs: rt.graceMs,
       leaseMs: rt.leaseMs,
     },
@@ -141,6 +150,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const hub = new RelayHub();
   outputs.usePins((sessionId) => hub.pinned(sessionId));
   hub.watchPins((sessionId) => outputs.pinChanged(sessionId));
+  const cluster = new ClusterNode(
+    options.store,
+    live,
+    () => live.media,
+    now,
+    app.log.child({ module: 'cluster' }),
+    { nodeId, url: options.config.publicUrl, heartbeatMs: 5000, ...options.cluster },
+  );
+  app.decorate('cluster', cluster);
   const ctx: AppContext = {
     store: options.store,
     config: options.config,
@@ -148,6 +166,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     media: storage,
     outputs,
     live,
+    cluster,
   };
   const webhooks = new WebhookWorker(options.store, now, app.log.child({ module: 'webhooks' }), {
     ...WEBHOOK_DEFAULTS,
@@ -169,6 +188,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // in the test suite guard the shapes.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   installErrorHandling(app, ctx.config);
+  const metrics = new Metrics({
+    live,
+    outputs,
+    media: () => live.media,
+    forwarded: () => cluster.forwarded,
+  });
+  metricsRoutes(app, metrics, options.metricsToken);
   const emulator = options.emulator ? new Emulator(ctx) : undefined;
   if (emulator) {
     if (!ctx.config.adminToken) throw new Error('emulator mode needs the admin token');
@@ -203,11 +229,19 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await registerOpenApi(app);
   await app.register(healthRoutes, ctx);
   await app.register(async (live) => {
-    await realtimeRoutes(live, ctx.live, {
-      heartbeatMs: rt.heartbeatMs,
-      joinTimeoutMs: rt.joinTimeoutMs,
-      framesPerSecond: rt.framesPerSecond,
-    });
+    await realtimeRoutes(
+      live,
+      ctx.live,
+      {
+        heartbeatMs: rt.heartbeatMs,
+        joinTimeoutMs: rt.joinTimeoutMs,
+        framesPerSecond: rt.framesPerSecond,
+      },
+      {
+        place: (token) => cluster.placeJoin(token),
+        forward: (client, target, first) => cluster.forward(client, target, first, REALTIME_PATH),
+      },
+    );
     // SignalWire's browser SDK, over the same sessions (and the same WebSocket server).
     await relayRoutes(
       live,
@@ -221,6 +255,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         graceMs: rt.graceMs,
       },
       hub,
+      {
+        place: (token) => cluster.placeJoin(token),
+        forward: (client, target, first) => cluster.forward(client, target, first, RELAY_PATH),
+      },
     );
   });
   await app.register(async (media) => mediaRoutes(media, ctx));
@@ -260,6 +298,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     async (admin) => {
       admin.addHook('preValidation', requireObjectBody);
       await adminRoutes(admin, ctx);
+      await nodesRoutes(admin, cluster);
       if (emulator) await emulatorRoutes(admin, ctx, emulator);
     },
     { prefix: '/admin/v1' },
@@ -275,9 +314,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       app.log.error({ err: error }, 'live sessions: the startup sweep failed');
     });
     webhooks.start();
+    await cluster.start().catch((error: unknown) => {
+      app.log.error({ err: error }, 'node registry: not registered');
+    });
   });
   // Attempts in flight finish and are recorded before the store closes.
   app.addHook('onClose', () => webhooks.stop());
+  app.addHook('onClose', () => cluster.stop());
   return app;
 }
 

@@ -29,6 +29,25 @@ export interface Config {
   emulator: boolean;
   /** Webhook deliveries (`CONCLAVE_WEBHOOK*`; docs/webhooks.md). */
   webhooks: WebhookSettings;
+  /** `CONCLAVE_METRICS_TOKEN`: when set, `/metrics` asks for it as a bearer token. */
+  metricsToken: string | undefined;
+  /** Several nodes on one database (docs/several-nodes.md). */
+  cluster: ClusterSettings;
+}
+
+export interface ClusterSettings {
+  /** `CONCLAVE_NODE_URL`: where the other nodes reach this one (default `http://<host>:<port>`). */
+  nodeUrl: string;
+  /** `CONCLAVE_DRAIN_MS` (60000): after SIGTERM, how long live sessions may go on before they end. */
+  drainMs: number;
+  /** `CONCLAVE_BUS`: how nodes message each other — `postgres` (LISTEN/NOTIFY; the default on
+   *  PostgreSQL), `nats`, or `none` (the default on SQLite: one node). */
+  bus: 'postgres' | 'nats' | 'none';
+  /** `CONCLAVE_NATS_URL` (`nats://127.0.0.1:4222`), for `CONCLAVE_BUS=nats`. */
+  natsUrl: string;
+  /** `CONCLAVE_NODE_HEARTBEAT_MS` (5000): how often the node writes its load to the registry; a
+   *  node silent for three of them is no longer listed as up. */
+  heartbeatMs: number;
 }
 
 /** Each undefined when not set: the store's default applies (docs: PostgreSQL and several processes). */
@@ -171,6 +190,21 @@ export function parseEmulator(env: NodeJS.ProcessEnv = process.env): boolean {
   return true;
 }
 
+/** `CONCLAVE_BUS`: a bus needs PostgreSQL (on SQLite there is one node, and nothing to tell). */
+function parseBus(env: NodeJS.ProcessEnv, databaseUrl: string): 'postgres' | 'nats' | 'none' {
+  const postgres = /^postgres(ql)?:\/\//.test(databaseUrl);
+  const bus = (env.CONCLAVE_BUS || (postgres ? 'postgres' : 'none')).toLowerCase();
+  if (bus !== 'postgres' && bus !== 'nats' && bus !== 'none') {
+    throw new Error('CONCLAVE_BUS must be postgres, nats or none');
+  }
+  if (bus !== 'none' && !postgres) {
+    throw new Error(
+      `CONCLAVE_BUS=${bus} needs a PostgreSQL DATABASE_URL (several nodes share one)`,
+    );
+  }
+  return bus;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = integer('PORT', env.PORT, 8080);
   const host = env.HOST || '127.0.0.1';
@@ -179,11 +213,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error('CONCLAVE_SQLITE_SYNCHRONOUS must be NORMAL or FULL');
   }
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  const databaseUrl = env.DATABASE_URL || './data/conclave.sqlite';
   const tls = parseTlsConfig(env);
   return {
     port,
     host,
-    databaseUrl: env.DATABASE_URL || './data/conclave.sqlite',
+    databaseUrl,
     publicUrl: (
       env.CONCLAVE_PUBLIC_URL || `${tls ? 'https' : 'http'}://${urlHost}:${port}`
     ).replace(/\/+$/, ''),
@@ -200,6 +235,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tls,
     emulator: parseEmulator(env),
     webhooks: parseWebhookSettings(env),
+    metricsToken: env.CONCLAVE_METRICS_TOKEN || undefined,
+    cluster: {
+      nodeUrl: (env.CONCLAVE_NODE_URL || `${tls ? 'https' : 'http'}://${urlHost}:${port}`).replace(
+        /\/+$/,
+        '',
+      ),
+      drainMs: integer('CONCLAVE_DRAIN_MS', env.CONCLAVE_DRAIN_MS, 60_000),
+      bus: parseBus(env, databaseUrl),
+      natsUrl: env.CONCLAVE_NATS_URL || 'nats://127.0.0.1:4222',
+      heartbeatMs: integer('CONCLAVE_NODE_HEARTBEAT_MS', env.CONCLAVE_NODE_HEARTBEAT_MS, 5_000, 50),
+    },
     realtime: {
       nodeId: env.CONCLAVE_NODE_ID || undefined,
       graceMs: integer(

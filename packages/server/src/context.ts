@@ -1,3 +1,4 @@
+import type { ClusterNode } from './cluster/cluster-node.js';
 import type { Config } from './config.js';
 import type { MediaStorage } from './media/media-storage.js';
 import type { OutputSupervisor } from './outputs/output-supervisor.js';
@@ -16,4 +17,6 @@ export interface AppContext {
   outputs: OutputSupervisor;
   /** Live sessions (realtime); routes tell it when a conference or room is deleted. */
   live: LiveEngine;
+  /** This process in the node registry: its state (ready, draining) and heartbeat. */
+  cluster: ClusterNode;
 }

@@ -11,13 +11,17 @@ async function main(): Promise<void> {
   const server = await startServer(config);
   const stop = (signal: string) => {
     server.app.log.info({ signal }, 'shutting down');
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        server.app.log.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    // Live sessions get CONCLAVE_DRAIN_MS to finish here while new ones open on other nodes.
+    server
+      .drain()
+      .then(() => server.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          server.app.log.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   void stopped.then(stop);
 }

@@ -4,6 +4,8 @@ import { hostname } from 'node:os';
 import { createSecureContext } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
+import { ClusterBus } from './cluster/cluster-bus.js';
+import { NatsTransport, PgNotifyTransport } from './cluster/bus-transports.js';
 import { bootstrap } from './bootstrap.js';
 import { LocalMediaStorage } from './media/media-storage.js';
 import type { Config, TlsConfig } from './config.js';
@@ -17,6 +19,9 @@ export interface RunningServer {
   url: string;
   /** Stops accepting, lets in-flight requests finish, closes the database. */
   close(): Promise<void>;
+  /** Takes no new session (`/readyz` 503 `draining`) and waits up to `CONCLAVE_DRAIN_MS` for the
+   *  live ones to finish; `close()` ends those still live. */
+  drain(): Promise<void>;
 }
 
 /** Reads the certificate and key, and checks that they make a usable pair. */
@@ -60,6 +65,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ...(https ? { https } : {}),
     emulator: config.emulator,
     webhooks: config.webhooks,
+    metricsToken: config.metricsToken,
+    cluster: { url: config.cluster.nodeUrl, heartbeatMs: config.cluster.heartbeatMs },
     realtime: {
       ...config.realtime,
       // Stable across restarts, so a restarted server ends what it left in progress at once.
@@ -71,6 +78,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
       redact: ['req.headers.authorization', 'req.headers.cookie'],
     },
   });
+  if (config.cluster.bus !== 'none') {
+    const log = app.log.child({ module: 'cluster' });
+    const transport =
+      config.cluster.bus === 'nats'
+        ? new NatsTransport(config.cluster.natsUrl, config.databaseUrl, log)
+        : new PgNotifyTransport(config.databaseUrl, log);
+    app.cluster.useBus(new ClusterBus(transport, app.cluster.id, log));
+  }
   if (boot.created) {
     // Shown once, on the terminal and never through the logger: logs must not hold secrets.
     process.stdout.write(
@@ -109,6 +124,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
     app,
     store,
     url: config.publicUrl,
+    async drain() {
+      const sessions = app.cluster.load();
+      app.log.info({ sessions, drainMs: config.cluster.drainMs }, 'draining');
+      const left = await app.cluster.drainFor(config.cluster.drainMs);
+      if (left > 0) app.log.info({ sessions: left }, 'drain time is up: ending the sessions left');
+    },
     close() {
       closing ??= (async () => {
         process.off('SIGHUP', reload);

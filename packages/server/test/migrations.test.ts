@@ -43,8 +43,21 @@ describe('migrations', () => {
 });
 
 /** Migrations shipped later, pinned the same way from when they were written. */
-const pinnedLater = JSON.parse(
-  readFileSync(new URL('./fixtures/migrations-0007.json', import.meta.url), 'utf8'),
+const pinnedLater = Object.fromEntries(
+  (['sqlite', 'postgres'] as const).map((engine) => [
+    engine,
+    Object.assign(
+      {},
+      ...['migrations-0007.json', 'migrations-0008.json'].map(
+        (file) =>
+          (
+            JSON.parse(
+              readFileSync(new URL(`./fixtures/${file}`, import.meta.url), 'utf8'),
+            ) as Record<Engine, Record<string, string[]>>
+          )[engine],
+      ),
+    ) as Record<string, string[]>,
+  ]),
 ) as Record<Engine, Record<string, string[]>>;
 
 describe('later migrations', () => {

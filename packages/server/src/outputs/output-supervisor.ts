@@ -132,6 +132,17 @@ export class OutputSupervisor {
     private readonly options: OutputSupervisorOptions,
   ) {}
 
+  /** Outputs the media engine runs now, by kind (metrics). */
+  running(): { recordings: number; streams: number } {
+    let recordings = 0;
+    let streams = 0;
+    for (const output of this.#outputs.values()) {
+      if (output.kind === 'recording') recordings++;
+      else streams++;
+    }
+    return { recordings, streams };
+  }
+
   /** Where pins come from (the relay's moderators pin members for everyone). */
   usePins(pinned: (sessionId: string) => string | undefined): void {
     this.#pinned = pinned;

@@ -75,6 +75,10 @@ export interface LiveEngineOptions {
 }
 
 type LeaveReason = MemberLeftMessage['reason'];
+/** A delete that ends sessions on every node (the cluster bus carries it). */
+export type RelayedEnd =
+  | { type: 'end_for'; projectId: string; kind: 'conference' | 'room'; id: string }
+  | { type: 'end_project'; projectId: string };
 type MemberFlag = keyof Pick<MemberState, 'audioMuted' | 'videoMuted' | 'deaf'>;
 
 interface MemberState {
@@ -154,6 +158,9 @@ export class LiveEngine {
   readonly #queue: WriteQueue;
   #leaseTimer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #joinOutcome: ((refusal: string | undefined) => void) | undefined;
+  #draining = false;
+  #relay: ((action: RelayedEnd) => void) | undefined;
   /** The live feed: what changes, per project, for Conclave's `/conclave/v1/live`. */
   readonly feed = new LiveFeed();
 
@@ -300,6 +307,48 @@ export class LiveEngine {
    * been sent `joined` and the others `member.joined`.
    */
   async join(
+    peer: Peer,
+    message: Extract<ClientMessage, { type: 'join' }>,
+    isOpen: () => boolean,
+  ): Promise<Membership> {
+    try {
+      const membership = await this.#join(peer, message, isOpen);
+      this.#joinOutcome?.(undefined);
+      return membership;
+    } catch (error) {
+      this.#joinOutcome?.(error instanceof Refused ? error.reason : 'error');
+      throw error;
+    }
+  }
+
+  /** Told of each join's outcome: undefined when admitted, else the refusal's reason (metrics). */
+  onJoinOutcome(listener: (refusal: string | undefined) => void): void {
+    this.#joinOutcome = listener;
+  }
+
+  /** Told of deletes made through this node (`relayed` false), to pass on to the other nodes. */
+  relayTo(listener: (action: RelayedEnd) => void): void {
+    this.#relay = listener;
+  }
+
+  /** Opens no new session from now on (the node drains); the ones live here go on. */
+  drain(): void {
+    this.#draining = true;
+  }
+
+  /** Sessions live here and their members (connected or within their grace period). */
+  load(): { sessions: number; members: number } {
+    let sessions = 0;
+    let members = 0;
+    for (const session of this.#sessions.values()) {
+      if (session.ended) continue;
+      sessions++;
+      members += session.members.size;
+    }
+    return { sessions, members };
+  }
+
+  async #join(
     peer: Peer,
     message: Extract<ClientMessage, { type: 'join' }>,
     isOpen: () => boolean,
@@ -480,6 +529,8 @@ export class LiveEngine {
         await opening.catch(() => undefined);
         continue;
       }
+      // Draining (SIGTERM): sessions live here go on, new ones open on another node.
+      if (this.#draining) throw shuttingDown();
       const promise = this.#createSession(ticket, mapKey);
       this.#opening.set(mapKey, promise);
       try {
@@ -804,7 +855,8 @@ export class LiveEngine {
   }
 
   /** A conference or room was deleted: its session ends and everyone is disconnected. */
-  endFor(projectId: string, kind: 'conference' | 'room', id: string): void {
+  endFor(projectId: string, kind: 'conference' | 'room', id: string, relayed = false): void {
+    if (!relayed) this.#relay?.({ type: 'end_for', projectId, kind, id });
     const key = `${projectId}/${kind === 'conference' ? 'c' : 'r'}:${id}`;
     const now = this.#pruneGone();
     // A join that read it before the delete must not open a session on it afterwards.
@@ -816,7 +868,8 @@ export class LiveEngine {
   }
 
   /** A project was deleted: all its sessions end (their rows are gone with it). */
-  endProject(projectId: string): void {
+  endProject(projectId: string, relayed = false): void {
+    if (!relayed) this.#relay?.({ type: 'end_project', projectId });
     const now = this.#pruneGone();
     this.#gone.set(`${projectId}/`, now);
     this.#endProjectSessions(projectId, now);

@@ -24,6 +24,8 @@ import { errorResponses } from '../http/responses.js';
 import { Refused, refusedMessage } from './admission.js';
 import { ActionError, type LiveEngine, type Membership, type Peer } from './live-engine.js';
 import { LiveSocket, MAX_DEPTH, tooDeep } from './live-socket.js';
+import { FORWARDED_HEADER, type ForwardedLink } from '../cluster/realtime-forward.js';
+import type { WebSocket } from 'ws';
 
 export interface RealtimeLimits {
   /** Ping every so often; a connection that has not answered the previous ping is dropped. */
@@ -93,6 +95,10 @@ function parse(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): Parsed
 
 class Connection extends LiveSocket implements Peer {
   alive = true;
+  /** Carried on to the node hosting its session (several nodes): frames pass through. */
+  link: ForwardedLink | undefined;
+  /** Opened by another node for its client: served here, never sent on. */
+  forwarded = false;
   membership: Membership | undefined;
   joining = false;
   joinTimer: NodeJS.Timeout | undefined;
@@ -103,10 +109,17 @@ class Connection extends LiveSocket implements Peer {
   }
 }
 
+/** Where a join belongs when several nodes serve (`ClusterNode`); undefined: here. */
+export interface JoinRouter {
+  place(token: string): Promise<string | undefined>;
+  forward(client: WebSocket, target: string, first: string): ForwardedLink;
+}
+
 export async function realtimeRoutes(
   app: FastifyInstance,
   engine: LiveEngine,
   limits: RealtimeLimits,
+  router?: JoinRouter,
 ): Promise<void> {
   const connections = new Set<Connection>();
 
@@ -173,6 +186,13 @@ export async function realtimeRoutes(
       }
       c.joining = true;
       clearTimeout(c.joinTimer);
+      if (router && !c.forwarded) {
+        const target = await router.place(message.token);
+        if (target && c.open) {
+          c.link = router.forward(c.socket, target, JSON.stringify(message));
+          return;
+        }
+      }
       try {
         c.membership = await engine.join(c, message, () => c.open);
       } catch (error) {
@@ -282,6 +302,7 @@ export async function realtimeRoutes(
     },
     wsHandler: (socket, request) => {
       const c = new Connection(socket, limits.framesPerSecond);
+      c.forwarded = request.headers[FORWARDED_HEADER] !== undefined;
       connections.add(c);
       c.joinTimer = setTimeout(() => {
         if (!c.membership && !c.joining) c.close(CLOSE_CODES.join_timeout, 'join_timeout');
@@ -299,6 +320,14 @@ export async function realtimeRoutes(
         c.alive = true;
         if (!c.frames.take()) {
           c.close(CLOSE_CODES.rate_limited, 'rate_limited');
+          return;
+        }
+        if (c.link) {
+          // The hosting node validates and answers.
+          if (!isBinary)
+            c.link.send(
+              Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer),
+            );
           return;
         }
         const parsed = parse(data, isBinary);
@@ -330,9 +359,10 @@ export async function realtimeRoutes(
           c.close(1011, 'unavailable');
         }
       });
-      socket.on('close', () => {
+      socket.on('close', (code) => {
         connections.delete(c);
         clearTimeout(c.joinTimer);
+        c.link?.clientClosed(code);
         // After the frames already received (a `leave` among them still counts as one).
         void c.chain.then(() => {
           if (c.membership) engine.dropped(c.membership, c);

@@ -34,6 +34,8 @@ import {
   type JsonObject,
   type RpcError,
 } from './sw-wire.js';
+import { FORWARDED_HEADER, type ForwardedLink } from '../cluster/realtime-forward.js';
+import type { JoinRouter } from '../realtime/realtime-routes.js';
 
 export interface RelayLimits {
   /** `signalwire.ping` this often once connected; a client silent since the last one is dropped. */
@@ -84,6 +86,10 @@ class RelaySocket extends LiveSocket implements RelayLink {
   heard = true;
   connectTimer: NodeJS.Timeout | undefined;
   connecting = false;
+  /** Carried on to the node hosting its session (several nodes): frames pass through. */
+  link: ForwardedLink | undefined;
+  /** Opened by another node for its client: served here, never sent on. */
+  forwarded = false;
 
   constructor(
     socket: WebSocket,
@@ -109,6 +115,8 @@ export async function relayRoutes(
   limits: RelayLimits,
   /** Shared with what else reads pins (recordings and streams). */
   hub = new RelayHub(),
+  /** Several nodes: where a connect belongs (see realtime-routes' JoinRouter). */
+  router?: JoinRouter,
 ): Promise<void> {
   const sockets = new Set<RelaySocket>();
   const perProject = new Map<string, number>();
@@ -329,6 +337,27 @@ export async function relayRoutes(
         return;
       }
       c.connecting = true;
+      // A client whose room is live on another node (or placed there) is carried on to it; so
+      // is an SDK reconnect whose client this node does not hold.
+      const authentication = params.authentication;
+      const token = isObject(authentication) ? authentication.jwt_token : undefined;
+      const protocol = params.protocol;
+      if (
+        router &&
+        !c.forwarded &&
+        !c.client &&
+        typeof token === 'string' &&
+        token.length <= MAX_TOKEN_LENGTH &&
+        (typeof protocol !== 'string' || !hub.byProtocol(protocol))
+      ) {
+        const target = await router.place(token);
+        if (target && c.open) {
+          clearTimeout(c.connectTimer);
+          c.link = router.forward(c.socket, target, JSON.stringify(frame));
+          c.connecting = false;
+          return;
+        }
+      }
       try {
         await connect(c, id, params);
       } finally {
@@ -407,9 +436,12 @@ export async function relayRoutes(
         limits.framesPerSecond,
         isLoopback(request.socket.remoteAddress),
       );
+      c.forwarded = request.headers[FORWARDED_HEADER] !== undefined;
       sockets.add(c);
       c.connectTimer = setTimeout(() => {
-        if (!c.client && !c.connecting) c.close(CLOSE_CODES.join_timeout, 'join_timeout');
+        if (!c.client && !c.connecting && !c.link) {
+          c.close(CLOSE_CODES.join_timeout, 'join_timeout');
+        }
       }, limits.connectTimeoutMs);
       const log: FastifyBaseLogger = request.log;
       const enqueue = (step: () => Promise<void> | void) =>
@@ -423,6 +455,11 @@ export async function relayRoutes(
           return;
         }
         const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+        if (c.link) {
+          // The hosting node validates and answers.
+          if (!isBinary) c.link.send(buffer);
+          return;
+        }
         if (isBinary) {
           c.fail(null, { ...RPC_ERRORS.invalidRequest, message: 'frames are JSON text' });
           return;
@@ -485,9 +522,10 @@ export async function relayRoutes(
           c.fail(null, RPC_ERRORS.internal);
         }
       });
-      socket.on('close', () => {
+      socket.on('close', (code) => {
         sockets.delete(c);
         clearTimeout(c.connectTimer);
+        c.link?.clientClosed(code);
         uncount(c);
         // After the frames already received (a `verto.bye` among them still counts).
         void c.chain.then(() => c.client?.detach(c));

@@ -1,3 +1,4 @@
+import { ErrorBody } from '@conclave/schema';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
@@ -26,11 +27,15 @@ export async function healthRoutes(app: FastifyInstance, ctx: AppContext): Promi
       schema: {
         tags: ['Health'],
         security: [],
-        summary: 'Database is reachable',
-        response: { 200: Status, ...errorResponses() },
+        summary: 'Database is reachable and the node takes new sessions',
+        description:
+          'Answers 503 `{"status":"draining"}` once the node is stopping (SIGTERM): a load ' +
+          'balancer sends it nothing new while its live sessions finish.',
+        response: { 200: Status, ...errorResponses(), 503: Type.Union([Status, ErrorBody]) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
+      if (ctx.cluster.state === 'draining') return reply.code(503).send({ status: 'draining' });
       try {
         await ctx.store.ping();
       } catch (error) {

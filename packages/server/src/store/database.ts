@@ -23,6 +23,7 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  nodes: NodesTable;
 }
 
 export interface ProjectsTable {
@@ -302,4 +303,19 @@ export interface WebhookAttemptsTable {
   response_excerpt: string | null;
   duration_ms: number;
   created_at: number;
+}
+
+/** One Conclave process sharing the database (the node registry; docs/several-nodes.md). */
+export interface NodesTable {
+  id: string;
+  /** Where the other nodes reach it (`CONCLAVE_NODE_URL`). */
+  url: string;
+  state: 'ready' | 'draining';
+  started_at: number;
+  /** Unix ms of its last heartbeat: a node silent for three intervals is not up. */
+  heartbeat_at: number;
+  sessions: number;
+  members: number;
+  /** RTP packets forwarded per second, over the last heartbeat interval. */
+  packet_rate: number;
 }

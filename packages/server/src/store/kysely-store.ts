@@ -18,6 +18,7 @@ import type { Database } from './database.js';
 import { StoreContext, type EngineHooks } from './kysely/store-context.js';
 import { migrations } from './migrations/index.js';
 import type { Store } from './store.js';
+import { nodesStore } from '../cluster/nodes-store.js';
 
 export type { EngineHooks } from './kysely/store-context.js';
 
@@ -75,5 +76,6 @@ export function createKyselyStore(db: Kysely<Database>, hooks: EngineHooks): Kys
     ...transferStore(ctx),
     ...eventsStore(ctx),
     ...webhooksStore(ctx),
+    ...nodesStore(ctx),
   };
 }

@@ -13,6 +13,7 @@ import type { StreamsStore } from '../routes/video/streams/streams-store.js';
 import type { TransferStore } from '../transfer/transfer-store.js';
 import type { EventsStore } from '../events/events-store.js';
 import type { WebhooksStore } from '../webhooks/webhooks-store.js';
+import type { NodesStore } from '../cluster/nodes-store.js';
 import type { Engine } from './migrations/index.js';
 
 /**
@@ -38,7 +39,8 @@ export interface Store
     VideoLogsStore,
     TransferStore,
     EventsStore,
-    WebhooksStore {
+    WebhooksStore,
+    NodesStore {
   readonly engine: Engine;
   migrate(): Promise<void>;
   ping(): Promise<void>;

@@ -8,10 +8,11 @@ import type { Cursor } from '../store/store.js';
 /**
  * The tables, row for row as stored: what moves between databases (export / import). The event
  * outbox and webhooks stay behind (docs/webhooks.md): events are a log of changes already made.
+ * So does the node registry: it describes the processes serving this database, not the data.
  */
 export type TableName = Exclude<
   keyof Database,
-  'events' | 'webhook_endpoints' | 'webhook_deliveries' | 'webhook_attempts'
+  'events' | 'webhook_endpoints' | 'webhook_deliveries' | 'webhook_attempts' | 'nodes'
 >;
 export type TableRow<T extends TableName> = Selectable<Database[T]>;
 /** Tables read with the row that owns them: a conference's tokens, a room's or conference's streams. */

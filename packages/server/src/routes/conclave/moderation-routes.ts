@@ -23,13 +23,15 @@ import { requireUuid } from '../../http/path-id.js';
 import { errorResponses } from '../../http/responses.js';
 import { OutputRefused } from '../../outputs/output-supervisor.js';
 import { toRoomRecording } from '../video/room-recordings/recording-wire.js';
+import type { ClusterAction } from '../../cluster/cluster-bus.js';
 
 const tags = ['Conclave'];
 const OWN_API = 'Conclave’s own API, not SignalWire’s.';
 const HOSTED =
-  'It acts on a session live on the process that answers: a session live on another Conclave ' +
-  'process is a 409 `hosted_elsewhere`; one that is not live (ended, unknown, another ' +
-  'project’s) a 404.';
+  'Ending a session and removing a member reach a session live on another Conclave node over ' +
+  'the cluster bus (PostgreSQL NOTIFY or NATS; a 503 with Retry-After when that node does not ' +
+  'answer); the other actions answer 409 `hosted_elsewhere` for such a session. One that is not ' +
+  'live (ended, unknown, another project’s) is a 404.';
 
 export async function moderationRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { live, outputs } = ctx;
@@ -43,6 +45,28 @@ export async function moderationRoutes(app: FastifyInstance, ctx: AppContext): P
     if (live.hosts(projectId, id)) return id;
     if (await live.hostedElsewhere(projectId, id)) throw new ConflictError('hosted_elsewhere');
     throw new HttpError(404);
+  };
+
+  /**
+   * Ending a session and removing a member reach the session's node over the cluster bus
+   * (docs/several-nodes.md) when it is live on another one; true once done there.
+   */
+  const doneOnHost = async (
+    reply: FastifyReply,
+    projectId: string,
+    id: string,
+    action: ClusterAction,
+  ): Promise<boolean> => {
+    if (live.hosts(projectId, id)) return false;
+    const outcome = await ctx.cluster.actOnHost(projectId, id, action);
+    if (outcome === undefined || outcome === 'not_found') throw new HttpError(404);
+    if (outcome === 'no_bus') throw new ConflictError('hosted_elsewhere');
+    if (outcome !== 'done') {
+      // Not recorded there, or its node did not answer in time (gone: its lease will end it).
+      reply.header('Retry-After', '1');
+      throw new HttpError(503);
+    }
+    return true;
   };
 
   /** The engine's writes behind a change: a 503 when they could not be recorded. */
@@ -70,6 +94,10 @@ export async function moderationRoutes(app: FastifyInstance, ctx: AppContext): P
       },
     },
     async (request, reply) => {
+      const projectId = request.projectId;
+      const sessionId = requireUuid(request.params.id);
+      const action = { type: 'end_session', projectId, sessionId } as const;
+      if (await doneOnHost(reply, projectId, sessionId, action)) return reply.code(204).send();
       const id = await hostedHere(request.projectId, request.params.id);
       const written = live.endSessionNow(request.projectId, id);
       if (!written) throw new HttpError(404);
@@ -95,6 +123,10 @@ export async function moderationRoutes(app: FastifyInstance, ctx: AppContext): P
     },
     async (request, reply) => {
       const memberId = requireUuid(request.params.member_id);
+      const projectId = request.projectId;
+      const sessionId = requireUuid(request.params.id);
+      const action = { type: 'remove_member', projectId, sessionId, memberId } as const;
+      if (await doneOnHost(reply, projectId, sessionId, action)) return reply.code(204).send();
       const id = await hostedHere(request.projectId, request.params.id);
       const written = live.removeMember(request.projectId, id, memberId);
       if (!written) throw new HttpError(404);

@@ -6,6 +6,7 @@ import { liveSessions } from './0004-live-sessions.js';
 import { conferenceTokensByProject } from './0005-conference-tokens-by-project.js';
 import { conferenceWireColumn } from './0006-conference-wire.js';
 import { events } from './0007-events.js';
+import { nodes } from './0008-nodes.js';
 import type { Engine } from './engine.js';
 import { schemaKit } from './schema-kit.js';
 
@@ -26,5 +27,6 @@ export function migrations(engine: Engine): Record<string, Migration> {
     '0005_conference_tokens_by_project': conferenceTokensByProject(schema),
     '0006_conference_wire': conferenceWireColumn(schema),
     '0007_events': events(schema),
+    '0008_nodes': nodes(schema),
   };
 }

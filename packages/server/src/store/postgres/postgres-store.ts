@@ -4,6 +4,7 @@ import type { Database } from '../database.js';
 import type { ArrayQuery } from '../kysely/direct-page.js';
 import { createKyselyStore, type KyselyStore } from '../kysely-store.js';
 import { parsePostgresUrl } from './postgres-url.js';
+import { timeQuery } from '../query-timing.js';
 
 export interface PostgresOptions {
   /** `postgres://…`; a `schema` query parameter (or `options=-c search_path=…`) picks the schema. */
@@ -151,6 +152,7 @@ export function createPostgresStore(options: PostgresOptions): KyselyStore {
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool: discardingTimedOutClients(pool) }),
+    log: timeQuery,
   });
   return createKyselyStore(db, {
     engine: 'postgres',

@@ -8,6 +8,7 @@ import { Kysely, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import type { Database } from '../database.js';
 import type { ArrayQuery } from '../kysely/direct-page.js';
 import { createKyselyStore, type KyselyStore } from '../kysely-store.js';
+import { timeQuery } from '../query-timing.js';
 
 export interface SqliteOptions {
   /** A file path, or `:memory:`. */
@@ -125,6 +126,7 @@ export function createSqliteStore(options: SqliteOptions): KyselyStore {
   }
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(database, stopCheckpointer) }),
+    log: timeQuery,
   });
   return createKyselyStore(db, {
     engine: 'sqlite',

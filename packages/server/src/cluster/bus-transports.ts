@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import { connect, type NatsConnection } from 'nats';
+import pg from 'pg';
+import { parsePostgresUrl } from '../store/postgres/postgres-url.js';
+
+/**
+ * Carries text messages between the nodes sharing one database: every node receives what any
+ * node publishes (its own included). Delivery is best-effort — a node reconnecting misses what
+ * was sent meanwhile — so callers wait for replies with a time limit.
+ */
+export interface BusTransport {
+  readonly name: 'postgres' | 'nats';
+  start(onMessage: (text: string) => void): Promise<void>;
+  publish(text: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * One namespace per database name and schema: deployments sharing a PostgreSQL server or a NATS
+ * stay apart, while nodes reaching one database by different host names still meet.
+ */
+function namespace(databaseUrl: string): string {
+  const url = parsePostgresUrl(databaseUrl);
+  const database = new URL(url.connectionString).pathname.replace(/^\//, '');
+  const scope = `${database}/${url.schema ?? 'public'}`;
+  return createHash('sha256').update(scope).digest('hex').slice(0, 16);
+}
+
+/**
+ * PostgreSQL LISTEN/NOTIFY on one dedicated connection (outside the pool), reconnecting with
+ * backoff when it is lost. NOTIFY needs nothing but the database the nodes already share.
+ */
+export class PgNotifyTransport implements BusTransport {
+  readonly name = 'postgres';
+  readonly #channel: string;
+  readonly #connectionString: string;
+  readonly #options: string | undefined;
+  #client: pg.Client | undefined;
+  #onMessage: (text: string) => void = () => undefined;
+  #closed = false;
+  #retryMs = 100;
+  #retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    databaseUrl: string,
+    private readonly log: FastifyBaseLogger,
+  ) {
+    const url = parsePostgresUrl(databaseUrl);
+    this.#connectionString = url.connectionString;
+    this.#options = url.options || undefined;
+    this.#channel = `conclave_${namespace(databaseUrl)}`;
+  }
+
+  async start(onMessage: (text: string) => void): Promise<void> {
+    this.#onMessage = onMessage;
+    await this.#connect();
+  }
+
+  async #connect(): Promise<void> {
+    const client = new pg.Client({
+      connectionString: this.#connectionString,
+      ...(this.#options ? { options: this.#options } : {}),
+      application_name: 'conclave-bus',
+      keepAlive: true,
+      connectionTimeoutMillis: 5_000,
+    });
+    let lost = false;
+    const onLost = (error?: unknown) => {
+      if (lost) return;
+      lost = true;
+      if (this.#client === client) this.#client = undefined;
+      client.end().catch(() => undefined);
+      if (this.#closed) return;
+      this.log.warn({ err: error }, 'cluster bus: PostgreSQL connection lost; reconnecting');
+      this.#retry();
+    };
+    client.on('error', onLost);
+    client.on('end', () => onLost());
+    client.on('notification', (n) => {
+      if (n.channel === this.#channel && n.payload !== undefined) this.#onMessage(n.payload);
+    });
+    await client.connect();
+    await client.query(`listen "${this.#channel}"`);
+    this.#client = client;
+    this.#retryMs = 100;
+  }
+
+  #retry(): void {
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => {
+      this.#connect().catch((error: unknown) => {
+        this.log.warn({ err: error }, 'cluster bus: PostgreSQL reconnect failed');
+        this.#retryMs = Math.min(this.#retryMs * 2, 5_000);
+        this.#retry();
+      });
+    }, this.#retryMs);
+    this.#retryTimer.unref();
+  }
+
+  async publish(text: string): Promise<void> {
+    const client = this.#client;
+    if (!client) throw new Error('cluster bus: not connected to PostgreSQL');
+    await client.query('select pg_notify($1, $2)', [this.#channel, text]);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retryTimer);
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+}
+
+/** NATS (`CONCLAVE_BUS=nats`): one subject per database; the client reconnects by itself. */
+export class NatsTransport implements BusTransport {
+  readonly name = 'nats';
+  readonly #subject: string;
+  #nc: NatsConnection | undefined;
+
+  constructor(
+    private readonly natsUrl: string,
+    databaseUrl: string,
+    private readonly log: FastifyBaseLogger,
+  ) {
+    this.#subject = `conclave.cluster.${namespace(databaseUrl)}`;
+  }
+
+  async start(onMessage: (text: string) => void): Promise<void> {
+    const nc = await connect({
+      servers: this.natsUrl,
+      name: 'conclave',
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+    });
+    this.#nc = nc;
+    const decoder = new TextDecoder();
+    nc.subscribe(this.#subject, {
+      callback: (error, message) => {
+        if (error) {
+          this.log.warn({ err: error }, 'cluster bus: NATS subscription error');
+          return;
+        }
+        onMessage(decoder.decode(message.data));
+      },
+    });
+    void (async () => {
+      for await (const status of nc.status()) {
+        if (status.type === 'disconnect' || status.type === 'reconnect') {
+          this.log.warn({ status: status.type }, 'cluster bus: NATS connection');
+        }
+      }
+    })().catch(() => undefined);
+  }
+
+  async publish(text: string): Promise<void> {
+    const nc = this.#nc;
+    if (!nc || nc.isClosed()) throw new Error('cluster bus: not connected to NATS');
+    nc.publish(this.#subject, new TextEncoder().encode(text));
+  }
+
+  async close(): Promise<void> {
+    const nc = this.#nc;
+    this.#nc = undefined;
+    await nc?.drain().catch(() => undefined);
+  }
+}

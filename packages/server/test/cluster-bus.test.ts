@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { CLOSE_CODES } from '@conclave/schema';
+import { startCluster, type Cluster, type Member } from './helpers/conclave-cluster.js';
+import { TestMember } from './helpers/realtime-client.js';
+import { createTestDatabase, testEngine, type TestDatabase } from './helpers/test-database.js';
+
+const skip = testEngine() === 'postgres' ? {} : { skip: 'several nodes need PostgreSQL' };
+
+/** A conference and its Guest token, made through `node`. */
+async function conference(node: Member): Promise<{ id: string; guest: string }> {
+  const created = await node.api('/api/video/conferences', {
+    method: 'POST',
+    body: { display_name: 'Bus' },
+  });
+  assert.equal(created.status, 200);
+  const tokens = await node.api(`/api/video/conferences/${created.body.id}/conference_tokens`);
+  const guest = (tokens.body.data as { name: string; token: string }[]).find(
+    (t) => t.name === 'Guest',
+  )!.token;
+  return { id: created.body.id as string, guest };
+}
+
+/**
+ * REST actions on one node reach the session live on another, over each bus: three processes
+ * on one PostgreSQL; members join through A, the API is called on B and C. Judged by what the
+ * members are told (their close codes), never by time.
+ */
+for (const bus of ['postgres', 'nats'] as const) {
+  describe(`REST actions reach the hosting node (CONCLAVE_BUS=${bus})`, skip, () => {
+    let database: TestDatabase;
+    let cluster: Cluster;
+    let a: Member;
+    let b: Member;
+    let c: Member;
+
+    before(async () => {
+      database = await createTestDatabase('postgres');
+      cluster = await startCluster(database.url, 3, { CONCLAVE_BUS: bus });
+      [a, b, c] = cluster.members as [Member, Member, Member];
+    });
+    after(async () => {
+      await cluster?.stop();
+      await database?.drop();
+    });
+
+    it('ends a session through another node (POST /conclave/v1/room_sessions/{id}/end)', async () => {
+      const { guest } = await conference(a);
+      const member = await TestMember.join(a.url, guest);
+      const sessionId = member.joined!.session.id;
+      const ended = await c.api(`/conclave/v1/room_sessions/${sessionId}/end`, { method: 'POST' });
+      assert.equal(ended.status, 204);
+      assert.equal((await member.closed).code, CLOSE_CODES.session_ended);
+      // Over now: another node finds nothing live to end.
+      const again = await b.api(`/conclave/v1/room_sessions/${sessionId}/end`, { method: 'POST' });
+      assert.equal(again.status, 404);
+    });
+
+    it('removes a member through another node', async () => {
+      const { guest } = await conference(a);
+      const first = await TestMember.join(a.url, guest, { name: 'First' });
+      const second = await TestMember.join(a.url, guest, { name: 'Second' });
+      const sessionId = first.joined!.session.id;
+      const removed = await b.api(
+        `/conclave/v1/room_sessions/${sessionId}/members/${second.joined!.member.id}`,
+        { method: 'DELETE' },
+      );
+      assert.equal(removed.status, 204);
+      assert.equal((await second.closed).code, CLOSE_CODES.removed);
+      const left = await first.next('member.left');
+      assert.equal(left.member_id, second.joined!.member.id);
+      first.socket.close();
+      await first.closed;
+    });
+
+    it('ends the session of a conference deleted through another node', async () => {
+      const { id, guest } = await conference(a);
+      const member = await TestMember.join(a.url, guest);
+      const deleted = await c.api(`/api/video/conferences/${id}`, { method: 'DELETE' });
+      assert.equal(deleted.status, 204);
+      assert.equal((await member.closed).code, CLOSE_CODES.session_ended);
+    });
+  });
+}
