@@ -35,12 +35,19 @@ function httpsStatus(url: string): Promise<number> {
   });
 }
 
-/** Runs `src/main.ts` — what `npm start` runs — as its own process, and waits until it is ready. */
-export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+/**
+ * Runs `src/main.ts` — what `npm start` runs — as its own process, and waits until it is ready.
+ * `wrap` runs it through a command (e.g. `ip netns exec <ns>`); it is then reached at `HOST`.
+ */
+export async function spawnServer(
+  env: Record<string, string>,
+  options: { wrap?: string[] } = {},
+): Promise<ServerProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
+  const [command, ...prefix] = [...(options.wrap ?? []), process.execPath];
   const child = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', resolve(serverRoot, 'src/main.ts')],
+    command!,
+    [...prefix, '--conditions=source', '--import', 'tsx', resolve(serverRoot, 'src/main.ts')],
     {
       cwd: serverRoot,
       env: {
@@ -62,7 +69,8 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
     child.once('exit', (code, signal) => done({ code, signal })),
   );
   const tls = Boolean(env.CONCLAVE_TLS_CERT && env.CONCLAVE_TLS_KEY);
-  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const host = options.wrap && env.HOST ? env.HOST : '127.0.0.1';
+  const url = `${tls ? 'https' : 'http'}://${host}:${port}`;
   const deadline = Date.now() + 20_000;
   let exitedEarly = false;
   void exited.then(() => (exitedEarly = true));
