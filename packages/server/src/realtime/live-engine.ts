@@ -48,6 +48,7 @@ import type { OutputSupervisor } from '../outputs/output-supervisor.js';
 import { OutputRefused } from '../outputs/output-supervisor.js';
 import type { FeatureCandidate } from './featured-member.js';
 import { LiveFeed } from './live-feed.js';
+import { wallClock, type Deadline, type ProjectClock } from '../lib/project-clock.js';
 import { WriteQueue } from './write-queue.js';
 
 /** One connection, as the engine sees it (a WebSocket in production). */
@@ -98,8 +99,8 @@ interface MemberState {
   /** Null while reconnecting (its grace timer runs) or still being admitted. */
   peer: Peer | null;
   admitted: boolean;
-  graceTimer: NodeJS.Timeout | undefined;
-  removeTimer: NodeJS.Timeout | undefined;
+  graceTimer: Deadline | undefined;
+  removeTimer: Deadline | undefined;
   /** Unix ms of the drop, while reconnecting. */
   droppedAt: number | undefined;
 }
@@ -113,7 +114,7 @@ interface SessionState {
   layout: string;
   locked: boolean;
   members: Map<string, MemberState>;
-  endTimer: NodeJS.Timeout | undefined;
+  endTimer: Deadline | undefined;
   /** The latest leave so far: the session never ends before it. */
   lastLeftAt: number | undefined;
   /** Resolves once its row is written (false: it could not be; the session has ended). */
@@ -136,7 +137,6 @@ export interface Membership {
   member: MemberState;
 }
 
-const MAX_TIMEOUT = 2 ** 31 - 1;
 /** How long a deleted conference's or room's key refuses joins that raced the delete. */
 const TOMBSTONE_MS = 10 * 60_000;
 const digest = (token: string) => createHash('sha256').update(token).digest('base64url');
@@ -163,14 +163,39 @@ export class LiveEngine {
   #relay: ((action: RelayedEnd) => void) | undefined;
   /** The live feed: what changes, per project, for Conclave's `/conclave/v1/live`. */
   readonly feed = new LiveFeed();
+  /** Sessions' time (windows, removals, grace periods, what is written); see `useClock`. */
+  #clock: ProjectClock;
 
+  /**
+   * `wall`: the real time, for what other processes read too (leases) and for how long a
+   * deleted key is held back; sessions' time is `now(projectId)`.
+   */
   constructor(
     private readonly store: Store,
-    private readonly now: () => number,
+    private readonly wall: () => number,
     private readonly options: LiveEngineOptions,
     private readonly log: FastifyBaseLogger,
   ) {
     this.#queue = new WriteQueue(store);
+    this.#clock = wallClock(wall);
+  }
+
+  /** Emulator mode: each project's sessions follow its test clock (by default the wall clock). */
+  useClock(clock: ProjectClock): void {
+    this.#clock = clock;
+  }
+
+  /**
+   * Now (Unix ms) for a project's sessions: their join windows, removals and grace periods
+   * follow it, and the times written on them (start, end, joins, leaves, events) are read from it.
+   */
+  now(projectId: string): number {
+    return this.#clock.now(projectId);
+  }
+
+  /** Resolves once the session writes queued so far have landed. */
+  settled(): Promise<void> {
+    return this.#queue.idle();
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------
@@ -218,7 +243,7 @@ export class LiveEngine {
       this.#broadcast(session, { type: 'member.talking', member_id: memberId, talking });
       this.#outputs?.talking(sessionId, memberId, talking);
       void this.#write(
-        this.#event(session, 'member.talking', this.now(), memberId, {
+        this.#event(session, 'member.talking', this.now(session.projectId), memberId, {
           member_id: memberId,
           talking,
         }),
@@ -249,7 +274,7 @@ export class LiveEngine {
       await this.store.renewSessionLeases(
         this.options.nodeId,
         hosted,
-        this.now() + this.options.leaseMs,
+        this.wall() + this.options.leaseMs,
       );
     }
     await this.sweep(false);
@@ -260,7 +285,7 @@ export class LiveEngine {
    * otherwise other nodes' whose lease ran out. Each ends at its host's last lease renewal.
    */
   async sweep(own: boolean): Promise<number> {
-    const now = this.now();
+    const now = this.wall();
     const abandoned = await this.store.abandonedSessions(this.options.nodeId, now, own);
     let ended = 0;
     for (const s of abandoned) {
@@ -290,7 +315,13 @@ export class LiveEngine {
     this.#stopped = true;
     clearInterval(this.#leaseTimer);
     for (const session of [...this.#sessions.values()]) {
-      this.#endSession(session, this.now(), 1001, 'server shutting down', 'shutdown');
+      this.#endSession(
+        session,
+        this.now(session.projectId),
+        1001,
+        'server shutting down',
+        'shutdown',
+      );
     }
     await this.#queue.idle();
     // Ending the sessions stopped their outputs: the encoder finishes the files and their rows
@@ -360,10 +391,10 @@ export class LiveEngine {
       const resumed = this.#resume(peer, message.token, message.resume_token, isOpen);
       if (resumed) return resumed;
     }
-    const ticket = await admit(this.store, message.token);
+    const ticket = await admit(this.store, message.token, this.#clock);
     if (!isOpen()) throw new Refused('session_ended', 'connection closed');
     const session = await this.#openSession(ticket);
-    const now = this.now();
+    const now = this.now(ticket.projectId);
     if (!isOpen()) {
       this.#endIfEmpty(session, now);
       throw new Refused('session_ended', 'connection closed');
@@ -435,7 +466,7 @@ export class LiveEngine {
     }
     if (!isOpen() || this.#stopped) {
       // Gone while we wrote: recorded as joined and left; nobody else was told it was there.
-      void this.#leave(session, member, 'disconnected', this.now());
+      void this.#leave(session, member, 'disconnected', this.now(session.projectId));
       throw this.#stopped ? shuttingDown() : new Refused('session_ended', 'connection closed');
     }
     member.peer = peer;
@@ -478,8 +509,9 @@ export class LiveEngine {
     const mapKey = `${ticket.projectId}/${ticket.key}`;
     if (this.#isGone(ticket.projectId, mapKey)) throw new Refused('not_found', 'it was deleted');
     const live = this.#sessions.get(mapKey);
-    if (live && !live.ended) this.#checkRules(live, ticket, this.now());
-    else this.#checkWindows(ticket.settings, ticket, this.now());
+    const now = this.now(ticket.projectId);
+    if (live && !live.ended) this.#checkRules(live, ticket, now);
+    else this.#checkWindows(ticket.settings, ticket, now);
   }
 
   /** The member's place, kept after a dropped connection; undefined when it is gone. */
@@ -494,7 +526,7 @@ export class LiveEngine {
     const { session, member } = found;
     if (!session.members.has(member.id) || member.tokenDigest !== digest(token)) return undefined;
     const previous = member.peer;
-    clearTimeout(member.graceTimer);
+    member.graceTimer?.cancel();
     member.graceTimer = undefined;
     member.droppedAt = undefined;
     member.peer = peer;
@@ -542,13 +574,13 @@ export class LiveEngine {
   }
 
   async #createSession(ticket: Ticket, mapKey: string): Promise<SessionState> {
-    const now = this.now();
+    const now = this.now(ticket.projectId);
     // Refuse before starting a session nobody may join.
     this.#checkWindows(ticket.settings, ticket, now);
     const existing = await this.store.findLiveSession(ticket.projectId, ticket.where);
     if (existing) {
       const ours = existing.nodeId === this.options.nodeId;
-      const lapsed = existing.leaseUntil !== null && existing.leaseUntil < now;
+      const lapsed = existing.leaseUntil !== null && existing.leaseUntil < this.wall();
       if (!ours && !lapsed && existing.nodeId !== null) {
         throw new Refused('hosted_elsewhere', 'the session is live on another Conclave process');
       }
@@ -570,7 +602,7 @@ export class LiveEngine {
       projectId: ticket.projectId,
       key: mapKey,
       settings: s,
-      startTime: this.now(),
+      startTime: this.now(ticket.projectId),
       layout: s.layout,
       locked: false,
       members: new Map(),
@@ -614,7 +646,7 @@ export class LiveEngine {
           prioritizeHandraise: s.prioritizeHandraise,
           startTime: session.startTime,
           nodeId: this.options.nodeId,
-          leaseUntil: session.startTime + this.options.leaseMs,
+          leaseUntil: this.wall() + this.options.leaseMs,
           startedEventId: newOrderedId(),
         },
       })
@@ -652,7 +684,7 @@ export class LiveEngine {
       // Another process opened it first (both checked before either wrote).
       this.#endSession(
         session,
-        this.now(),
+        this.now(session.projectId),
         CLOSE_CODES.hosted_elsewhere,
         'hosted_elsewhere',
         undefined,
@@ -661,7 +693,7 @@ export class LiveEngine {
       return;
     }
     this.log.error({ err: error, session: session.id }, 'live session could not be started');
-    this.#endSession(session, this.now(), 1011, 'unavailable', undefined, false);
+    this.#endSession(session, this.now(session.projectId), 1011, 'unavailable', undefined, false);
   }
 
   #checkWindows(s: SessionSettings, ticket: Ticket, now: number): void {
@@ -706,23 +738,12 @@ export class LiveEngine {
       after === undefined ? undefined : member.joinTime + after * 1000,
     );
     if (deadline === undefined) return;
-    const arm = () => {
-      const wait = deadline - this.now();
-      if (wait > MAX_TIMEOUT) {
-        member.removeTimer = setTimeout(arm, MAX_TIMEOUT);
-        return;
-      }
-      member.removeTimer = setTimeout(
-        () => {
-          if (!session.members.has(member.id)) return;
-          const peer = member.peer;
-          void this.#leave(session, member, 'time_up', this.now());
-          peer?.close(CLOSE_CODES.time_up, 'time_up');
-        },
-        Math.max(0, wait),
-      );
-    };
-    arm();
+    member.removeTimer = this.#clock.at(session.projectId, deadline, () => {
+      if (!session.members.has(member.id)) return;
+      const peer = member.peer;
+      void this.#leave(session, member, 'time_up', this.now(session.projectId));
+      peer?.close(CLOSE_CODES.time_up, 'time_up');
+    });
   }
 
   // ---- leaving -----------------------------------------------------------------------------
@@ -732,23 +753,24 @@ export class LiveEngine {
     const { session, member } = membership;
     if (member.peer !== peer || !session.members.has(member.id)) return;
     member.peer = null;
-    member.droppedAt = this.now();
+    const droppedAt = this.now(session.projectId);
+    member.droppedAt = droppedAt;
     session.talking.delete(member.id);
     // Its media cannot outlive the connection that negotiated it (unless it does not need it).
     if (!peer.keepsMediaOnDrop) this.#media.leave(session.id, member.id);
     this.#broadcast(session, { type: 'member.updated', member: wireMember(member) }, member.id);
-    member.graceTimer = setTimeout(() => {
+    member.graceTimer = this.#clock.at(session.projectId, droppedAt + this.options.graceMs, () => {
       if (member.peer === null && session.members.has(member.id)) {
-        void this.#leave(session, member, 'disconnected', member.droppedAt ?? this.now());
+        void this.#leave(session, member, 'disconnected', droppedAt);
       }
-    }, this.options.graceMs);
+    });
   }
 
   /** `leave`: gone now. */
   leave(membership: Membership): Promise<boolean> {
     const { session, member } = membership;
     if (!session.members.has(member.id)) return Promise.resolve(true);
-    return this.#leave(session, member, 'left', this.now());
+    return this.#leave(session, member, 'left', this.now(session.projectId));
   }
 
   #leave(
@@ -758,8 +780,8 @@ export class LiveEngine {
     at: number,
   ): Promise<boolean> {
     session.members.delete(member.id);
-    clearTimeout(member.graceTimer);
-    clearTimeout(member.removeTimer);
+    member.graceTimer?.cancel();
+    member.removeTimer?.cancel();
     this.#resumable.delete(member.resumeToken);
     member.peer = null;
     session.talking.delete(member.id);
@@ -794,15 +816,16 @@ export class LiveEngine {
     }
     // Already counting down (a refused join does not restart the count or move the end time).
     if (session.endTimer) return;
-    session.endTimer = setTimeout(() => {
+    const deadline = this.now(session.projectId) + this.options.graceMs;
+    session.endTimer = this.#clock.at(session.projectId, deadline, () => {
       if (session.members.size === 0 && !session.ended) {
         this.#endSession(session, end, 1000, 'session ended', 'empty');
       }
-    }, this.options.graceMs);
+    });
   }
 
   #cancelEnd(session: SessionState): void {
-    clearTimeout(session.endTimer);
+    session.endTimer?.cancel();
     session.endTimer = undefined;
   }
 
@@ -823,15 +846,15 @@ export class LiveEngine {
     session.ended = true;
     session.endCode = code;
     session.endReason = reason;
-    clearTimeout(session.endTimer);
+    session.endTimer?.cancel();
     if (this.#sessions.get(session.key) === session) this.#sessions.delete(session.key);
     this.#byId.delete(session.id);
     this.#outputs?.sessionEnded(session.id);
     this.#media.endSession(session.id);
     const peers: Peer[] = [];
     for (const member of session.members.values()) {
-      clearTimeout(member.graceTimer);
-      clearTimeout(member.removeTimer);
+      member.graceTimer?.cancel();
+      member.removeTimer?.cancel();
       this.#resumable.delete(member.resumeToken);
       if (member.peer) peers.push(member.peer);
       member.peer = null;
@@ -858,21 +881,25 @@ export class LiveEngine {
   endFor(projectId: string, kind: 'conference' | 'room', id: string, relayed = false): void {
     if (!relayed) this.#relay?.({ type: 'end_for', projectId, kind, id });
     const key = `${projectId}/${kind === 'conference' ? 'c' : 'r'}:${id}`;
-    const now = this.#pruneGone();
     // A join that read it before the delete must not open a session on it afterwards.
-    this.#gone.set(key, now);
+    this.#gone.set(key, this.#pruneGone());
     const session = this.#sessions.get(key);
     if (session) {
-      this.#endSession(session, now, CLOSE_CODES.session_ended, 'session_ended', 'deleted');
+      this.#endSession(
+        session,
+        this.now(projectId),
+        CLOSE_CODES.session_ended,
+        'session_ended',
+        'deleted',
+      );
     }
   }
 
   /** A project was deleted: all its sessions end (their rows are gone with it). */
   endProject(projectId: string, relayed = false): void {
     if (!relayed) this.#relay?.({ type: 'end_project', projectId });
-    const now = this.#pruneGone();
-    this.#gone.set(`${projectId}/`, now);
-    this.#endProjectSessions(projectId, now);
+    this.#gone.set(`${projectId}/`, this.#pruneGone());
+    this.#endProjectSessions(projectId, this.now(projectId));
     // Its API tokens went with it: its live feeds end now rather than at their next heartbeat.
     this.feed.closeProject(projectId, 'project deleted');
   }
@@ -884,7 +911,7 @@ export class LiveEngine {
    * the caller can delete the project's rows after them.
    */
   async endProjectSessions(projectId: string): Promise<void> {
-    this.#endProjectSessions(projectId, this.now());
+    this.#endProjectSessions(projectId, this.now(projectId));
     await this.#queue.idle();
   }
 
@@ -905,7 +932,7 @@ export class LiveEngine {
 
   /** Whether the session's conference or room, or its project, was deleted a moment ago. */
   #isGone(projectId: string, mapKey: string): boolean {
-    const now = this.now();
+    const now = this.wall();
     for (const key of [mapKey, `${projectId}/`]) {
       const at = this.#gone.get(key);
       if (at !== undefined && now - at <= TOMBSTONE_MS) return true;
@@ -914,7 +941,7 @@ export class LiveEngine {
   }
 
   #pruneGone(): number {
-    const now = this.now();
+    const now = this.wall();
     for (const [key, at] of this.#gone) if (now - at > TOMBSTONE_MS) this.#gone.delete(key);
     return now;
   }
@@ -956,7 +983,7 @@ export class LiveEngine {
           from: member.id,
           name: member.name,
           text: message.text,
-          at: iso(this.now()),
+          at: iso(this.now(session.projectId)),
         });
         return undefined;
       }
@@ -967,7 +994,7 @@ export class LiveEngine {
         const target = session.members.get(message.member_id);
         if (!target) return new ActionError('member_not_found', 'no such member');
         const peer = target.peer;
-        const written = this.#leave(session, target, 'removed', this.now());
+        const written = this.#leave(session, target, 'removed', this.now(session.projectId));
         peer?.close(CLOSE_CODES.removed, 'removed');
         return written;
       }
@@ -977,7 +1004,7 @@ export class LiveEngine {
           return new ActionError('bad_message', `unknown layout "${message.layout}"`);
         }
         session.layout = message.layout;
-        const at = this.now();
+        const at = this.now(session.projectId);
         const written = this.#write(
           this.#event(session, 'layout.changed', at, member.id, { layout: message.layout }),
         );
@@ -987,7 +1014,7 @@ export class LiveEngine {
       case 'session.lock': {
         const scope = message.locked ? 'room.lock' : 'room.unlock';
         if (!member.scopes.has(scope)) return forbidden(scope);
-        const at = this.now();
+        const at = this.now(session.projectId);
         session.locked = message.locked;
         const written = this.#write(
           {
@@ -1205,7 +1232,7 @@ export class LiveEngine {
     for (const [field, muted] of changes) target[field] = muted;
     // The rules reach the media at once: a muted track stops being forwarded.
     this.#media.update(session.id, target.id, mediaState(target));
-    const at = this.now();
+    const at = this.now(session.projectId);
     const written = this.#write(
       this.#event(session, 'member.updated', at, target.id, {
         member_id: target.id,
@@ -1260,7 +1287,7 @@ export class LiveEngine {
   async hostedElsewhere(projectId: string, sessionId: string): Promise<boolean> {
     const host = await this.store.liveSessionHost(projectId, sessionId);
     if (!host || host.nodeId === null || host.nodeId === this.options.nodeId) return false;
-    return host.leaseUntil === null || host.leaseUntil >= this.now();
+    return host.leaseUntil === null || host.leaseUntil >= this.wall();
   }
 
   /** Whether the project's session is live on this process. */
@@ -1278,7 +1305,7 @@ export class LiveEngine {
     if (!session) return undefined;
     const written = this.#endSession(
       session,
-      this.now(),
+      this.now(projectId),
       CLOSE_CODES.session_ended,
       'session_ended',
       'ended_by_api',
@@ -1297,7 +1324,7 @@ export class LiveEngine {
     const member = session?.members.get(memberId);
     if (!session || !member?.admitted) return undefined;
     const peer = member.peer;
-    const written = this.#leave(session, member, 'removed', this.now());
+    const written = this.#leave(session, member, 'removed', this.now(projectId));
     peer?.close(CLOSE_CODES.removed, 'removed');
     return written;
   }
