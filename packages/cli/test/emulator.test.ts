@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import type { Fault, FixtureLoaded } from '@conclave/sdk';
+import type { EmulatorClock, Fault, FixtureLoaded } from '@conclave/sdk';
 import { startConclave, type Conclave } from '@conclave/testkit';
 import { cleanEnv, runCli } from './helpers/run-cli.js';
 
@@ -125,6 +125,48 @@ describe('conclave emulator', () => {
     const cleared = await conclave('emulator', 'faults', 'clear');
     assert.equal(cleared.stdout, 'Cleared every fault\n');
     assert.match((await conclave('emulator', 'faults', 'list')).stdout, /^No faults\.$/m);
+  });
+
+  it('shows, sets, freezes, advances and resets the project’s clock', async () => {
+    const wall = await conclave('emulator', 'clock');
+    assert.equal(wall.code, 0, wall.stderr);
+    assert.match(wall.stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \(the wall clock\)\n$/);
+
+    const set = await conclave('emulator', 'clock', 'set', '2030-01-01T09:00:00Z', '--frozen');
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(
+      set.stdout,
+      /^2030-01-01T09:00:00\.000Z \(frozen; \d+d( \d+h)?( \d+m)?( [\d.]+s)? ahead of the wall clock\)\n$/,
+    );
+    const advanced = await conclave('emulator', 'clock', 'advance', '1h30m', '--json');
+    assert.equal(advanced.code, 0, advanced.stderr);
+    const clock = JSON.parse(advanced.stdout) as EmulatorClock;
+    assert.deepEqual([clock.time, clock.frozen], ['2030-01-01T10:30:00.000Z', true]);
+    assert.match(
+      (await conclave('emulator', 'clock', 'advance', '250ms')).stdout,
+      /^2030-01-01T10:30:00\.250Z \(frozen/,
+    );
+
+    // The API's writes follow it.
+    const created = await conclave('conferences', 'create', '--display-name', 'Later', '--json');
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal(
+      (JSON.parse(created.stdout) as { created_at: string }).created_at,
+      '2030-01-01T10:30:00Z',
+    );
+
+    const running = await conclave('emulator', 'clock', 'unfreeze');
+    assert.match(running.stdout, /^2030-01-01T10:30:00\.\d{3}Z \(running; /);
+    assert.match((await conclave('emulator', 'clock', 'freeze')).stdout, /\(frozen; /);
+
+    const bad = await conclave('emulator', 'clock', 'advance', 'soon');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /expected a duration/);
+
+    const reset = await conclave('emulator', 'clock', 'reset');
+    assert.equal(reset.stdout, `Project ${server.projectId} reads the wall clock again\n`);
+    assert.match((await conclave('emulator', 'clock', 'get')).stdout, /\(the wall clock\)/);
+    await conclave('emulator', 'reset', server.projectId);
   });
 
   it('says 404 against a server without emulator mode', async () => {

@@ -8,6 +8,7 @@ import {
   AdminClient,
   ApiConnectionError,
   ApiTimeoutError,
+  RealtimeClosedError,
   RestClient,
   ServiceUnavailableError,
   joinRealtime,
@@ -22,7 +23,7 @@ const fixture = await readFile(new URL('fixtures/emulator-fixture.jsonl', import
 
 beforeEach(async () => {
   // Every test starts from the same data: the fixture's conferences and room, nothing else
-  // (the project's API tokens stay, so the clients above keep working).
+  // (the project's API tokens stay, so the clients above keep working), on the wall clock.
   await admin.emulator.loadFixture(project, fixture, { reset: true });
 });
 after(() => admin.emulator.resetProject(project));
@@ -93,6 +94,25 @@ describe('my SignalWire integration', () => {
     const back = new Promise((resolve) => ada.once('reconnected', resolve));
     await admin.emulator.dropMember(project, ada.session.id, ada.memberId);
     assert.deepEqual(await back, { attempt: 1, resumed: true });
+    await ada.leave();
+  });
+
+  it('admits no one before the conference opens, then everyone, without waiting', async () => {
+    // The project's clock stands still at 8:59; the standup opens at 9:00.
+    await admin.emulator.setClock(project, { time: '2030-01-07T08:59:00Z', frozen: true });
+    const standup = await client.video.conferences.create({
+      display_name: 'Standup',
+      join_from: '2030-01-07T09:00:00Z',
+    });
+    const { data: tokens } = await client.video.conferences.listConferenceTokens(standup.id);
+    const join = () => joinRealtime({ url: admin.baseUrl, token: tokens[0]!.token, name: 'Ada' });
+    await assert.rejects(
+      join(),
+      (error: RealtimeClosedError) => error.refusal?.joinFrom === '2030-01-07T09:00:00Z',
+    );
+    await admin.emulator.advanceClock(project, { seconds: 60 });
+    const ada = await join();
+    assert.equal(ada.session.start_time, '2030-01-07T09:00:00Z');
     await ada.leave();
   });
 });

@@ -96,6 +96,7 @@ export {
 } from './realtime/index.js';
 export type {
   ActiveSession,
+  AdvanceClockRequest,
   ApiToken,
   ApiTokenScope,
   ChatRelayMessage,
@@ -113,6 +114,7 @@ export type {
   CreateRoomRequest,
   CreateRoomTokenRequest,
   CreateStreamRequest,
+  EmulatorClock,
   Fault,
   FaultsQuery,
   FixtureLoaded,
@@ -154,6 +156,7 @@ export type {
   RealtimeErrorCode,
   RefusedMessage,
   SessionUpdatedMessage,
+  SetClockRequest,
   SignalRelayMessage,
   PaginationLinks,
   Project,

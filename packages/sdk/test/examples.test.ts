@@ -120,6 +120,8 @@ describe('README', () => {
       'emulator.resetProject(',
       'emulator.loadFixture(',
       'emulator.dropMember(',
+      'emulator.setClock(',
+      'emulator.advanceClock(',
     ]) {
       assert.ok(
         blocks.some((b) => b.includes(method)),

@@ -9,6 +9,7 @@ import { adminRoutes } from './admin/admin-routes.js';
 import { Emulator } from './emulator/emulator.js';
 import { emulatorRoutes } from './emulator/emulator-routes.js';
 import { faultHook } from './emulator/fault-hook.js';
+import { TestClocks } from './emulator/test-clocks.js';
 import { basicAuth } from './auth/basic-auth.js';
 import { defaultMediaDir, REALTIME_DEFAULTS, type Config, type RealtimeConfig } from './config.js';
 import type { AppContext } from './context.js';
@@ -147,6 +148,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     },
   );
   live.useOutputs(outputs);
+  // Emulator mode: a test clock per project, followed by its live sessions and, through
+  // `ctx.now`, by the API's routes (inside a request's project: see `enterProject`).
+  const clocks = options.emulator ? new TestClocks(now) : undefined;
+  if (clocks) live.useClock(clocks);
   const hub = new RelayHub();
   outputs.usePins((sessionId) => hub.pinned(sessionId));
   hub.watchPins((sessionId) => outputs.pinChanged(sessionId));
@@ -162,7 +167,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const ctx: AppContext = {
     store: options.store,
     config: options.config,
-    now,
+    now: clocks?.requestNow ?? now,
     media: storage,
     outputs,
     live,
@@ -195,12 +200,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     forwarded: () => cluster.forwarded,
   });
   metricsRoutes(app, metrics, options.metricsToken);
-  const emulator = options.emulator ? new Emulator(ctx) : undefined;
+  const emulator = clocks ? new Emulator(ctx, clocks) : undefined;
   if (emulator) {
     if (!ctx.config.adminToken) throw new Error('emulator mode needs the admin token');
     app.log.warn(
-      'emulator features are on (CONCLAVE_EMULATOR): scripted faults, project reset and ' +
-        'fixtures under /admin/v1/emulator — for tests, never for production',
+      'emulator features are on (CONCLAVE_EMULATOR): scripted faults, project reset, ' +
+        'fixtures and test clocks under /admin/v1/emulator — for tests, never for production',
     );
   }
 
@@ -268,6 +273,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       video.addHook('onRequest', basicAuth(ctx.store));
       if (emulator) video.addHook('onRequest', faultHook(emulator.faults));
       video.addHook('preValidation', requireObjectBody);
+      if (emulator) video.addHook('preHandler', emulator.clocks.enterProject);
       await conferencesRoutes(video, ctx);
       await conferenceTokensRoutes(video, ctx);
       await roomsRoutes(video, ctx);
@@ -286,6 +292,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       conclave.addHook('onRequest', basicAuth(ctx.store));
       if (emulator) conclave.addHook('onRequest', faultHook(emulator.faults));
       conclave.addHook('preValidation', requireObjectBody);
+      if (emulator) conclave.addHook('preHandler', emulator.clocks.enterProject);
       await liveRoutes(conclave, ctx, { ...LIVE_FEED_DEFAULTS, ...options.liveFeed });
       await moderationRoutes(conclave, ctx);
       await webhooksRoutes(conclave, ctx, webhooks);

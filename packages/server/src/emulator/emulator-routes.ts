@@ -1,5 +1,7 @@
 import {
+  AdvanceClockRequest,
   CreateFaultRequest,
+  EmulatorClock,
   Fault,
   FaultsQuery,
   FixtureLoaded,
@@ -8,16 +10,20 @@ import {
   EmulatorMemberParams,
   LoadFixtureRequest,
   ProjectReset,
+  SetClockRequest,
+  type AdvanceClockRequest as AdvanceClockBody,
   type CreateFaultRequest as CreateFaultBody,
   type FaultsQuery as FaultsQueryT,
   type IdParams as IdParamsT,
   type EmulatorMemberParams as EmulatorMemberParamsT,
   type LoadFixtureRequest as LoadFixtureBody,
+  type SetClockRequest as SetClockBody,
 } from '@conclave/schema';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import { HttpError, problem, ValidationFailed } from '../http/errors.js';
 import { requireUuid } from '../http/path-id.js';
+import { parseDateTime } from '../lib/time.js';
 import { errorResponses } from '../http/responses.js';
 import { TransferError } from '../transfer/transfer-format.js';
 import type { Emulator } from './emulator.js';
@@ -223,4 +229,117 @@ export async function emulatorRoutes(
       }
     },
   );
+
+  app.get<{ Params: IdParamsT }>(
+    '/emulator/projects/:id/clock',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "A project's clock",
+        description:
+          'Its test clock, or the wall clock (no `offset_ms`) when it has none. Everything ' +
+          'time-based of the project follows it: join windows, removals, reconnect grace ' +
+          'periods, and the times written on its records.',
+        params: IdParams,
+        response: { 200: EmulatorClock, ...errorResponses(401, 404) },
+      },
+    },
+    async (request) => emulator.clock(await requireProject(request.params.id)),
+  );
+
+  app.put<{ Params: IdParamsT; Body: SetClockBody }>(
+    '/emulator/projects/:id/clock',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Set, freeze or unfreeze a project's test clock",
+        description:
+          'A frozen clock stands still until set or advanced; a running one runs from the ' +
+          'time set. Deadlines the clock passes going forward (removals, grace periods) take ' +
+          'effect, in order, before the answer.',
+        params: IdParams,
+        body: SetClockRequest,
+        response: { 200: EmulatorClock, ...errorResponses(400, 401, 404, 422) },
+      },
+    },
+    async (request) => {
+      const projectId = await requireProject(request.params.id);
+      const { time, frozen } = request.body;
+      if (time === undefined && frozen === undefined) {
+        throw new ValidationFailed([
+          problem('missing_required_parameter', 'time', 'give time, frozen or both'),
+        ]);
+      }
+      return emulator.setClock(projectId, {
+        ...(time === undefined ? {} : { time: clockTime(time) }),
+        ...(frozen === undefined ? {} : { frozen }),
+      });
+    },
+  );
+
+  app.post<{ Params: IdParamsT; Body: AdvanceClockBody }>(
+    '/emulator/projects/:id/clock/advance',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Advance a project's test clock",
+        description:
+          'By `ms` or `seconds` (one of them). The deadlines passed take effect in order, each ' +
+          'at its own time, as if the time had gone by, before the answer. A project on the ' +
+          'wall clock gets a running test clock.',
+        params: IdParams,
+        body: AdvanceClockRequest,
+        response: { 200: EmulatorClock, ...errorResponses(400, 401, 404, 422) },
+      },
+    },
+    async (request) => {
+      const projectId = await requireProject(request.params.id);
+      const { ms, seconds } = request.body;
+      if ((ms === undefined) === (seconds === undefined)) {
+        throw new ValidationFailed([
+          problem(
+            ms === undefined ? 'missing_required_parameter' : 'invalid_parameter',
+            'ms',
+            'give ms or seconds, not both',
+          ),
+        ]);
+      }
+      return emulator.advanceClock(projectId, ms ?? Math.round(seconds! * 1000));
+    },
+  );
+
+  app.delete<{ Params: IdParamsT }>(
+    '/emulator/projects/:id/clock',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Remove a project's test clock: back to the wall clock",
+        description: 'Deadlines already due on the wall clock take effect before the answer.',
+        params: IdParams,
+        response: { 204: { type: 'null' }, ...errorResponses(401, 404) },
+      },
+    },
+    async (request, reply) => {
+      await emulator.resetClock(await requireProject(request.params.id));
+      return reply.code(204).send();
+    },
+  );
+}
+
+/** Unix ms of an RFC 3339 time (its fraction of a second kept); 1970 or later. */
+function clockTime(text: string): number {
+  const seconds = parseDateTime(text);
+  const fraction = /T[^.]*\.(\d{1,9})/i.exec(text)?.[1];
+  const ms =
+    seconds === undefined
+      ? undefined
+      : seconds * 1000 + (fraction ? Math.floor(Number(`0.${fraction}`) * 1000) : 0);
+  if (ms === undefined || ms < 0) {
+    throw new ValidationFailed([problem('invalid_parameter', 'time', 'not before 1970')]);
+  }
+  return ms;
 }

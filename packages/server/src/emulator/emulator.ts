@@ -1,19 +1,28 @@
 import { performance } from 'node:perf_hooks';
-import type { FixtureLoaded, ProjectReset } from '@conclave/schema';
+import type { EmulatorClock, FixtureLoaded, ProjectReset } from '@conclave/schema';
 import type { AppContext } from '../context.js';
 import { emulatorStore, type EmulatorStore } from './emulator-store.js';
 import { FaultRules } from './fault-rules.js';
 import { loadFixtureRows, readFixture } from './fixture-loader.js';
+import type { TestClocks } from './test-clocks.js';
 
 /**
  * Emulator mode (`CONCLAVE_EMULATOR=1`): what a test suite uses Conclave for in place of
- * SignalWire — scripted faults, and emptying and seeding a project between tests.
+ * SignalWire — scripted faults, emptying and seeding a project between tests, and a test clock
+ * per project.
  */
 export class Emulator {
   readonly faults: FaultRules;
   readonly #db: EmulatorStore;
 
-  constructor(private readonly ctx: AppContext) {
+  /**
+   * `clocks` must be the live engine's clock (`LiveEngine.useClock`) and, through `requestNow`,
+   * the routes' `ctx.now`: otherwise a clock moved here moves nothing there.
+   */
+  constructor(
+    private readonly ctx: AppContext,
+    readonly clocks: TestClocks,
+  ) {
     this.faults = new FaultRules(ctx.now);
     this.#db = emulatorStore(ctx.store);
   }
@@ -33,6 +42,7 @@ export class Emulator {
     const removed = await this.#db.clearProject(projectId);
     await this.ctx.media.deleteAll(`recordings/${projectId}`);
     const faultsCleared = this.faults.clear(projectId);
+    this.clocks.reset(projectId);
     return {
       project_id: projectId,
       removed,
@@ -55,6 +65,35 @@ export class Emulator {
       reset: resetResult,
       took_ms: round(performance.now() - started),
     };
+  }
+
+  /** The project's clock. */
+  clock(projectId: string): EmulatorClock {
+    return this.clocks.view(projectId);
+  }
+
+  /**
+   * Sets the project's test clock; resolves once what the deadlines it passed did (members
+   * removed, sessions ended) is written.
+   */
+  async setClock(projectId: string, change: { time?: number; frozen?: boolean }) {
+    this.clocks.set(projectId, change);
+    await this.ctx.live.settled();
+    return this.clocks.view(projectId);
+  }
+
+  /** Advances the project's test clock (see {@link setClock}). */
+  async advanceClock(projectId: string, ms: number): Promise<EmulatorClock> {
+    this.clocks.advance(projectId, ms);
+    await this.ctx.live.settled();
+    return this.clocks.view(projectId);
+  }
+
+  /** The project reads the wall clock again. */
+  async resetClock(projectId: string): Promise<EmulatorClock> {
+    this.clocks.reset(projectId);
+    await this.ctx.live.settled();
+    return this.clocks.view(projectId);
   }
 }
 

@@ -1,10 +1,13 @@
 import type {
+  AdvanceClockRequest,
   CreateFaultRequest,
+  EmulatorClock,
   Fault,
   FaultsQuery,
   FixtureLoaded,
   ListFaultsResponse,
   ProjectReset,
+  SetClockRequest,
 } from '@conclave/schema';
 import type { HttpClient } from '../../core/http-client.js';
 import type { RequestOptions } from '../../core/request-options.js';
@@ -12,7 +15,8 @@ import type { RequestOptions } from '../../core/request-options.js';
 const BASE = '/admin/v1/emulator';
 
 /**
- * `admin.emulator` — `/admin/v1/emulator`: scripted faults, project reset and fixtures, for test
+ * `admin.emulator` — `/admin/v1/emulator`: scripted faults, project reset and fixtures, a test
+ * clock per project, for test
  * suites that use Conclave in place of SignalWire. The server answers only when started with
  * `CONCLAVE_EMULATOR=1`; otherwise every method rejects with NotFoundError.
  */
@@ -171,4 +175,82 @@ export class Emulator {
       options,
     );
   }
+
+  /**
+   * The project's clock: `{ time, frozen, offset_ms? }` (`time` RFC 3339 with milliseconds;
+   * no `offset_ms` when the project reads the wall clock).
+   *
+   * @example
+   * ```ts
+   * const { time, frozen } = await admin.emulator.getClock(projectId);
+   * ```
+   */
+  getClock(projectId: string, options?: RequestOptions): Promise<EmulatorClock> {
+    return this.#http.request<EmulatorClock>(
+      { method: 'GET', path: clockPath(projectId) },
+      options,
+    );
+  }
+
+  /**
+   * Sets the project's test clock to `time` (a `Date` or RFC 3339 text), frozen or running from
+   * there. Everything time-based of the project follows it: join windows, `remove_at` and
+   * `remove_after_seconds_elapsed`, reconnect grace periods, and the times written on records.
+   * Deadlines it passes going forward take effect, in order, before this resolves.
+   *
+   * @example
+   * ```ts
+   * await admin.emulator.setClock(projectId, { time: new Date('2030-01-01T09:00:00Z'), frozen: true });
+   * ```
+   */
+  setClock(
+    projectId: string,
+    body: Omit<SetClockRequest, 'time'> & { time?: string | Date },
+    options?: RequestOptions,
+  ): Promise<EmulatorClock> {
+    const { time, ...rest } = body;
+    return this.#http.request<EmulatorClock>(
+      {
+        method: 'PUT',
+        path: clockPath(projectId),
+        body: { ...rest, ...(time === undefined ? {} : { time: new Date(time).toISOString() }) },
+      },
+      options,
+    );
+  }
+
+  /**
+   * Moves the project's test clock forward by `ms` or `seconds`. The deadlines passed (a member's
+   * `remove_after_seconds_elapsed`, a grace period) take effect in order, each at its own time,
+   * before this resolves: no real waiting.
+   *
+   * @example
+   * ```ts
+   * await admin.emulator.advanceClock(projectId, { seconds: 3600 });
+   * ```
+   */
+  advanceClock(
+    projectId: string,
+    body: AdvanceClockRequest,
+    options?: RequestOptions,
+  ): Promise<EmulatorClock> {
+    return this.#http.request<EmulatorClock>(
+      { method: 'POST', path: `${clockPath(projectId)}/advance`, body },
+      options,
+    );
+  }
+
+  /**
+   * Removes the project's test clock: it reads the wall clock again.
+   *
+   * @example
+   * ```ts
+   * afterEach(() => admin.emulator.resetClock(projectId));
+   * ```
+   */
+  async resetClock(projectId: string, options?: RequestOptions): Promise<void> {
+    await this.#http.request<undefined>({ method: 'DELETE', path: clockPath(projectId) }, options);
+  }
 }
+
+const clockPath = (projectId: string) => `${BASE}/projects/${encodeURIComponent(projectId)}/clock`;

@@ -119,8 +119,9 @@ export async function eventStreamRoutes(
         try {
           for (;;) {
             const rows = await store.listEvents(projectId, cursor, BATCH);
-            // Held back from the first event not yet settled on, so order is kept.
-            const cutoff = ctx.now() - settle;
+            // Held back from the first event not yet settled on, so order is kept. The project's
+            // clock stamped them (a test clock in emulator mode); this may run from any request.
+            const cutoff = ctx.live.now(projectId) - settle;
             const upTo = settle > 0 ? rows.findIndex((row) => row.created_at > cutoff) : -1;
             const sendable = upTo < 0 ? rows : rows.slice(0, upTo);
             for (const row of sendable) {

@@ -52,7 +52,8 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
           id,
           request.query.expires,
           request.query.signature,
-          ctx.now(),
+          // The project's clock, which signed the link (a test clock in emulator mode).
+          ctx.live.now(row.project_id),
         ));
       if (!row || !valid) throw new HttpError(403);
       const file = row.storage_key === null ? undefined : await ctx.media.open(row.storage_key);
