@@ -2,8 +2,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CLOSE_CODES } from '@conclave/schema';
 import { startCluster, type Cluster, type Member } from './helpers/conclave-cluster.js';
+import { busNamespace } from '../src/cluster/bus-transports.js';
+import { eventually } from './helpers/eventually.js';
 import { TestMember } from './helpers/realtime-client.js';
-import { createTestDatabase, testEngine, type TestDatabase } from './helpers/test-database.js';
+import {
+  createTestDatabase,
+  testEngine,
+  withPgClient,
+  type TestDatabase,
+} from './helpers/test-database.js';
 
 const skip = testEngine() === 'postgres' ? {} : { skip: 'several nodes need PostgreSQL' };
 
@@ -36,7 +43,8 @@ for (const bus of ['postgres', 'nats'] as const) {
 
     before(async () => {
       database = await createTestDatabase('postgres');
-      cluster = await startCluster(database.url, 3, { CONCLAVE_BUS: bus });
+      // Not under test here: a stop ends at once.
+      cluster = await startCluster(database.url, 3, { CONCLAVE_BUS: bus, CONCLAVE_DRAIN_MS: '0' });
       [a, b, c] = cluster.members as [Member, Member, Member];
     });
     after(async () => {
@@ -71,6 +79,35 @@ for (const bus of ['postgres', 'nats'] as const) {
       assert.equal(left.member_id, second.joined!.member.id);
       first.socket.close();
       await first.closed;
+    });
+
+    it('reconnects a bus connection that is cut, and carries actions again', async (t) => {
+      if (bus !== 'postgres') {
+        t.skip('the NATS client reconnects by itself');
+        return;
+      }
+      // Cut A's LISTEN connection (only this database's: the channel names its schema).
+      const channel = `conclave_${busNamespace(database.url)}`;
+      const cut = await withPgClient(database.url.replace(/\?.*$/, ''), async (client) => {
+        const res = await client.query(
+          `select pg_terminate_backend(pid) as done from pg_stat_activity
+            where application_name = $1`,
+          [`${channel}_bus`],
+        );
+        return res.rowCount;
+      });
+      assert.equal(cut, 3, 'one LISTEN connection per node');
+      const { guest } = await conference(a);
+      const member = await TestMember.join(a.url, guest);
+      const sessionId = member.joined!.session.id;
+      // Once A has listened again, an action through C reaches it.
+      await eventually(async () => {
+        const ended = await c.api(`/conclave/v1/room_sessions/${sessionId}/end`, {
+          method: 'POST',
+        });
+        assert.equal(ended.status, 204);
+      }, 20_000);
+      assert.equal((await member.closed).code, CLOSE_CODES.session_ended);
     });
 
     it('ends the session of a conference deleted through another node', async () => {

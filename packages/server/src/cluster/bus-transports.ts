@@ -20,7 +20,7 @@ export interface BusTransport {
  * One namespace per database name and schema: deployments sharing a PostgreSQL server or a NATS
  * stay apart, while nodes reaching one database by different host names still meet.
  */
-function namespace(databaseUrl: string): string {
+export function busNamespace(databaseUrl: string): string {
   const url = parsePostgresUrl(databaseUrl);
   const database = new URL(url.connectionString).pathname.replace(/^\//, '');
   const scope = `${database}/${url.schema ?? 'public'}`;
@@ -49,19 +49,24 @@ export class PgNotifyTransport implements BusTransport {
     const url = parsePostgresUrl(databaseUrl);
     this.#connectionString = url.connectionString;
     this.#options = url.options || undefined;
-    this.#channel = `conclave_${namespace(databaseUrl)}`;
+    this.#channel = `conclave_${busNamespace(databaseUrl)}`;
   }
 
+  /** Connects; a first attempt that fails is retried in the background, as a lost one is. */
   async start(onMessage: (text: string) => void): Promise<void> {
     this.#onMessage = onMessage;
-    await this.#connect();
+    await this.#connect().catch((error: unknown) => {
+      this.log.warn({ err: error }, 'cluster bus: PostgreSQL not reached; retrying');
+      this.#retry();
+    });
   }
 
   async #connect(): Promise<void> {
     const client = new pg.Client({
       connectionString: this.#connectionString,
       ...(this.#options ? { options: this.#options } : {}),
-      application_name: 'conclave-bus',
+      // Named after its channel, so an operator can tell which deployment's bus it is.
+      application_name: `${this.#channel}_bus`,
       keepAlive: true,
       connectionTimeoutMillis: 5_000,
     });
@@ -118,22 +123,40 @@ export class NatsTransport implements BusTransport {
   readonly name = 'nats';
   readonly #subject: string;
   #nc: NatsConnection | undefined;
+  #connecting: Promise<NatsConnection> | undefined;
+  #closed = false;
 
   constructor(
     private readonly natsUrl: string,
     databaseUrl: string,
     private readonly log: FastifyBaseLogger,
   ) {
-    this.#subject = `conclave.cluster.${namespace(databaseUrl)}`;
+    this.#subject = `conclave.cluster.${busNamespace(databaseUrl)}`;
   }
 
+  /** Connects; when NATS is not there yet, keeps trying in the background (publishes fail
+   *  meanwhile, so requests answer 503) — the node serves what it hosts all along. */
   async start(onMessage: (text: string) => void): Promise<void> {
-    const nc = await connect({
+    const connecting = connect({
       servers: this.natsUrl,
       name: 'conclave',
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
+      waitOnFirstConnect: true,
     });
+    this.#connecting = connecting;
+    // Usually connected at once; if not, the node starts anyway and connects when it can.
+    const settled = connecting.then(
+      (nc) => {
+        if (this.#closed) void nc.close();
+        else this.#subscribe(nc, onMessage);
+      },
+      (error: unknown) => this.log.error({ err: error }, 'cluster bus: NATS not reached'),
+    );
+    await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+  }
+
+  #subscribe(nc: NatsConnection, onMessage: (text: string) => void): void {
     this.#nc = nc;
     const decoder = new TextDecoder();
     nc.subscribe(this.#subject, {
@@ -161,8 +184,10 @@ export class NatsTransport implements BusTransport {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     const nc = this.#nc;
     this.#nc = undefined;
-    await nc?.drain().catch(() => undefined);
+    if (nc) await nc.drain().catch(() => undefined);
+    else void this.#connecting?.then((c) => c.close()).catch(() => undefined);
   }
 }
