@@ -120,7 +120,8 @@ export class WebhookWorker {
   async runOnce(): Promise<number> {
     const now = this.now();
     const dispatched = await this.store.dispatchEvents(now, EVENTS_PER_DISPATCH);
-    if (this.#stopping) return dispatched;
+    // No endpoint enabled anywhere: nothing can be pending for delivery (one read, no write).
+    if (dispatched === null || this.#stopping) return dispatched ?? 0;
     const claimed = await this.store.claimDeliveries(now, this.#leaseMs, this.options.batch);
     await Promise.all(claimed.map((c) => this.#track(this.#chain(c))));
     return dispatched + claimed.length;

@@ -77,9 +77,10 @@ export interface WebhooksStore {
   /**
    * Fan-out: events not dispatched yet become one pending delivery per enabled endpoint of their
    * project whose types match (and that existed when the event happened). Returns how many
-   * events were dispatched (0: nothing to do, or another node is doing it).
+   * events were dispatched (0: nothing to do, or another node is doing it), or null when no
+   * endpoint is enabled anywhere (then there is nothing to deliver either).
    */
-  dispatchEvents(now: number, limit: number): Promise<number>;
+  dispatchEvents(now: number, limit: number): Promise<number | null>;
   /**
    * Claims up to `limit` due deliveries until `now + leaseMs`: each the earliest pending one of
    * its endpoint and ordering key, of an enabled endpoint, claimed by nobody else (SKIP LOCKED on
@@ -321,7 +322,7 @@ export function webhooksStore(ctx: StoreContext): WebhooksStore {
           .limit(1)
           .executeTakeFirst(),
       );
-      if (!any) return 0;
+      if (!any) return null;
       return ctx.transaction(async (trx) => {
         if (postgres) {
           // One dispatcher at a time: deliveries are made in event order.
