@@ -64,7 +64,7 @@ for (const bus of ['postgres', 'nats'] as const) {
       assert.equal(again.status, 404);
     });
 
-    it('removes a member through another node', async () => {
+    it('removes and mutes members through other nodes', async () => {
       const { guest } = await conference(a);
       const first = await TestMember.join(a.url, guest, { name: 'First' });
       const second = await TestMember.join(a.url, guest, { name: 'Second' });
@@ -75,6 +75,16 @@ for (const bus of ['postgres', 'nats'] as const) {
       );
       assert.equal(removed.status, 204);
       assert.equal((await second.closed).code, CLOSE_CODES.removed);
+      // Muted through C: the member as the host now has it, and the host tells the session.
+      const muted = await c.api(
+        `/conclave/v1/room_sessions/${sessionId}/members/${first.joined!.member.id}`,
+        { method: 'PATCH', body: { audio_muted: true } },
+      );
+      assert.equal(muted.status, 200);
+      assert.equal(muted.body.id, first.joined!.member.id);
+      assert.equal(muted.body.audio_muted, true);
+      const updated = await first.next('member.updated');
+      assert.equal(updated.member.audio_muted, true);
       const left = await first.next('member.left');
       assert.equal(left.member_id, second.joined!.member.id);
       first.socket.close();

@@ -11,10 +11,24 @@ export type ClusterAction =
   /** Conclave's API: end a session (POST /conclave/v1/room_sessions/{id}/end). */
   | { type: 'end_session'; projectId: string; sessionId: string }
   /** Conclave's API: remove a member (DELETE …/members/{member_id}). */
-  | { type: 'remove_member'; projectId: string; sessionId: string; memberId: string };
+  | { type: 'remove_member'; projectId: string; sessionId: string; memberId: string }
+  /** Conclave's API: mute or unmute a member (PATCH …/members/{member_id}). */
+  | {
+      type: 'update_member';
+      projectId: string;
+      sessionId: string;
+      memberId: string;
+      update: { audio_muted?: boolean | undefined; video_muted?: boolean | undefined };
+    };
 
 /** How a request to another node turned out. */
-export type RemoteOutcome = 'done' | 'not_found' | 'not_recorded' | 'no_answer';
+export type RemoteOutcome = 'done' | 'not_found' | 'not_recorded' | 'not_publisher' | 'no_answer';
+
+/** A node's answer: how it went, and the member as it is now (`update_member`). */
+export interface RemoteAnswer {
+  outcome: RemoteOutcome;
+  member?: unknown;
+}
 
 interface Envelope {
   from: string;
@@ -24,6 +38,7 @@ interface Envelope {
   /** Set on a request that wants an answer, and on that answer. */
   ask?: string;
   outcome?: RemoteOutcome;
+  member?: unknown;
 }
 
 /**
@@ -32,8 +47,10 @@ interface Envelope {
  * gone, or the bus is down) — never a hang.
  */
 export class ClusterBus {
-  readonly #pending = new Map<string, (outcome: RemoteOutcome) => void>();
-  #handler: (action: ClusterAction) => Promise<RemoteOutcome> = async () => 'not_found';
+  readonly #pending = new Map<string, (answer: RemoteAnswer) => void>();
+  #handler: (action: ClusterAction) => Promise<RemoteAnswer> = async () => ({
+    outcome: 'not_found',
+  });
 
   constructor(
     readonly transport: BusTransport,
@@ -43,7 +60,7 @@ export class ClusterBus {
   ) {}
 
   /** Connects; `handler` carries out what other nodes ask of this one. */
-  async start(handler: (action: ClusterAction) => Promise<RemoteOutcome>): Promise<void> {
+  async start(handler: (action: ClusterAction) => Promise<RemoteAnswer>): Promise<void> {
     this.#handler = handler;
     await this.transport.start((text) => this.#receive(text));
   }
@@ -56,30 +73,30 @@ export class ClusterBus {
   }
 
   /** Asks node `to` to act, and waits for its answer. */
-  async request(to: string, action: ClusterAction): Promise<RemoteOutcome> {
+  async request(to: string, action: ClusterAction): Promise<RemoteAnswer> {
     const ask = randomUUID();
-    const answered = new Promise<RemoteOutcome>((resolve) => {
+    const answered = new Promise<RemoteAnswer>((resolve) => {
       const timer = setTimeout(() => {
         this.#pending.delete(ask);
-        resolve('no_answer');
+        resolve({ outcome: 'no_answer' });
       }, this.timeoutMs);
-      this.#pending.set(ask, (outcome) => {
+      this.#pending.set(ask, (answer) => {
         clearTimeout(timer);
         this.#pending.delete(ask);
-        resolve(outcome);
+        resolve(answer);
       });
     });
     try {
       await this.#send({ from: this.nodeId, to, action, ask });
     } catch (error) {
       this.log.warn({ err: error, action: action.type }, 'cluster bus: request not sent');
-      this.#pending.get(ask)?.('no_answer');
+      this.#pending.get(ask)?.({ outcome: 'no_answer' });
     }
     return answered;
   }
 
   async close(): Promise<void> {
-    for (const resolve of [...this.#pending.values()]) resolve('no_answer');
+    for (const resolve of [...this.#pending.values()]) resolve({ outcome: 'no_answer' });
     await this.transport.close();
   }
 
@@ -97,7 +114,7 @@ export class ClusterBus {
     if (envelope.from === this.nodeId) return;
     if (envelope.to !== '*' && envelope.to !== this.nodeId) return;
     if (envelope.outcome !== undefined && envelope.ask !== undefined) {
-      this.#pending.get(envelope.ask)?.(envelope.outcome);
+      this.#pending.get(envelope.ask)?.({ outcome: envelope.outcome, member: envelope.member });
       return;
     }
     const { action, ask, from } = envelope;
@@ -105,13 +122,15 @@ export class ClusterBus {
     void this.#handler(action)
       .catch((error: unknown) => {
         this.log.error({ err: error, action: action.type }, 'cluster bus: action failed');
-        return 'not_recorded' as const;
+        return { outcome: 'not_recorded' } as RemoteAnswer;
       })
-      .then(async (outcome) => {
+      .then(async (answer) => {
         if (ask === undefined) return;
-        await this.#send({ from: this.nodeId, to: from, ask, outcome }).catch((error: unknown) => {
-          this.log.warn({ err: error }, 'cluster bus: answer not sent');
-        });
+        await this.#send({ from: this.nodeId, to: from, ask, ...answer }).catch(
+          (error: unknown) => {
+            this.log.warn({ err: error }, 'cluster bus: answer not sent');
+          },
+        );
       });
   }
 }

@@ -3,7 +3,7 @@ import type { MediaEngine } from '@conclave/media';
 import { admit } from '../realtime/admission.js';
 import type { LiveEngine } from '../realtime/live-engine.js';
 import type { Store } from '../store/store.js';
-import type { ClusterAction, ClusterBus, RemoteOutcome } from './cluster-bus.js';
+import type { ClusterAction, ClusterBus, RemoteAnswer } from './cluster-bus.js';
 import type { NodeRecord, NodeState } from './nodes-store.js';
 import { ForwardedLink } from './realtime-forward.js';
 import type { WebSocket } from 'ws';
@@ -85,7 +85,7 @@ export class ClusterNode {
     projectId: string,
     sessionId: string,
     action: ClusterAction,
-  ): Promise<RemoteOutcome | 'no_bus' | undefined> {
+  ): Promise<RemoteAnswer | 'no_bus' | undefined> {
     const host = await this.store.liveSessionHost(projectId, sessionId);
     if (!host || host.nodeId === null || host.nodeId === this.options.nodeId) return undefined;
     if (host.leaseUntil !== null && host.leaseUntil < this.now()) return undefined;
@@ -94,22 +94,32 @@ export class ClusterNode {
   }
 
   /** What another node asks of this one. */
-  async #carryOut(action: ClusterAction): Promise<RemoteOutcome> {
-    const settle = async (written: Promise<boolean> | undefined): Promise<RemoteOutcome> => {
-      if (!written) return 'not_found';
-      return (await written) ? 'done' : 'not_recorded';
+  async #carryOut(action: ClusterAction): Promise<RemoteAnswer> {
+    const settle = async (
+      written: Promise<boolean> | undefined,
+      member?: unknown,
+    ): Promise<RemoteAnswer> => {
+      if (!written) return { outcome: 'not_found' };
+      return (await written) ? { outcome: 'done', member } : { outcome: 'not_recorded' };
     };
     switch (action.type) {
       case 'end_for':
         this.live.endFor(action.projectId, action.kind, action.id, true);
-        return 'done';
+        return { outcome: 'done' };
       case 'end_project':
         this.live.endProject(action.projectId, true);
-        return 'done';
+        return { outcome: 'done' };
       case 'end_session':
         return settle(this.live.endSessionNow(action.projectId, action.sessionId));
       case 'remove_member':
         return settle(this.live.removeMember(action.projectId, action.sessionId, action.memberId));
+      case 'update_member': {
+        const { projectId, sessionId, memberId, update } = action;
+        const updated = this.live.updateMember(projectId, sessionId, memberId, update);
+        if (updated === 'not_found') return { outcome: 'not_found' };
+        if (updated === 'not_publisher') return { outcome: 'not_publisher' };
+        return settle(updated.written, updated.member);
+      }
     }
   }
 

@@ -23,14 +23,14 @@ import { requireUuid } from '../../http/path-id.js';
 import { errorResponses } from '../../http/responses.js';
 import { OutputRefused } from '../../outputs/output-supervisor.js';
 import { toRoomRecording } from '../video/room-recordings/recording-wire.js';
-import type { ClusterAction } from '../../cluster/cluster-bus.js';
+import type { ClusterAction, RemoteAnswer } from '../../cluster/cluster-bus.js';
 
 const tags = ['Conclave'];
 const OWN_API = 'Conclave’s own API, not SignalWire’s.';
 const HOSTED =
-  'Ending a session and removing a member reach a session live on another Conclave node over ' +
+  'Ending a session, removing a member and muting one reach a session live on another node over ' +
   'the cluster bus (PostgreSQL NOTIFY or NATS; a 503 with Retry-After when that node does not ' +
-  'answer); the other actions answer 409 `hosted_elsewhere` for such a session. One that is not ' +
+  'answer); recordings answer 409 `hosted_elsewhere` for such a session. One that is not ' +
   'live (ended, unknown, another project’s) is a 404.';
 
 export async function moderationRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -56,17 +56,22 @@ export async function moderationRoutes(app: FastifyInstance, ctx: AppContext): P
     projectId: string,
     id: string,
     action: ClusterAction,
-  ): Promise<boolean> => {
-    if (live.hosts(projectId, id)) return false;
-    const outcome = await ctx.cluster.actOnHost(projectId, id, action);
-    if (outcome === undefined || outcome === 'not_found') throw new HttpError(404);
-    if (outcome === 'no_bus') throw new ConflictError('hosted_elsewhere');
-    if (outcome !== 'done') {
+  ): Promise<RemoteAnswer | undefined> => {
+    if (live.hosts(projectId, id)) return undefined;
+    const answer = await ctx.cluster.actOnHost(projectId, id, action);
+    if (answer === undefined || answer === 'no_bus') {
+      // Live nowhere else (404), or live on a node this one cannot reach (no bus: 409).
+      if (await live.hostedElsewhere(projectId, id)) throw new ConflictError('hosted_elsewhere');
+      throw new HttpError(404);
+    }
+    if (answer.outcome === 'not_found') throw new HttpError(404);
+    if (answer.outcome === 'not_publisher') throw new ConflictError('not_publisher');
+    if (answer.outcome !== 'done') {
       // Not recorded there, or its node did not answer in time (gone: its lease will end it).
       reply.header('Retry-After', '1');
       throw new HttpError(503);
     }
-    return true;
+    return answer;
   };
 
   /** The engine's writes behind a change: a 503 when they could not be recorded. */
@@ -160,6 +165,15 @@ export async function moderationRoutes(app: FastifyInstance, ctx: AppContext): P
         ]);
       }
       const memberId = requireUuid(request.params.member_id);
+      const projectId = request.projectId;
+      const sessionId = requireUuid(request.params.id);
+      const update = {
+        ...(body.audio_muted !== undefined ? { audio_muted: body.audio_muted } : {}),
+        ...(body.video_muted !== undefined ? { video_muted: body.video_muted } : {}),
+      };
+      const action = { type: 'update_member', projectId, sessionId, memberId, update } as const;
+      const remote = await doneOnHost(reply, projectId, sessionId, action);
+      if (remote) return remote.member as LiveMember;
       const id = await hostedHere(request.projectId, request.params.id);
       const outcome = live.updateMember(request.projectId, id, memberId, body);
       if (outcome === 'not_found') throw new HttpError(404);
