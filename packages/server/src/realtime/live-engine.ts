@@ -139,6 +139,22 @@ export interface Membership {
 
 /** How long a deleted conference's or room's key refuses joins that raced the delete. */
 const TOMBSTONE_MS = 10 * 60_000;
+/** The session a write belongs to, for the log line when it fails (`sessionId`). */
+const sessionOf = (write: SessionWrite): string | undefined => {
+  switch (write.kind) {
+    case 'start':
+      return write.session.id;
+    case 'member':
+      return write.member.roomSessionId;
+    case 'event':
+      return write.event.roomSessionId;
+    case 'lock':
+    case 'end':
+      return write.sessionId;
+    default:
+      return undefined;
+  }
+};
 const digest = (token: string) => createHash('sha256').update(token).digest('base64url');
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -692,7 +708,7 @@ export class LiveEngine {
       );
       return;
     }
-    this.log.error({ err: error, session: session.id }, 'live session could not be started');
+    this.log.error({ err: error, sessionId: session.id }, 'live session could not be started');
     this.#endSession(session, this.now(session.projectId), 1011, 'unavailable', undefined, false);
   }
 
@@ -1359,7 +1375,8 @@ export class LiveEngine {
     return this.#queue.write(...writes).then(
       () => true,
       (error: unknown) => {
-        this.log.error({ err: error }, 'live session write failed');
+        const sessionId = writes.map(sessionOf).find((id) => id !== undefined);
+        this.log.error({ err: error, sessionId }, 'live session write failed');
         return false;
       },
     );
