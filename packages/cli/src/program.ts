@@ -5,6 +5,7 @@ import { conferenceTokensCommands } from './commands/conference-tokens/index.js'
 import { conferencesCommands } from './commands/conferences/index.js';
 import { databaseCommands } from './commands/database.js';
 import { emulatorCommands } from './commands/emulator/index.js';
+import { simulateCommands } from './commands/simulate/index.js';
 import { projectsCommands } from './commands/projects/index.js';
 import { roomTokensCommands } from './commands/room-tokens/index.js';
 import { roomsCommands } from './commands/rooms/index.js';
@@ -82,6 +83,7 @@ export function buildProgram(): Command {
   webhooksCommands(program);
   eventsCommands(program);
   emulatorCommands(program);
+  simulateCommands(program);
   joinCommand(program);
   linkCommand(program);
   databaseCommands(program);

@@ -169,6 +169,35 @@ describe('conclave emulator', () => {
     await conclave('emulator', 'reset', server.projectId);
   });
 
+  it('simulate join: a small conference admits ten, refuses the rest; --for makes them leave', async () => {
+    const created = await conclave(
+      'conferences',
+      'create',
+      '--display-name',
+      'Crowd',
+      '--size',
+      'small',
+      '--json',
+    );
+    assert.equal(created.code, 0, created.stderr);
+    const { id } = JSON.parse(created.stdout) as { id: string };
+    const full = await conclave('simulate', 'join', id, '--members', '12', '--name', 'Bot');
+    assert.equal(full.code, 0, full.stderr);
+    assert.match(full.stdout, /^Bot \d+ joined session \S+ as member \S+$/m);
+    assert.match(full.stdout, /^Bot \d+ was refused: session_full \(/m);
+    assert.match(full.stdout, /^10 joined, 2 refused$/m);
+    await conclave('emulator', 'reset', server.projectId);
+
+    const again = await conclave('conferences', 'create', '--display-name', 'Brief', '--json');
+    const brief = (JSON.parse(again.stdout) as { id: string }).id;
+    const timed = await conclave('simulate', 'join', brief, '--members', '2', '--for', '1s');
+    assert.equal(timed.code, 0, timed.stderr);
+    assert.match(timed.stdout, /^2 joined, 0 refused$/m);
+    assert.match(timed.stdout, /^Simulated 1 left \(left\)$/m);
+    assert.match(timed.stdout, /^Every simulated member has left$/m);
+    await conclave('emulator', 'reset', server.projectId);
+  });
+
   it('says 404 against a server without emulator mode', async () => {
     const off = await runCli(['emulator', 'faults', 'list'], {
       env: cleanEnv({ CONCLAVE_URL: plain.url, CONCLAVE_ADMIN_TOKEN: plain.adminToken }),

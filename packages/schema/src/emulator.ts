@@ -201,3 +201,99 @@ export const AdvanceClockRequest = Type.Object(
   { title: 'AdvanceClockRequest', additionalProperties: false },
 );
 export type AdvanceClockRequest = Static<typeof AdvanceClockRequest>;
+
+/** What can be asked of a simulated member. */
+export const SIMULATED_MEMBER_ACTIONS = [
+  'leave',
+  'mute',
+  'unmute',
+  'talk',
+  'stop_talking',
+  'drop',
+  'reconnect',
+] as const;
+export type SimulatedMemberAction = (typeof SIMULATED_MEMBER_ACTIONS)[number];
+
+export const SIMULATED_MEMBER_STATES = ['joined', 'reconnecting', 'left'] as const;
+
+export const SimulateMembersRequest = Type.Object(
+  {
+    conference_id: Type.Optional(
+      Type.String({ format: 'uuid', description: "Join with the conference's Guest token" }),
+    ),
+    room_name: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        pattern: '^[A-Za-z0-9_-]+$',
+        description: 'Join the room of this name with a room token made for each member',
+      }),
+    ),
+    token: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 10_000, description: 'Join with this token' }),
+    ),
+    count: Type.Integer({ minimum: 1, maximum: 500, description: 'How many members' }),
+    name: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 80,
+        description: 'Their names: `<name> 1`, `<name> 2` … (default `Simulated`)',
+      }),
+    ),
+    for_seconds: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 86_400,
+        description: "They leave after this long, on the project's clock",
+      }),
+    ),
+  },
+  { title: 'SimulateMembersRequest', additionalProperties: false },
+);
+export type SimulateMembersRequest = Static<typeof SimulateMembersRequest>;
+
+export const SimulatedMember = Type.Object(
+  {
+    id: Uuid,
+    name: Type.String(),
+    room_session_id: Uuid,
+    state: StringEnum(SIMULATED_MEMBER_STATES),
+    audio_muted: Type.Boolean(),
+    talking: Type.Boolean(),
+    /** Why it left: `left`, `removed`, `time_up`, `session_ended`, `disconnected` … */
+    left_reason: Nullable(Type.String()),
+  },
+  { title: 'SimulatedMember', additionalProperties: false },
+);
+export type SimulatedMember = Static<typeof SimulatedMember>;
+
+export const SimulatedJoinRefusal = Type.Object(
+  {
+    name: Type.String(),
+    reason: Type.String({ description: 'The close reason a person would get: `session_full` …' }),
+    message: Type.String(),
+  },
+  { title: 'SimulatedJoinRefusal', additionalProperties: false },
+);
+export type SimulatedJoinRefusal = Static<typeof SimulatedJoinRefusal>;
+
+export const SimulatedMembersJoined = Type.Object(
+  { joined: Type.Array(SimulatedMember), refused: Type.Array(SimulatedJoinRefusal) },
+  { title: 'SimulatedMembersJoined', additionalProperties: false },
+);
+export type SimulatedMembersJoined = Static<typeof SimulatedMembersJoined>;
+
+export const ListSimulatedMembersResponse = Type.Object(
+  { data: Type.Array(SimulatedMember) },
+  { title: 'ListSimulatedMembersResponse', additionalProperties: false },
+);
+export type ListSimulatedMembersResponse = Static<typeof ListSimulatedMembersResponse>;
+
+export const SimulatedMemberActionRequest = Type.Object(
+  { action: StringEnum(SIMULATED_MEMBER_ACTIONS) },
+  { title: 'SimulatedMemberActionRequest', additionalProperties: false },
+);
+export type SimulatedMemberActionRequest = Static<typeof SimulatedMemberActionRequest>;
+
+export const SimulatedMemberParams = Type.Object({ id: Type.String(), member_id: Type.String() });
+export type SimulatedMemberParams = Static<typeof SimulatedMemberParams>;

@@ -11,6 +11,15 @@ import {
   LoadFixtureRequest,
   ProjectReset,
   SetClockRequest,
+  ListSimulatedMembersResponse,
+  SimulatedMember,
+  SimulatedMemberActionRequest,
+  SimulatedMemberParams,
+  SimulatedMembersJoined,
+  SimulateMembersRequest,
+  type SimulatedMemberActionRequest as SimulatedMemberActionBody,
+  type SimulatedMemberParams as SimulatedMemberParamsT,
+  type SimulateMembersRequest as SimulateMembersBody,
   type AdvanceClockRequest as AdvanceClockBody,
   type CreateFaultRequest as CreateFaultBody,
   type FaultsQuery as FaultsQueryT,
@@ -28,6 +37,7 @@ import { errorResponses } from '../http/responses.js';
 import { TransferError } from '../transfer/transfer-format.js';
 import type { Emulator } from './emulator.js';
 import { FixtureConflictError } from './fixture-loader.js';
+import { SimulationTargetMissing, type SimulationTarget } from './simulated-members.js';
 
 const tags = ['Emulator'];
 const security = [{ AdminBearer: [] }];
@@ -326,6 +336,104 @@ export async function emulatorRoutes(
     async (request, reply) => {
       await emulator.resetClock(await requireProject(request.params.id));
       return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Params: IdParamsT; Body: SimulateMembersBody }>(
+    '/emulator/projects/:id/simulated_members',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Simulated members join a conference or a room',
+        description:
+          'Members without media, joined at once through the same admission and rules as ' +
+          'people (a full, locked or closed session refuses them too). Give one of ' +
+          '`conference_id` (its Guest token), `room_name` (a room token each) or `token`.',
+        params: IdParams,
+        body: SimulateMembersRequest,
+        response: { 200: SimulatedMembersJoined, ...errorResponses(400, 401, 404, 422) },
+      },
+    },
+    async (request) => {
+      const projectId = await requireProject(request.params.id);
+      const body = request.body;
+      const given = [body.conference_id, body.room_name, body.token].filter((v) => v !== undefined);
+      if (given.length !== 1) {
+        throw new ValidationFailed([
+          problem(
+            given.length === 0 ? 'missing_required_parameter' : 'invalid_parameter',
+            'conference_id',
+            'give one of conference_id, room_name or token',
+          ),
+        ]);
+      }
+      const target: SimulationTarget =
+        body.conference_id !== undefined
+          ? { conferenceId: body.conference_id.toLowerCase() }
+          : body.room_name !== undefined
+            ? { roomName: body.room_name }
+            : { token: body.token! };
+      try {
+        return await emulator.simulated.join(projectId, target, body.count, {
+          name: body.name,
+          forSeconds: body.for_seconds,
+        });
+      } catch (error) {
+        if (!(error instanceof SimulationTargetMissing)) throw error;
+        throw new ValidationFailed([problem('invalid_parameter', 'conference_id', error.message)]);
+      }
+    },
+  );
+
+  app.get<{ Params: IdParamsT }>(
+    '/emulator/projects/:id/simulated_members',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "A project's simulated members (those that left too, with why)",
+        params: IdParams,
+        response: { 200: ListSimulatedMembersResponse, ...errorResponses(401, 404) },
+      },
+    },
+    async (request) => ({
+      data: emulator.simulated.list(await requireProject(request.params.id)),
+    }),
+  );
+
+  app.post<{ Params: SimulatedMemberParamsT; Body: SimulatedMemberActionBody }>(
+    '/emulator/projects/:id/simulated_members/:member_id/actions',
+    {
+      schema: {
+        tags,
+        security,
+        summary:
+          'Tell a simulated member to leave, mute, unmute, talk, stop talking, drop or reconnect',
+        description:
+          '`talk` raises `member.talking` as the media engine does when it hears someone; ' +
+          '`drop` loses its connection (it keeps its place for the grace period); `reconnect` ' +
+          'takes its place back. 422 when it has left, or (but for `leave` and `reconnect`) is ' +
+          'not connected.',
+        params: SimulatedMemberParams,
+        body: SimulatedMemberActionRequest,
+        response: { 200: SimulatedMember, ...errorResponses(400, 401, 404, 422) },
+      },
+    },
+    async (request) => {
+      const projectId = requireUuid(request.params.id);
+      const memberId = requireUuid(request.params.member_id);
+      const outcome = await emulator.simulated.act(projectId, memberId, request.body.action);
+      if (outcome === 'not_found') throw new HttpError(404);
+      if (outcome === 'gone' && request.body.action !== 'reconnect') {
+        throw new ValidationFailed([problem('invalid_parameter', 'action', 'the member has left')]);
+      }
+      if (outcome === 'not_connected') {
+        throw new ValidationFailed([
+          problem('invalid_parameter', 'action', 'the member is not connected (reconnect first)'),
+        ]);
+      }
+      return emulator.simulated.get(projectId, memberId)!;
     },
   );
 }

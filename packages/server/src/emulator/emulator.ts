@@ -4,6 +4,7 @@ import type { AppContext } from '../context.js';
 import { emulatorStore, type EmulatorStore } from './emulator-store.js';
 import { FaultRules } from './fault-rules.js';
 import { loadFixtureRows, readFixture } from './fixture-loader.js';
+import { SimulatedMembers } from './simulated-members.js';
 import type { TestClocks } from './test-clocks.js';
 
 /**
@@ -13,6 +14,8 @@ import type { TestClocks } from './test-clocks.js';
  */
 export class Emulator {
   readonly faults: FaultRules;
+  /** Members without media, joined through the live engine's own admission. */
+  readonly simulated: SimulatedMembers;
   readonly #db: EmulatorStore;
 
   /**
@@ -24,6 +27,7 @@ export class Emulator {
     readonly clocks: TestClocks,
   ) {
     this.faults = new FaultRules(ctx.now);
+    this.simulated = new SimulatedMembers(ctx, clocks);
     this.#db = emulatorStore(ctx.store);
   }
 
@@ -36,6 +40,7 @@ export class Emulator {
     const started = performance.now();
     const recording = await this.#db.hasUnfinishedRecordings(projectId);
     await this.ctx.live.endProjectSessions(projectId);
+    this.simulated.clear(projectId);
     // Recordings the ended sessions were making finish (their rows and files written) before the
     // delete. Only then: idle() waits for every project's outputs.
     if (recording) await this.ctx.outputs.idle();

@@ -52,7 +52,7 @@ function formatDuration(ms: number): string {
   return parts.join(' ');
 }
 
-function projectOf(cmd: Command): string {
+export function projectOf(cmd: Command): string {
   const { project } = resolveSettings(cmd.optsWithGlobals<GlobalFlags>(), process.env);
   if (!project) {
     throw new UsageError('a project id is needed (--project or SIGNALWIRE_PROJECT_ID)');

@@ -6,8 +6,13 @@ import type {
   FaultsQuery,
   FixtureLoaded,
   ListFaultsResponse,
+  ListSimulatedMembersResponse,
   ProjectReset,
   SetClockRequest,
+  SimulatedMember,
+  SimulatedMemberAction,
+  SimulatedMembersJoined,
+  SimulateMembersRequest,
 } from '@conclave/schema';
 import type { HttpClient } from '../../core/http-client.js';
 import type { RequestOptions } from '../../core/request-options.js';
@@ -251,6 +256,78 @@ export class Emulator {
   async resetClock(projectId: string, options?: RequestOptions): Promise<void> {
     await this.#http.request<undefined>({ method: 'DELETE', path: clockPath(projectId) }, options);
   }
+
+  /**
+   * Starts `count` simulated members — without media — in a conference (`conference_id`), a
+   * room (`room_name`) or with a `token`. They join at once through the same admission and rules
+   * as people: a full session refuses them too (`refused`, with the reason a person would get).
+   * With `for_seconds` they leave after that long, on the project's clock.
+   *
+   * @example
+   * ```ts
+   * const { joined, refused } = await admin.emulator.simulateMembers(projectId, {
+   *   conference_id: conference.id,
+   *   count: 5,
+   * });
+   * ```
+   */
+  simulateMembers(
+    projectId: string,
+    body: SimulateMembersRequest,
+    options?: RequestOptions,
+  ): Promise<SimulatedMembersJoined> {
+    return this.#http.request<SimulatedMembersJoined>(
+      { method: 'POST', path: simulatedPath(projectId), body },
+      options,
+    );
+  }
+
+  /**
+   * The project's simulated members, those that left too (with `left_reason`).
+   *
+   * @example
+   * ```ts
+   * const members = await admin.emulator.listSimulatedMembers(projectId);
+   * ```
+   */
+  async listSimulatedMembers(
+    projectId: string,
+    options?: RequestOptions,
+  ): Promise<SimulatedMember[]> {
+    const body = await this.#http.request<ListSimulatedMembersResponse>(
+      { method: 'GET', path: simulatedPath(projectId) },
+      options,
+    );
+    return body.data;
+  }
+
+  /**
+   * Tells a simulated member to `leave`, `mute`, `unmute`, `talk` (raising `member.talking`),
+   * `stop_talking`, `drop` (lose its connection; it keeps its place for the grace period) or
+   * `reconnect`. Resolves with the member as it is afterwards.
+   *
+   * @example
+   * ```ts
+   * await admin.emulator.simulatedMemberAction(projectId, member.id, 'talk');
+   * ```
+   */
+  simulatedMemberAction(
+    projectId: string,
+    memberId: string,
+    action: SimulatedMemberAction,
+    options?: RequestOptions,
+  ): Promise<SimulatedMember> {
+    return this.#http.request<SimulatedMember>(
+      {
+        method: 'POST',
+        path: `${simulatedPath(projectId)}/${encodeURIComponent(memberId)}/actions`,
+        body: { action },
+      },
+      options,
+    );
+  }
 }
 
 const clockPath = (projectId: string) => `${BASE}/projects/${encodeURIComponent(projectId)}/clock`;
+const simulatedPath = (projectId: string) =>
+  `${BASE}/projects/${encodeURIComponent(projectId)}/simulated_members`;
