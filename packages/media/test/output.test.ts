@@ -40,8 +40,11 @@ async function scenario(name: string): Promise<any> {
 
 /** A tone this loud (of 8000 sent) is in the sound. */
 const PRESENT = 3000;
-/** A tone this loud is there, if broken up. */
-const AUDIBLE = 1000;
+/**
+ * A tone this loud is there, if much broken up: a stream's AAC on a machine whose cores the
+ * encoder shares with browsers measured 838 once. Loud pink noise measures ~110, another tone ~2.
+ */
+const HEARD = 400;
 
 describe('MediaEngine outputs: recordings', () => {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a scenario's JSON report
@@ -231,7 +234,7 @@ describe('MediaEngine outputs: streams and audio-only sessions', () => {
     );
     // (AAC after a resampler that fills gaps: on a loaded machine the tone is broken up more
     // than in the copied Opus; absent, it measures near 0.)
-    assert.ok(r.received.tones['440'] > AUDIBLE, `stream sound ${JSON.stringify(r.received)}`);
+    assert.ok(r.received.tones['440'] > HEARD, `stream sound ${JSON.stringify(r.received)}`);
     assert.ok(r.received.pictures.length > 0, 'the stream has pictures (black)');
     // The audio-only recording: black pictures and the voice.
     assert.deepEqual(r.recording.codecs, ['vp8', 'opus']);
