@@ -20,6 +20,18 @@ export interface MetricsSources {
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const DB_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
 
+let processRegistry: Registry | undefined;
+
+/** The process's own metrics (CPU, memory, event loop, GC): collected once per process, however
+ *  many apps it builds (their monitors are never stopped), and served with each app's. */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, prefix: 'conclave_' });
+  }
+  return processRegistry;
+}
+
 /**
  * One registry per app (tests build several apps in one process). Counters the engines keep
  * themselves (media packets) are read at scrape time and exposed as counters by their growth;
@@ -34,7 +46,6 @@ export class Metrics {
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'conclave_' });
     this.httpDuration = new Histogram({
       name: 'conclave_http_request_duration_seconds',
       help: 'HTTP requests by route (its pattern), method and status',
@@ -181,7 +192,7 @@ export function metricsRoutes(app: FastifyInstance, metrics: Metrics, token: str
         const bearer = given.startsWith('Bearer ') ? given.slice(7) : '';
         if (!secretsEqual(bearer, token)) throw new HttpError(401);
       }
-      const text = await metrics.registry.metrics();
+      const text = (await metrics.registry.metrics()) + (await processMetrics().metrics());
       reply.type(metrics.registry.contentType);
       return text;
     },
