@@ -10,10 +10,14 @@ import type { Cursor } from '../store/store.js';
  * outbox and webhooks stay behind (docs/webhooks.md): events are a log of changes already made.
  * So does the node registry: it describes the processes serving this database, not the data.
  */
-export type TableName = Exclude<
-  keyof Database,
-  'events' | 'webhook_endpoints' | 'webhook_deliveries' | 'webhook_attempts' | 'nodes'
->;
+export const UNTRANSFERRED_TABLES = [
+  'events',
+  'webhook_endpoints',
+  'webhook_deliveries',
+  'webhook_attempts',
+  'nodes',
+] as const satisfies readonly (keyof Database)[];
+export type TableName = Exclude<keyof Database, (typeof UNTRANSFERRED_TABLES)[number]>;
 export type TableRow<T extends TableName> = Selectable<Database[T]>;
 /** Tables read with the row that owns them: a conference's tokens, a room's or conference's streams. */
 export type OwnedTable = 'conference_tokens' | 'streams';
