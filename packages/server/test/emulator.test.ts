@@ -403,6 +403,7 @@ describe('POST /admin/v1/emulator/projects/{id}/reset', () => {
     assert.equal(reset.body.removed.conference_tokens, 2);
     assert.equal(reset.body.removed.room_sessions, 1);
     assert.equal(reset.body.removed.room_recordings, 1);
+    assert.ok(reset.body.removed.events > 0, 'the event outbox of the project goes too');
     assert.equal(reset.body.faults_cleared, 1);
     assert.equal(typeof reset.body.took_ms, 'number');
 
@@ -412,7 +413,12 @@ describe('POST /admin/v1/emulator/projects/{id}/reset', () => {
       reason: 'session_ended',
     });
     // Everything but the credentials is gone; the same API token still works.
-    for (const path of ['/api/video/conferences', '/api/video/rooms', '/api/video/room_sessions']) {
+    for (const path of [
+      '/api/video/conferences',
+      '/api/video/rooms',
+      '/api/video/room_sessions',
+      '/conclave/v1/events',
+    ]) {
       const res = await server.api(path, { project });
       assert.equal(res.status, 200, path);
       assert.deepEqual(res.body.data, [], path);

@@ -14,6 +14,11 @@ export interface ProjectsStore {
   listProjects(page: PageRequest): Promise<Page<Project>>;
   /** Deletes the project and every row it owns. */
   deleteProject(id: string): Promise<boolean>;
+  /**
+   * Deletes every row of the project but the project itself and the tables in `keep`, in one
+   * transaction; how many went, by table (tables with none left out).
+   */
+  emptyProject(id: string, keep: readonly ProjectOwnedTable[]): Promise<Record<string, number>>;
   countProjects(): Promise<number>;
   /**
    * On a database without projects, creates `project` with its first API token and returns true;
@@ -51,6 +56,7 @@ const OWNED_BY_PROJECT = [
   'webhook_endpoints',
   'events',
 ] as const;
+export type ProjectOwnedTable = (typeof OWNED_BY_PROJECT)[number];
 
 export function projectsStore(ctx: StoreContext): ProjectsStore {
   const get = async (id: string) => {
@@ -104,6 +110,21 @@ export function projectsStore(ctx: StoreContext): ProjectsStore {
           .execute();
         await db.insertInto('api_tokens').values(apiTokenRow(token)).execute();
         return true;
+      });
+    },
+
+    emptyProject(id, keep) {
+      return ctx.transaction(async (trx) => {
+        const removed: Record<string, number> = {};
+        for (const table of OWNED_BY_PROJECT) {
+          if (keep.includes(table)) continue;
+          const result = await trx
+            .deleteFrom(table)
+            .where('project_id', '=', id)
+            .executeTakeFirst();
+          if (result.numDeletedRows > 0n) removed[table] = Number(result.numDeletedRows);
+        }
+        return removed;
       });
     },
 

@@ -1,12 +1,22 @@
 import { performance } from 'node:perf_hooks';
 import type { EmulatorClock, FixtureLoaded, ProjectReset } from '@conclave/schema';
+import type { ProjectOwnedTable } from '../admin/projects-store.js';
 import type { AppContext } from '../context.js';
-import { emulatorStore, type EmulatorStore } from './emulator-store.js';
 import { FaultRules } from './fault-rules.js';
 import { loadFixtureRows, readFixture } from './fixture-loader.js';
 import { SimulatedMembers } from './simulated-members.js';
 import type { TestClocks } from './test-clocks.js';
 
+/**
+ * What a reset keeps of a project besides the project itself: its credentials — API tokens,
+ * room-token and media signing keys. Everything else goes, the event outbox and webhook
+ * endpoints included.
+ */
+export const KEPT_TABLES: readonly ProjectOwnedTable[] = [
+  'api_tokens',
+  'room_token_keys',
+  'media_keys',
+];
 /**
  * Emulator mode (`CONCLAVE_EMULATOR=1`): what a test suite uses Conclave for in place of
  * SignalWire — scripted faults, emptying and seeding a project between tests, and a test clock
@@ -16,7 +26,6 @@ export class Emulator {
   readonly faults: FaultRules;
   /** Members without media, joined through the live engine's own admission. */
   readonly simulated: SimulatedMembers;
-  readonly #db: EmulatorStore;
 
   /**
    * `clocks` must be the live engine's clock (`LiveEngine.useClock`) and, through `requestNow`,
@@ -28,7 +37,6 @@ export class Emulator {
   ) {
     this.faults = new FaultRules(ctx.now);
     this.simulated = new SimulatedMembers(ctx, clocks);
-    this.#db = emulatorStore(ctx.store);
   }
 
   /**
@@ -38,13 +46,13 @@ export class Emulator {
    */
   async resetProject(projectId: string): Promise<ProjectReset> {
     const started = performance.now();
-    const recording = await this.#db.hasUnfinishedRecordings(projectId);
+    const recording = await this.ctx.store.hasUnfinishedRecordings(projectId);
     await this.ctx.live.endProjectSessions(projectId);
     this.simulated.clear(projectId);
     // Recordings the ended sessions were making finish (their rows and files written) before the
     // delete. Only then: idle() waits for every project's outputs.
     if (recording) await this.ctx.outputs.idle();
-    const removed = await this.#db.clearProject(projectId);
+    const removed = await this.ctx.store.emptyProject(projectId, KEPT_TABLES);
     await this.ctx.media.deleteAll(`recordings/${projectId}`);
     const faultsCleared = this.faults.clear(projectId);
     this.clocks.reset(projectId);

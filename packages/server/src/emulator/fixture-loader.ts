@@ -1,11 +1,10 @@
-import type { RowBatch, Store, TableRow } from '../store/store.js';
+import { RowsConflictError, type RowBatch, type Store, type TableRow } from '../store/store.js';
 import {
   EXPORT_FORMAT,
   EXPORT_VERSION,
   readRow,
   TransferError,
 } from '../transfer/transfer-format.js';
-import { isUniqueViolation } from './emulator-store.js';
 
 export interface FixtureCounts {
   loaded: Record<string, number>;
@@ -145,7 +144,7 @@ export async function loadFixtureRows(store: Store, batch: RowBatch): Promise<vo
   try {
     await store.insertRows(batch);
   } catch (error) {
-    if (isUniqueViolation(error)) throw new FixtureConflictError(error);
+    if (error instanceof RowsConflictError) throw new FixtureConflictError(error);
     throw error;
   }
 }

@@ -79,6 +79,14 @@ export class NameTakenError extends Error {
   }
 }
 
+/** Thrown by bulk inserts whose rows collide with stored ones (a primary key or a unique name). */
+export class RowsConflictError extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : 'rows conflict with stored ones', { cause });
+    this.name = 'RowsConflictError';
+  }
+}
+
 /** Thrown when the database cannot be reached; the HTTP layer answers 503. */
 export class StoreUnavailableError extends Error {
   constructor(cause: unknown) {

@@ -3,7 +3,7 @@ import type { Database } from '../store/database.js';
 import type { AnySelect } from '../store/kysely/keyset-page.js';
 import type { StoreContext } from '../store/kysely/store-context.js';
 import { conferenceWire } from '../routes/video/conferences/conference-rows.js';
-import type { Cursor } from '../store/store.js';
+import { RowsConflictError, type Cursor } from '../store/store.js';
 
 /**
  * The tables, row for row as stored: what moves between databases (export / import). The event
@@ -49,7 +49,8 @@ export interface TransferStore {
   ): Promise<TableRow<T>[]>;
   /**
    * Writes every row of `batch` in one transaction. With `skipExisting`, a row whose primary key is
-   * already stored is left as it is (to resume an interrupted import); any other conflict fails.
+   * already stored is left as it is (to resume an interrupted import); any other conflict fails
+   * with RowsConflictError, and nothing of the batch is written.
    */
   insertRows(batch: RowBatch, options?: { skipExisting?: boolean }): Promise<void>;
   /**
@@ -128,30 +129,35 @@ export function transferStore(ctx: StoreContext): TransferStore {
     },
 
     async insertRows(batch, options = {}) {
-      await ctx.transaction(async (trx) => {
-        for (const table of TABLES_IN_WRITE_ORDER) {
-          let rows: RowBatch[TableName] = batch[table];
-          if (!rows || rows.length === 0) continue;
-          if (table === 'conferences') {
-            rows = (rows as TableRow<'conferences'>[]).map((row) => ({
-              ...row,
-              wire: conferenceWire(row),
-            }));
+      try {
+        await ctx.transaction(async (trx) => {
+          for (const table of TABLES_IN_WRITE_ORDER) {
+            let rows: RowBatch[TableName] = batch[table];
+            if (!rows || rows.length === 0) continue;
+            if (table === 'conferences') {
+              rows = (rows as TableRow<'conferences'>[]).map((row) => ({
+                ...row,
+                wire: conferenceWire(row),
+              }));
+            }
+            const perInsert = Math.max(
+              1,
+              Math.floor(PARAMETERS_PER_INSERT / Object.keys(rows[0]!).length),
+            );
+            for (let i = 0; i < rows.length; i += perInsert) {
+              const insert = trx.insertInto(table).values(rows.slice(i, i + perInsert) as never);
+              await (
+                options.skipExisting
+                  ? insert.onConflict((oc) => oc.column(primaryKey(table)).doNothing())
+                  : insert
+              ).execute();
+            }
           }
-          const perInsert = Math.max(
-            1,
-            Math.floor(PARAMETERS_PER_INSERT / Object.keys(rows[0]!).length),
-          );
-          for (let i = 0; i < rows.length; i += perInsert) {
-            const insert = trx.insertInto(table).values(rows.slice(i, i + perInsert) as never);
-            await (
-              options.skipExisting
-                ? insert.onConflict((oc) => oc.column(primaryKey(table)).doNothing())
-                : insert
-            ).execute();
-          }
-        }
-      });
+        });
+      } catch (error) {
+        if (ctx.isUniqueViolation(error)) throw new RowsConflictError(error);
+        throw error;
+      }
     },
 
     async refreshStatistics() {

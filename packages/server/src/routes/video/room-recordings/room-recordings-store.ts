@@ -72,6 +72,8 @@ export interface RoomRecordingsStore {
    */
   strandedRecordings(nodeId: string, now: number, own: boolean): Promise<RecordingRow[]>;
   getRecording(projectId: string, id: string): Promise<RecordingRow | undefined>;
+  /** Whether a recording of the project is still being made or finished. */
+  hasUnfinishedRecordings(projectId: string): Promise<boolean>;
   /** A project's recordings, or one session's. */
   listRecordings(
     projectId: string,
@@ -219,6 +221,19 @@ export function roomRecordingsStore(ctx: StoreContext): RoomRecordingsStore {
           .limit(1000)
           .execute(),
       );
+    },
+
+    async hasUnfinishedRecordings(projectId) {
+      const row = await ctx.run(() =>
+        ctx.db
+          .selectFrom('room_recordings')
+          .select('id')
+          .where('project_id', '=', projectId)
+          .where('status', 'in', ['recording', 'paused', 'processing'])
+          .limit(1)
+          .executeTakeFirst(),
+      );
+      return row !== undefined;
     },
 
     getRecording(projectId, id) {
