@@ -21,6 +21,7 @@ import {
 import { summarizeProfile } from './lib/profile.js';
 import { fmtInt, fmtMs, pct, ratio, targetTable, type Target } from './lib/report.js';
 import { createPostgresTarget } from './lib/seed.js';
+import { nodesReport, runNodes } from './lib/sessions-nodes.js';
 import { parseSessionsArgs, type SessionsOptions } from './lib/sessions-args.js';
 import {
   connectAndJoin,
@@ -529,6 +530,14 @@ export async function runSessions(argv: string[]): Promise<void> {
   const { cleanups, cleanup } = cleanupOnExit();
   try {
     buildServer(opts);
+    if (opts.nodes.length) {
+      const runs = await runNodes(opts, cleanups);
+      const header = `Conclave sessions benchmark, nodes ${opts.nodes.join(', ')} — Node ${process.version}, ${CPUS} CPUs (${cpus()[0]?.model.trim() ?? 'unknown CPU'})`;
+      process.stdout.write(`\n${header}\n${nodesReport(runs, opts)}\n`);
+      if (opts.json)
+        writeFileSync(opts.json, JSON.stringify({ options: opts, nodes: runs }, null, 2));
+      return;
+    }
     const cpuModel = cpus()[0]?.model.trim() ?? 'unknown CPU';
     const header =
       `Conclave sessions benchmark — ${fmtInt(opts.members)} members in ${fmtInt(opts.conferences)} ${opts.size} conferences, ` +

@@ -99,11 +99,13 @@ export interface ConclaveServerOptions {
   apiToken: string;
   env: Record<string, string>;
   cpuProfDir: string | undefined;
+  /** The port to listen on (default: a free one), for a node that must know its own URL. */
+  port?: number;
 }
 
 /** Starts `node <serverDir>/dist/main.js` as the product runs, and waits for `/readyz`. */
 export async function startConclave(options: ConclaveServerOptions): Promise<ChildServer> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const args = [];
   if (options.cpuProfDir) args.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
   args.push(join(options.serverDir, 'dist', 'main.js'));

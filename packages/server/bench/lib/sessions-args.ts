@@ -35,6 +35,8 @@ export interface SessionsOptions {
   cpuProf: boolean;
   json: string | undefined;
   strict: boolean;
+  /** Node counts to compare (`--nodes 1,2`); empty: the single-server run. */
+  nodes: number[];
 }
 
 export const SESSIONS_HELP = `npm run bench -- sessions [flags]
@@ -56,6 +58,9 @@ export const SESSIONS_HELP = `npm run bench -- sessions [flags]
   --payload <bytes>      size of the signal's data (default 500)
   --settle <s>           idle seconds before a memory reading (default 3)
   --database <url>       also run Conclave on PostgreSQL (postgres://…), after SQLite
+  --nodes <n,m,…>        instead: the joins against n, then m, … nodes on one PostgreSQL each
+                         (needs --database), members entering the nodes in turn; joins/s,
+                         join p50/p99, server CPU per join and the ratios to the first count
   --no-sqlite            with --database: skip SQLite
   --no-bare              skip the bare ws baseline
   --no-gc                do not collect garbage in the server before the memory readings
@@ -68,6 +73,7 @@ export const SESSIONS_HELP = `npm run bench -- sessions [flags]
   --help
 
   Smoke run: npm run bench -- sessions --members 100 --conferences 10 --probes 30 --duration 2 --rounds 1
+  Nodes:     npm run bench -- sessions --database postgres://… --nodes 1,2
 `;
 
 function int(name: string, text: string | undefined, fallback: number, min = 1): number {
@@ -97,6 +103,7 @@ export function parseSessionsArgs(argv: string[]): SessionsOptions {
       payload: { type: 'string' },
       settle: { type: 'string' },
       database: { type: 'string' },
+      nodes: { type: 'string' },
       sqlite: { type: 'boolean', default: true },
       bare: { type: 'boolean', default: true },
       gc: { type: 'boolean', default: true },
@@ -131,6 +138,10 @@ export function parseSessionsArgs(argv: string[]): SessionsOptions {
     throw new Error('--database takes a postgres:// URL');
   }
   if (!values.sqlite && postgresUrl === undefined) throw new Error('--no-sqlite needs --database');
+  const nodes =
+    values.nodes === undefined ? [] : values.nodes.split(',').map((n) => int('nodes', n.trim(), 1));
+  if (nodes.length && postgresUrl === undefined)
+    throw new Error('--nodes needs --database (one PostgreSQL the nodes share)');
   const serverEnv: Record<string, string> = {};
   for (const kv of values['server-env'] ?? []) {
     const eq = kv.indexOf('=');
@@ -162,5 +173,6 @@ export function parseSessionsArgs(argv: string[]): SessionsOptions {
     cpuProf: values['cpu-prof'],
     json: values.json,
     strict: values.strict,
+    nodes,
   };
 }
