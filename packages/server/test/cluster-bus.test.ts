@@ -91,6 +91,37 @@ for (const bus of ['postgres', 'nats'] as const) {
       await first.closed;
     });
 
+    it('starts and stops recordings through other nodes (POST …/recordings, …/stop)', async () => {
+      const { guest } = await conference(a);
+      const member = await TestMember.join(a.url, guest);
+      const sessionId = member.joined!.session.id;
+      const path = `/conclave/v1/room_sessions/${sessionId}/recordings`;
+      // Started through B on A (the host): the recording as the Video API shows it, on any node.
+      const first = await b.api(path, { method: 'POST' });
+      assert.equal(first.status, 201, JSON.stringify(first.body));
+      assert.equal(first.body.room_session_id, sessionId);
+      assert.equal(first.body.status, 'recording');
+      const second = await c.api(path, { method: 'POST' });
+      assert.equal(second.status, 201, JSON.stringify(second.body));
+      // One stopped through C, then the rest through B; the host answers what it has.
+      const one = await c.api(`${path}/${second.body.id}/stop`, { method: 'POST' });
+      assert.equal(one.status, 204);
+      const again = await b.api(`${path}/${second.body.id}/stop`, { method: 'POST' });
+      assert.equal(again.status, 404);
+      const rest = await b.api(`${path}/stop`, { method: 'POST' });
+      assert.equal(rest.status, 204);
+      const none = await c.api(`${path}/stop`, { method: 'POST' });
+      assert.equal(none.status, 409);
+      assert.equal(none.body.code, 'not_recording');
+      // Both rows left `recording` (ffmpeg finishes the files on A).
+      for (const id of [first.body.id, second.body.id] as string[]) {
+        const row = await c.api(`/api/video/room_recordings/${id}`);
+        assert.notEqual(row.body.status, 'recording', id);
+      }
+      member.socket.close();
+      await member.closed;
+    });
+
     it('reconnects a bus connection that is cut, and carries actions again', async (t) => {
       if (bus !== 'postgres') {
         t.skip('the NATS client reconnects by itself');

@@ -19,15 +19,31 @@ export type ClusterAction =
       sessionId: string;
       memberId: string;
       update: { audio_muted?: boolean | undefined; video_muted?: boolean | undefined };
-    };
+    }
+  /** Conclave's API: start a recording (POST …/recordings); answered with its id. */
+  | { type: 'start_recording'; projectId: string; sessionId: string }
+  /** Conclave's API: stop one recording (…/recordings/{rid}/stop) or every one (…/recordings/stop). */
+  | { type: 'stop_recordings'; projectId: string; sessionId: string; recordingId?: string };
 
 /** How a request to another node turned out. */
-export type RemoteOutcome = 'done' | 'not_found' | 'not_recorded' | 'not_publisher' | 'no_answer';
+export type RemoteOutcome =
+  | 'done'
+  | 'not_found'
+  | 'not_recorded'
+  | 'not_publisher'
+  | 'not_recording'
+  | 'recording_unavailable'
+  | 'no_answer';
 
-/** A node's answer: how it went, and the member as it is now (`update_member`). */
+/**
+ * A node's answer: how it went, the member as it is now (`update_member`), the recording started
+ * (`start_recording`), or why the host cannot record (`recording_unavailable`).
+ */
 export interface RemoteAnswer {
   outcome: RemoteOutcome;
   member?: unknown;
+  recordingId?: string;
+  message?: string;
 }
 
 interface Envelope {
@@ -39,6 +55,8 @@ interface Envelope {
   ask?: string;
   outcome?: RemoteOutcome;
   member?: unknown;
+  recordingId?: string;
+  message?: string;
 }
 
 /**
@@ -114,7 +132,8 @@ export class ClusterBus {
     if (envelope.from === this.nodeId) return;
     if (envelope.to !== '*' && envelope.to !== this.nodeId) return;
     if (envelope.outcome !== undefined && envelope.ask !== undefined) {
-      this.#pending.get(envelope.ask)?.({ outcome: envelope.outcome, member: envelope.member });
+      const { outcome, member, recordingId, message } = envelope;
+      this.#pending.get(envelope.ask)?.({ outcome, member, recordingId, message });
       return;
     }
     const { action, ask, from } = envelope;

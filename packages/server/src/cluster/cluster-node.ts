@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { MediaEngine } from '@conclave/media';
+import { OutputRefused } from '../outputs/output-supervisor.js';
 import { admit } from '../realtime/admission.js';
 import type { LiveEngine } from '../realtime/live-engine.js';
 import type { Store } from '../store/store.js';
@@ -120,6 +121,33 @@ export class ClusterNode {
         if (updated === 'not_publisher') return { outcome: 'not_publisher' };
         return settle(updated.written, updated.member);
       }
+      case 'start_recording':
+      case 'stop_recordings':
+        return this.#recordings(action);
+    }
+  }
+
+  /** Recordings asked for through another node's API, answered as the routes answer here. */
+  async #recordings(
+    action: Extract<ClusterAction, { type: 'start_recording' | 'stop_recordings' }>,
+  ): Promise<RemoteAnswer> {
+    const { projectId, sessionId } = action;
+    const outputs = this.live.outputs;
+    if (!outputs || !this.live.hosts(projectId, sessionId)) return { outcome: 'not_found' };
+    if (action.type === 'stop_recordings') {
+      if (outputs.stopRecording(projectId, sessionId, action.recordingId))
+        return { outcome: 'done' };
+      return { outcome: action.recordingId === undefined ? 'not_recording' : 'not_found' };
+    }
+    try {
+      const started = await outputs.startRecording(projectId, sessionId, null);
+      return { outcome: 'done', recordingId: started.id };
+    } catch (error) {
+      if (!(error instanceof OutputRefused)) throw error;
+      if (error.reason === 'unavailable') {
+        return { outcome: 'recording_unavailable', message: error.message };
+      }
+      return { outcome: error.reason === 'ended' ? 'not_found' : 'not_recorded' };
     }
   }
 

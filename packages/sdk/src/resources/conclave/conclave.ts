@@ -139,7 +139,7 @@ export class Conclave {
    * Ends a live session now: everyone in it is disconnected (realtime close 4422
    * `session_ended`) and it is recorded as completed. The conference or room stays; the next
    * join starts a new session. `NotFoundError` when it is not live; `ConflictError`
-   * (`hosted_elsewhere`) when it is live on another Conclave process.
+   * (`hosted_elsewhere`) when it is live on another node of a deployment without a cluster bus.
    *
    * @example
    * ```ts
@@ -207,7 +207,7 @@ export class Conclave {
    * session shows `recording: true`. A server that cannot record (no ffmpeg, or no media):
    * `ConflictError` with `code` `recording_unavailable`, its message saying why; `NotFoundError`
    * when the session is not live; `ConflictError` (`hosted_elsewhere`) when it is live on another
-   * Conclave process.
+   * node of a deployment without a cluster bus (with one, the recording starts on its node).
    *
    * @example
    * ```ts

@@ -1,8 +1,8 @@
 /**
  * Moderation of live sessions through Conclave's own API (`/conclave/v1/room_sessions/…`): end a
  * session, remove a member, mute or unmute one, start and stop recordings — what a moderator's
- * realtime frames do, with the project's API token as the authority. They act on sessions this
- * process hosts (E43).
+ * realtime frames do, with the project's API token as the authority. A session live on another
+ * node is reached over the cluster bus (E198).
  */
 import {
   LiveMember,
@@ -28,10 +28,9 @@ import type { ClusterAction, RemoteAnswer } from '../../cluster/cluster-bus.js';
 const tags = ['Conclave'];
 const OWN_API = 'Conclave’s own API, not SignalWire’s.';
 const HOSTED =
-  'Ending a session, removing a member and muting one reach a session live on another node over ' +
-  'the cluster bus (PostgreSQL NOTIFY or NATS; a 503 with Retry-After when that node does not ' +
-  'answer); recordings answer 409 `hosted_elsewhere` for such a session. One that is not ' +
-  'live (ended, unknown, another project’s) is a 404.';
+  'A session live on another node is reached over the cluster bus (PostgreSQL NOTIFY or NATS; ' +
+  'a 503 with Retry-After when that node does not answer; 409 `hosted_elsewhere` on a server ' +
+  'without a bus). One that is not live (ended, unknown, another project’s) is a 404.';
 
 export async function moderationRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { live, outputs } = ctx;
@@ -48,8 +47,9 @@ export async function moderationRoutes(app: FastifyInstance, ctx: AppContext): P
   };
 
   /**
-   * Ending a session and removing a member reach the session's node over the cluster bus
-   * (docs/several-nodes.md) when it is live on another one; true once done there.
+   * Moderation reaches the session's node over the cluster bus (docs/several-nodes.md) when it is
+   * live on another one: its answer once done there; undefined when the session is not live
+   * elsewhere (then it is acted on here, or is a 404).
    */
   const doneOnHost = async (
     reply: FastifyReply,
@@ -66,6 +66,10 @@ export async function moderationRoutes(app: FastifyInstance, ctx: AppContext): P
     }
     if (answer.outcome === 'not_found') throw new HttpError(404);
     if (answer.outcome === 'not_publisher') throw new ConflictError('not_publisher');
+    if (answer.outcome === 'not_recording') throw new ConflictError('not_recording');
+    if (answer.outcome === 'recording_unavailable') {
+      throw new ConflictError('recording_unavailable', answer.message);
+    }
     if (answer.outcome !== 'done') {
       // Not recorded there, or its node did not answer in time (gone: its lease will end it).
       reply.header('Retry-After', '1');
@@ -203,20 +207,26 @@ export async function moderationRoutes(app: FastifyInstance, ctx: AppContext): P
       },
     },
     async (request, reply) => {
-      const id = await hostedHere(request.projectId, request.params.id);
-      let started: { id: string };
-      try {
-        started = await outputs.startRecording(request.projectId, id, null);
-      } catch (error) {
-        if (!(error instanceof OutputRefused)) throw error;
-        if (error.reason === 'unavailable') {
-          throw new ConflictError('recording_unavailable', error.message);
+      const projectId = request.projectId;
+      const sessionId = requireUuid(request.params.id);
+      const action = { type: 'start_recording', projectId, sessionId } as const;
+      const remote = await doneOnHost(reply, projectId, sessionId, action);
+      let recordingId = remote?.recordingId;
+      if (recordingId === undefined) {
+        const id = await hostedHere(projectId, sessionId);
+        try {
+          recordingId = (await outputs.startRecording(projectId, id, null)).id;
+        } catch (error) {
+          if (!(error instanceof OutputRefused)) throw error;
+          if (error.reason === 'unavailable') {
+            throw new ConflictError('recording_unavailable', error.message);
+          }
+          if (error.reason === 'ended') throw new HttpError(404);
+          reply.header('Retry-After', '1');
+          throw new HttpError(503);
         }
-        if (error.reason === 'ended') throw new HttpError(404);
-        reply.header('Retry-After', '1');
-        throw new HttpError(503);
       }
-      const row = await ctx.store.getRecording(request.projectId, started.id);
+      const row = await ctx.store.getRecording(projectId, recordingId);
       if (!row) throw new HttpError(404); // deleted at once by another request
       return reply.code(201).send(await toRoomRecording(ctx, row, undefined));
     },
@@ -243,8 +253,12 @@ export async function moderationRoutes(app: FastifyInstance, ctx: AppContext): P
       },
     },
     async (request, reply) => {
-      const id = await hostedHere(request.projectId, request.params.id);
-      if (!outputs.stopRecording(request.projectId, id)) throw new ConflictError('not_recording');
+      const projectId = request.projectId;
+      const sessionId = requireUuid(request.params.id);
+      const action = { type: 'stop_recordings', projectId, sessionId } as const;
+      if (await doneOnHost(reply, projectId, sessionId, action)) return reply.code(204).send();
+      const id = await hostedHere(projectId, sessionId);
+      if (!outputs.stopRecording(projectId, id)) throw new ConflictError('not_recording');
       return reply.code(204).send();
     },
   );
@@ -267,8 +281,12 @@ export async function moderationRoutes(app: FastifyInstance, ctx: AppContext): P
     },
     async (request, reply) => {
       const recordingId = requireUuid(request.params.recording_id);
-      const id = await hostedHere(request.projectId, request.params.id);
-      if (!outputs.stopRecording(request.projectId, id, recordingId)) throw new HttpError(404);
+      const projectId = request.projectId;
+      const sessionId = requireUuid(request.params.id);
+      const action = { type: 'stop_recordings', projectId, sessionId, recordingId } as const;
+      if (await doneOnHost(reply, projectId, sessionId, action)) return reply.code(204).send();
+      const id = await hostedHere(projectId, sessionId);
+      if (!outputs.stopRecording(projectId, id, recordingId)) throw new HttpError(404);
       return reply.code(204).send();
     },
   );
