@@ -774,6 +774,7 @@ function runMixerBench(args: string[]): Promise<void> {
 // `npm run bench -- sessions …`: the realtime sessions benchmark (bench/sessions.ts).
 // `npm run bench -- media …`: the media benchmark (bench/media.ts).
 // `npm run bench -- mixer …`: the call mixer's CPU per member (packages/media/bench/mixer.ts).
+// `npm run bench -- webhooks …`: webhook delivery rate, latency and the outbox's cost (bench/webhooks.ts).
 const sub = process.argv[2];
 (sub === 'sessions'
   ? import('./sessions.js').then((m) => m.runSessions(process.argv.slice(3)))
@@ -781,7 +782,9 @@ const sub = process.argv[2];
     ? import('./media.js').then((m) => m.runMedia(process.argv.slice(3)))
     : sub === 'mixer'
       ? runMixerBench(process.argv.slice(3))
-      : main()
+      : sub === 'webhooks'
+        ? import('./webhooks.js').then((m) => m.runWebhooks(process.argv.slice(3)))
+        : main()
 ).catch((error: unknown) => {
   log(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exitCode = 1;

@@ -75,6 +75,19 @@ describe('npm run bench (smoke)', { skip }, () => {
   );
 });
 
+describe('npm run bench -- webhooks (smoke)', { skip }, () => {
+  it('delivers every event to the receiver and compares creates with and without an endpoint', async () => {
+    const out = await bench([
+      'webhooks',
+      ...['--burst', '200', '--rate', '50', '--duration', '1'],
+      ...['--create-seconds', '1', '--rounds', '1', '--no-build'],
+    ]);
+    assert.match(out, /events delivered \(burst\)/);
+    assert.match(out, /SQLite .*\d+ % \(\d+ % per CPU-s\)/);
+    assert.doesNotMatch(out, /never arrived|creates failed|arrived twice/);
+  });
+});
+
 describe('npm run bench -- mixer (smoke)', { skip }, () => {
   it('the call mixer benchmark runs against its baseline', async () => {
     const out = await bench(['mixer', '--frames', '25', '--rounds', '1', '--members', '2,4']);
