@@ -152,6 +152,8 @@ export interface WebhookSettings {
   disableAfterMs: number;
   /** `CONCLAVE_WEBHOOK_TIMEOUT_MS` (10000): one attempt's time limit. */
   timeoutMs: number;
+  /** `CONCLAVE_EVENTS_RETENTION_DAYS` (30): events, deliveries and attempts are kept this long. */
+  retentionMs: number;
 }
 
 /** Reads `CONCLAVE_WEBHOOK*`. */
@@ -175,6 +177,11 @@ export function parseWebhookSettings(env: NodeJS.ProcessEnv = process.env): Webh
       1000,
     ),
     timeoutMs: integer('CONCLAVE_WEBHOOK_TIMEOUT_MS', env.CONCLAVE_WEBHOOK_TIMEOUT_MS, 10_000, 100),
+    retentionMs:
+      integer('CONCLAVE_EVENTS_RETENTION_DAYS', env.CONCLAVE_EVENTS_RETENTION_DAYS, 30, 1) *
+      24 *
+      3600 *
+      1000,
   };
 }
 

@@ -48,7 +48,7 @@ const pinnedLater = Object.fromEntries(
     engine,
     Object.assign(
       {},
-      ...['migrations-0007.json', 'migrations-0008.json'].map(
+      ...['migrations-0007.json', 'migrations-0008.json', 'migrations-0009.json'].map(
         (file) =>
           (
             JSON.parse(

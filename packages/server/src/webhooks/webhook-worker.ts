@@ -32,6 +32,12 @@ export interface WebhookWorkerOptions {
   batch: number;
   /** Jitter's source of randomness, in [0, 1). */
   random: () => number;
+  /** Events (with their deliveries and attempts) older than this are swept (`CONCLAVE_EVENTS_RETENTION_DAYS`). */
+  retentionMs: number;
+  /** How often the retention sweep runs on this node. */
+  sweepEveryMs: number;
+  /** Most events one sweep round deletes (with their deliveries and attempts). */
+  sweepBatch: number;
 }
 
 /** Three days. */
@@ -47,6 +53,9 @@ export const WEBHOOK_DEFAULTS: WebhookWorkerOptions = {
   timeoutMs: 10_000,
   batch: 50,
   random: Math.random,
+  retentionMs: 30 * 24 * 3600 * 1000,
+  sweepEveryMs: 600_000,
+  sweepBatch: 1000,
 };
 
 /** The body excerpt kept per attempt. */
@@ -84,6 +93,8 @@ export class WebhookWorker {
   #unlisten: (() => void) | undefined;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #leaseMs: number;
+  /** When the next retention sweep is due (clock ms); the first one soon after start. */
+  #nextSweep = 0;
 
   constructor(
     private readonly store: Store,
@@ -127,6 +138,22 @@ export class WebhookWorker {
     return dispatched + claimed.length;
   }
 
+  /**
+   * One round of the retention sweep: deletes at most `sweepBatch` events older than the
+   * retention, with their deliveries and attempts. Returns the events deleted.
+   */
+  sweepOnce(): Promise<number> {
+    return this.store.sweepEvents(this.now() - this.options.retentionMs, this.options.sweepBatch);
+  }
+
+  /** Sweeps when due; a full round is followed by another at the next loop round. */
+  async #sweepIfDue(): Promise<void> {
+    if (this.now() < this.#nextSweep) return;
+    const deleted = await this.sweepOnce();
+    this.#nextSweep =
+      deleted < this.options.sweepBatch ? this.now() + this.options.sweepEveryMs : 0;
+  }
+
   async #loop(): Promise<void> {
     while (!this.#stopping) {
       let worked = 0;
@@ -135,6 +162,12 @@ export class WebhookWorker {
         worked = await this.runOnce();
       } catch (error) {
         this.log.warn({ err: error }, 'webhooks: delivery round failed');
+      }
+      try {
+        await this.#sweepIfDue();
+      } catch (error) {
+        this.#nextSweep = this.now() + this.options.sweepEveryMs;
+        this.log.warn({ err: error }, 'webhooks: retention sweep failed');
       }
       if (worked === 0 && !this.#kicked && !this.#stopping) {
         await new Promise<void>((resolve) => {

@@ -331,6 +331,16 @@ export async function webhooksRoutes(
       const id = requireUuid(request.params.id);
       const since = Date.parse(request.body.since);
       if (Number.isNaN(since)) throw new ValidationFailed([problem('not_a_datetime', 'since')]);
+      const retentionDays = worker.options.retentionMs / 86_400_000;
+      if (since < ctx.now() - worker.options.retentionMs) {
+        throw new ValidationFailed([
+          problem(
+            'invalid_parameter',
+            'since',
+            `since: older than the event retention (${retentionDays} days); older events may have been deleted`,
+          ),
+        ]);
+      }
       const replayed = await store.replayWebhookEventsSince(
         request.projectId,
         id,

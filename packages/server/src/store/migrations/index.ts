@@ -7,6 +7,7 @@ import { conferenceTokensByProject } from './0005-conference-tokens-by-project.j
 import { conferenceWireColumn } from './0006-conference-wire.js';
 import { events } from './0007-events.js';
 import { nodes } from './0008-nodes.js';
+import { eventsRetention } from './0009-events-retention.js';
 import type { Engine } from './engine.js';
 import { schemaKit } from './schema-kit.js';
 
@@ -28,5 +29,6 @@ export function migrations(engine: Engine): Record<string, Migration> {
     '0006_conference_wire': conferenceWireColumn(schema),
     '0007_events': events(schema),
     '0008_nodes': nodes(schema),
+    '0009_events_retention': eventsRetention(),
   };
 }
