@@ -95,18 +95,9 @@ export async function eventStreamRoutes(
       if (streams.size >= limits.maxStreams) throw new HttpError(429);
       const tokenHash = request.apiTokenHash;
 
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        ...(reply.getHeaders() as Record<string, string | number | string[]>),
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        'x-content-type-options': 'nosniff',
-        'x-accel-buffering': 'no',
-      });
-      res.socket?.setNoDelay(true);
       // Unread events are read again from the database, never buffered without bound.
-      const stream = new LiveStream(res, Number.MAX_SAFE_INTEGER);
+      const stream = LiveStream.open(reply, Number.MAX_SAFE_INTEGER);
+      const res = reply.raw;
       streams.add(stream);
       open.set(projectId, streams);
       stream.write(': connected\n\n');

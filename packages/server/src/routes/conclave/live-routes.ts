@@ -12,7 +12,7 @@ import {
   LIVE_FEED_MAX_STREAMS,
   LiveFeedEventSchema,
 } from '@conclave/schema';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { apiTokenStillValid } from '../../auth/basic-auth.js';
 import type { AppContext } from '../../context.js';
 import { HttpError } from '../../http/errors.js';
@@ -36,6 +36,25 @@ export const LIVE_FEED_DEFAULTS: LiveFeedLimits = {
 
 /** One open feed: its response, its heartbeat, and the way it ends (exported for tests). */
 export class LiveStream implements LiveFeedListener {
+  /**
+   * Takes the reply over and answers `200 text/event-stream` (with the headers the app set, such
+   * as the request id): the stream of Conclave's SSE endpoints.
+   */
+  static open(reply: FastifyReply, maxBacklogBytes: number): LiveStream {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      ...(reply.getHeaders() as Record<string, string | number | string[]>),
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      // Proxies (nginx) must pass each event on at once.
+      'x-accel-buffering': 'no',
+    });
+    res.socket?.setNoDelay(true);
+    return new LiveStream(res, maxBacklogBytes);
+  }
+
   #closed = false;
   #allowance: number;
   #heartbeat: NodeJS.Timeout | undefined;
@@ -152,19 +171,7 @@ export async function liveRoutes(
       if (live.feed.count(projectId) >= limits.maxStreams) throw new HttpError(429);
       const tokenHash = request.apiTokenHash;
 
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        ...(reply.getHeaders() as Record<string, string | number | string[]>),
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        'x-content-type-options': 'nosniff',
-        // Proxies (nginx) must pass each event on at once.
-        'x-accel-buffering': 'no',
-      });
-      res.socket?.setNoDelay(true);
-
-      const stream = new LiveStream(res, limits.maxBacklogBytes);
+      const stream = LiveStream.open(reply, limits.maxBacklogBytes);
       // Subscribed and snapshotted in one synchronous step: no change falls between the two.
       stream.onEnd(live.feed.subscribe(projectId, stream));
       stream.start(sseFrame({ type: 'snapshot', sessions: live.snapshot(projectId) }));
