@@ -196,6 +196,20 @@ export async function realtimeRoutes(
       try {
         c.membership = await engine.join(c, message, () => c.open);
       } catch (error) {
+        if (
+          error instanceof Refused &&
+          error.reason === 'hosted_elsewhere' &&
+          router &&
+          !c.forwarded &&
+          c.open
+        ) {
+          // Another node opened the session at the same moment and won: join there instead.
+          const target = await router.place(message.token).catch(() => undefined);
+          if (target && c.open) {
+            c.link = router.forward(c.socket, target, JSON.stringify(message));
+            return;
+          }
+        }
         if (error instanceof Refused) {
           // Why, in words and times, before the close (whose reason is one word).
           const refused = refusedMessage(error);
