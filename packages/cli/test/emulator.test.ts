@@ -58,7 +58,7 @@ describe('conclave emulator', () => {
     assert.equal(reset.code, 0, reset.stderr);
     assert.match(
       reset.stdout,
-      /removed 2 conferences, 4 conference_tokens, 1 rooms; 0 fault\(s\) cleared/,
+      /removed 4 conference_tokens, 2 conferences, 1 rooms; 0 fault\(s\) cleared/,
     );
     const empty = await conclave('conferences', 'list');
     assert.equal(empty.code, 0, empty.stderr);
