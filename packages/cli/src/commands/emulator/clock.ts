@@ -86,13 +86,14 @@ export function clockCommands(emulator: Command): void {
     'conclave emulator clock reset',
   ]);
 
-  group
+  const get = group
     .command('get', { isDefault: true })
     .description("show the project's clock")
     .option('--json', 'print the clock as JSON')
     .action(async (flags: OutputFlags, cmd: Command) => {
       await print(await adminClientFor(cmd).emulator.getClock(projectOf(cmd)), flags);
     });
+  withExamples(get, ['conclave emulator clock get', 'conclave emulator clock get --json']);
 
   const set = group
     .command('set')
@@ -111,7 +112,7 @@ export function clockCommands(emulator: Command): void {
     });
   withExamples(set, ['conclave emulator clock set 2030-01-01T09:00:00Z --frozen']);
 
-  group
+  const freeze = group
     .command('freeze')
     .description('stop the clock where it is')
     .option('--json', 'print the clock as JSON')
@@ -119,8 +120,9 @@ export function clockCommands(emulator: Command): void {
       const admin = adminClientFor(cmd);
       await print(await admin.emulator.setClock(projectOf(cmd), { frozen: true }), flags);
     });
+  withExamples(freeze, ['conclave emulator clock freeze']);
 
-  group
+  const unfreeze = group
     .command('unfreeze')
     .description('let a frozen clock run again, from where it stands')
     .option('--json', 'print the clock as JSON')
@@ -128,6 +130,7 @@ export function clockCommands(emulator: Command): void {
       const admin = adminClientFor(cmd);
       await print(await admin.emulator.setClock(projectOf(cmd), { frozen: false }), flags);
     });
+  withExamples(unfreeze, ['conclave emulator clock unfreeze']);
 
   const advance = group
     .command('advance')
@@ -145,7 +148,7 @@ export function clockCommands(emulator: Command): void {
     'conclave emulator clock advance 2d',
   ]);
 
-  group
+  const reset = group
     .command('reset')
     .description('back to the wall clock')
     .action(async (_flags: object, cmd: Command) => {
@@ -154,4 +157,5 @@ export function clockCommands(emulator: Command): void {
       await admin.emulator.resetClock(project);
       await write(`Project ${project} reads the wall clock again\n`);
     });
+  withExamples(reset, ['conclave emulator clock reset']);
 }
