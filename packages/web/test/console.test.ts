@@ -122,6 +122,36 @@ describe('the console', { ...skip, timeout: 600_000 }, () => {
     await card.locator('tbody tr', { hasText: 'Nora' }).waitFor();
     await assertAccessible(con.page, 'live');
     await screenshot(con.page, 'console-live.png');
+    // On a phone: every member's controls fit, nothing scrolls sideways.
+    await con.page.setViewportSize({ width: 390, height: 844 });
+    const fits = await card
+      .getByRole('button', { name: 'Remove Nora', exact: true })
+      .evaluate((b) => {
+        const r = b.getBoundingClientRect();
+        const table = b.closest('.table-wrap')!;
+        return (
+          table.scrollWidth <= table.clientWidth &&
+          r.left >= 0 &&
+          r.right <= document.documentElement.clientWidth
+        );
+      });
+    assert.ok(fits, 'the people table fits and "Remove" is on screen at 390 px');
+    assert.equal(
+      await con.page.evaluate(
+        () => document.documentElement.scrollWidth > document.documentElement.clientWidth,
+      ),
+      false,
+      'no sideways scroll at 390 px',
+    );
+    const gap = await con.page.evaluate(
+      () =>
+        document.querySelector('h1')!.getBoundingClientRect().top -
+        document.querySelector('.console-top')!.getBoundingClientRect().bottom,
+    );
+    assert.ok(gap < 80, `the screen starts under the top bar at 390 px (${gap} px below it)`);
+    await assertAccessible(con.page, 'live, phone');
+    await screenshot(con.page, 'console-live-phone.png');
+    await con.page.setViewportSize({ width: 1280, height: 720 });
 
     await card.getByRole('button', { name: 'Mute Nora', exact: true }).click();
     await con.page
