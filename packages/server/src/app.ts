@@ -243,7 +243,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         framesPerSecond: rt.framesPerSecond,
       },
       {
-        place: (token) => cluster.placeJoin(token),
+        place: (token, again) => cluster.placeJoin(token, again),
         forward: (client, target, first) => cluster.forward(client, target, first, REALTIME_PATH),
       },
     );

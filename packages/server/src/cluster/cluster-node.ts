@@ -174,7 +174,7 @@ export class ClusterNode {
     this.#beating = this.#beating.then(async () => {
       try {
         await this.store.saveNode(await this.#record());
-        this.#known = await this.list();
+        await this.#refreshKnown();
       } catch (error) {
         this.log.warn({ err: error }, 'node registry: heartbeat not written');
       }
@@ -232,11 +232,15 @@ export class ClusterNode {
    * hosting its live session, or — when it is live nowhere — of the least-loaded ready node
    * (fewest members, then fewest forwarded packets; this one on a tie). Undefined: here (it is
    * hosted here or placed here, or the token is refused here, as usual). Only registered nodes'
-   * URLs are ever returned: a client cannot name where it is sent.
+   * URLs are ever returned: a client cannot name where it is sent. `again`: the join was just
+   * refused here `hosted_elsewhere` (another node opened the session first).
    */
-  async placeJoin(token: string): Promise<string | undefined> {
-    const others = this.#known.filter((n) => n.up && n.id !== this.options.nodeId);
-    if (others.length === 0 || !this.#bus) return undefined;
+  async placeJoin(token: string, again = false): Promise<string | undefined> {
+    if (!this.#bus) return undefined;
+    // Asked again after this node was refused the session: the registry is read afresh.
+    if (again) await this.#refreshKnown();
+    // Alone as last heard (one node on PostgreSQL): no admission read.
+    if (!this.#known.some((n) => n.up && n.id !== this.options.nodeId)) return undefined;
     let where;
     try {
       const ticket = await admit(this.store, token);
@@ -248,9 +252,15 @@ export class ClusterNode {
     const now = this.now();
     if (where && where.nodeId !== null && (where.leaseUntil === null || where.leaseUntil >= now)) {
       if (where.nodeId === this.options.nodeId) return undefined;
+      const host = (): NodeStatus | undefined =>
+        this.#known.find((n) => n.up && n.id === where.nodeId);
       // Its host, while it is up; otherwise here (refused until its lease lapses, then opened).
-      return others.find((n) => n.id === where.nodeId)?.url;
+      // The registry as last read may predate the host's start or miss a beat it was late for:
+      // a session live with a current lease on a node not seen up is looked up again first.
+      if (!host()) await this.#refreshKnown();
+      return host()?.url;
     }
+    const others = this.#known.filter((n) => n.up && n.id !== this.options.nodeId);
     const candidates = others.filter((n) => n.state === 'ready');
     if (this.#state === 'ready') {
       const { members } = this.live.load();
@@ -290,6 +300,15 @@ export class ClusterNode {
       packetRate: 0,
       up: true,
     };
+  }
+
+  /** Reads the registry into `#known` (a failure keeps what was known). */
+  async #refreshKnown(): Promise<void> {
+    try {
+      this.#known = await this.list();
+    } catch (error) {
+      this.log.warn({ err: error }, 'node registry: not read');
+    }
   }
 
   /** Every registered node, with whether it is up. */

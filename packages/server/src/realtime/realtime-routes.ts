@@ -109,9 +109,10 @@ class Connection extends LiveSocket implements Peer {
   }
 }
 
-/** Where a join belongs when several nodes serve (`ClusterNode`); undefined: here. */
+/** Where a join belongs when several nodes serve (`ClusterNode`); undefined: here. `again`:
+ *  asked after this node was refused the session (the registry is read afresh). */
 export interface JoinRouter {
-  place(token: string): Promise<string | undefined>;
+  place(token: string, again?: boolean): Promise<string | undefined>;
   forward(client: WebSocket, target: string, first: string): ForwardedLink;
 }
 
@@ -204,7 +205,7 @@ export async function realtimeRoutes(
           c.open
         ) {
           // Another node opened the session at the same moment and won: join there instead.
-          const target = await router.place(message.token).catch(() => undefined);
+          const target = await router.place(message.token, true).catch(() => undefined);
           if (target && c.open) {
             c.link = router.forward(c.socket, target, JSON.stringify(message));
             return;
