@@ -86,6 +86,16 @@ export interface MediaEngine {
    * codec is not the one the call negotiated (video is forwarded, never transcoded).
    */
   show(sessionId: string, memberId: string, featuredId: string | null): void;
+  /**
+   * The member's camera and microphone are made here instead of published (emulator mode's
+   * simulated members): a moving test pattern with `spec.name` drawn on it (VP8, 640×360, 15 fps,
+   * a keyframe every second) and a steady tone of `spec.toneHz` (Opus), encoded by ffmpeg. Everyone
+   * receives them as a publisher's tracks (sources `camera` and `microphone`); mutes apply as to
+   * anyone's. They end when the member leaves (or `endSession`); nothing is sent back. Ignored for
+   * a member that may not publish or already publishes; needs ffmpeg (`outputsUnavailable`).
+   * Optional: an engine without it offers simulated members no media.
+   */
+  synthetic?(sessionId: string, memberId: string, spec: SyntheticSpec): void;
   /** Why outputs cannot run in this process (e.g. "ffmpeg not found on PATH"), or null. Checked
    *  once at start (`ffmpeg -version`; `OutputOptions.ffmpeg` names the binary). */
   readonly outputsUnavailable: string | null;
@@ -107,6 +117,19 @@ export interface MediaEngine {
   /** Ends worker `index` as a crash would (a drill); false when there is no such worker. */
   restartWorker(index: number): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** A synthetic camera and microphone (`MediaEngine.synthetic`). */
+export interface SyntheticSpec {
+  /** The member's id (names its temporary files). */
+  memberId: string;
+  /** Drawn on the picture, read from a file as it is (no escaping needed). */
+  name: string;
+  /** The tone's frequency, in Hz (20–20 000). */
+  toneHz: number;
+  /** A TrueType font for the name; default DejaVu Sans (Debian's fonts-dejavu-core). Without
+   *  the font file the picture has no name. */
+  font?: string;
 }
 
 /** The answer to `call()`, sent to the member as it is. */
@@ -210,6 +233,7 @@ export type WorkerCommand =
   | { op: 'output.start'; session: string; spec: OutputSpec }
   | { op: 'output.show'; session: string; output: string; featured: string | null }
   | { op: 'output.stop'; session: string; output: string }
+  | { op: 'synthetic'; session: string; member: string; spec: SyntheticSpec }
   | { op: 'stats'; ask: number }
   /** Close every connection (their sockets first), then end the thread with `code`. */
   | { op: 'exit'; code: number };
@@ -222,6 +246,8 @@ export type WorkerEvent =
   | { ev: 'output'; session: string; output: string; event: OutputEvent }
   /** An output's ffmpeg started (so the server's thread can end it if the worker dies). */
   | { ev: 'output.pid'; session: string; output: string; pid: number }
+  /** A synthetic source's ffmpeg started (or ended: null), to be ended if the worker dies. */
+  | { ev: 'synthetic.pid'; session: string; member: string; pid: number | null }
   | { ev: 'ready' };
 
 /** What a worker is started with. */

@@ -4,6 +4,7 @@
  * dies ends its sessions' media cleanly — each of their members is sent `media.closed`
  * (`worker_failed`) and may publish and subscribe again — and is replaced at once.
  */
+import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { MediaClientMessage } from '@conclave/schema';
 import { endProcess, ffmpegUnavailable, ffprobeFor, probeFile } from './ffmpeg.js';
@@ -17,11 +18,13 @@ import {
   type MemberMediaState,
   type OutputOptions,
   type OutputSpec,
+  type SyntheticSpec,
   type WorkerCommand,
   type WorkerConfig,
   type WorkerCounts,
   type WorkerEvent,
 } from './media-types.js';
+import { SYNTHETIC_FONT } from './worker/synthetic-source.js';
 
 /** A worker that does not answer in time is reported with its last counts. */
 const STATS_TIMEOUT_MS = 5_000;
@@ -92,6 +95,8 @@ const MAX_FAILED_STARTS = 3;
 interface SessionPlace {
   slot: Slot;
   members: Map<string, MemberMediaState>;
+  /** Members whose media is synthetic, started again on a replacement worker. */
+  synthetic: Map<string, SyntheticSpec>;
 }
 
 export class WorkerMediaEngine implements MediaEngine {
@@ -102,8 +107,13 @@ export class WorkerMediaEngine implements MediaEngine {
   /** Outputs started and not yet ended or failed, by `session \0 id`. */
   readonly #outputs = new Map<string, OpenOutput>();
   readonly #sessions = new Map<string, SessionPlace>();
+  /** Synthetic sources' ffmpeg processes, by `session \0 member`: ended here if their worker
+   *  dies. */
+  readonly #syntheticPids = new Map<string, { slot: Slot; pid: number }>();
   readonly #config: WorkerConfig;
   #asks = 0;
+  /** Fonts of synthetic sources looked for (a missing one is logged once). */
+  readonly #fontsChecked = new Set<string>();
   #closing = false;
 
   constructor(
@@ -173,6 +183,15 @@ export class WorkerMediaEngine implements MediaEngine {
         if (open?.slot === slot) open.pid = event.pid;
         return;
       }
+      case 'synthetic.pid': {
+        const key = outputKey(event.session, event.member);
+        if (event.pid === null) {
+          if (this.#syntheticPids.get(key)?.slot === slot) this.#syntheticPids.delete(key);
+        } else {
+          this.#syntheticPids.set(key, { slot, pid: event.pid });
+        }
+        return;
+      }
       case 'ready':
         slot.started = true;
         return;
@@ -211,6 +230,11 @@ export class WorkerMediaEngine implements MediaEngine {
   #onExit(slot: Slot, code: number): void {
     if (this.#closing || this.#slots[slot.index] !== slot) return;
     void Promise.all(this.#failOutputs(slot, `the media worker failed (exit code ${code})`));
+    for (const [key, open] of this.#syntheticPids) {
+      if (open.slot !== slot) continue;
+      this.#syntheticPids.delete(key);
+      void endProcess(open.pid, 500);
+    }
     // A worker that cannot even start (a broken install) is not restarted in a loop.
     for (const resolve of slot.asks.values()) resolve(slot.last);
     const failedStarts = slot.started ? 0 : slot.failedStarts + 1;
@@ -235,6 +259,15 @@ export class WorkerMediaEngine implements MediaEngine {
       for (const [memberId, state] of place.members) {
         if (!replacement.dead) {
           this.#post(replacement, { op: 'join', session: sessionId, member: memberId, state });
+          const spec = place.synthetic.get(memberId);
+          if (spec) {
+            this.#post(replacement, {
+              op: 'synthetic',
+              session: sessionId,
+              member: memberId,
+              spec,
+            });
+          }
         }
         this.events.send(sessionId, memberId, closed);
       }
@@ -264,7 +297,7 @@ export class WorkerMediaEngine implements MediaEngine {
           bestLoad = load;
         }
       }
-      place = { slot: best, members: new Map() };
+      place = { slot: best, members: new Map(), synthetic: new Map() };
       best.sessions.add(sessionId);
       this.#sessions.set(sessionId, place);
     }
@@ -288,6 +321,7 @@ export class WorkerMediaEngine implements MediaEngine {
   leave(sessionId: string, memberId: string): void {
     const place = this.#sessions.get(sessionId);
     if (!place || !place.members.delete(memberId)) return;
+    place.synthetic.delete(memberId);
     this.#post(place.slot, { op: 'leave', session: sessionId, member: memberId });
   }
 
@@ -302,6 +336,20 @@ export class WorkerMediaEngine implements MediaEngine {
   handle(sessionId: string, memberId: string, message: MediaClientMessage): void {
     const slot = this.#slotFor(sessionId, memberId, message.id, 'media_unavailable');
     if (slot) this.#post(slot, { op: 'handle', session: sessionId, member: memberId, message });
+  }
+
+  synthetic(sessionId: string, memberId: string, spec: SyntheticSpec): void {
+    const place = this.#sessions.get(sessionId);
+    if (!place || !place.members.has(memberId) || this.outputsUnavailable !== null) return;
+    const font = spec.font ?? SYNTHETIC_FONT;
+    if (!this.#fontsChecked.has(font)) {
+      this.#fontsChecked.add(font);
+      if (!existsSync(font)) {
+        this.log('synthetic media: font not found, names are not drawn on the picture', { font });
+      }
+    }
+    place.synthetic.set(memberId, { ...spec });
+    this.#post(place.slot, { op: 'synthetic', session: sessionId, member: memberId, spec });
   }
 
   call(sessionId: string, memberId: string, ref: string, sdp: string): void {
@@ -489,6 +537,7 @@ export class NoMediaEngine implements MediaEngine {
   leave(): void {}
   endSession(): void {}
   handle(): void {}
+  synthetic(): void {}
   call(): void {}
   show(): void {}
   async stats(): Promise<MediaStats> {

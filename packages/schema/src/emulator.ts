@@ -247,6 +247,13 @@ export const SimulateMembersRequest = Type.Object(
         description: "They leave after this long, on the project's clock",
       }),
     ),
+    media: Type.Optional(
+      Type.Boolean({
+        description:
+          'Each publishes synthetic media: a moving test pattern with its name, and a tone ' +
+          '(default false; at most 4 such members at once per server process)',
+      }),
+    ),
   },
   { title: 'SimulateMembersRequest', additionalProperties: false },
 );
@@ -260,6 +267,10 @@ export const SimulatedMember = Type.Object(
     state: StringEnum(SIMULATED_MEMBER_STATES),
     audio_muted: Type.Boolean(),
     talking: Type.Boolean(),
+    /** It publishes synthetic media (`media: true`). */
+    media: Type.Boolean(),
+    /** The frequency of its tone, in Hz (null without media). */
+    tone_hz: Nullable(Type.Integer()),
     /** Why it left: `left`, `removed`, `time_up`, `session_ended`, `disconnected` … */
     left_reason: Nullable(Type.String()),
   },

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { SimulatedMember, SimulatedMembersJoined } from '@conclave/schema';
 import { eventually } from './helpers/eventually.js';
@@ -273,5 +274,117 @@ describe('emulator: simulated members', () => {
       body: { count: 1, room_name: 'x' },
     });
     assert.equal(off.status, 404);
+  });
+});
+
+/** The ffmpeg processes making member `memberId`'s synthetic media (found by their command
+ *  line, which names its temporary directory). */
+function syntheticProcesses(memberId: string): number[] {
+  const pids = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (!/ffmpeg/.test(args[0] ?? '')) continue;
+      if (args.some((a) => a.includes(`conclave-synthetic-${memberId}-`))) pids.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
+/** Waits until `check()` holds (polled), failing with `what` after `timeoutMs`. */
+async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  await eventually(async () => assert.ok(check(), what), timeoutMs);
+}
+
+describe('emulator: simulated members with synthetic media', () => {
+  let withMedia: TestServer;
+  before(async () => {
+    withMedia = await startTestServer({
+      emulator: true,
+      media: { workers: 1 },
+      realtime: { graceMs: GRACE_MS, heartbeatMs: 1000, joinTimeoutMs: 2000, leaseMs: 5000 },
+    });
+  });
+  after(async () => {
+    await withMedia?.close();
+  });
+
+  it('each runs one ffmpeg while in the session: none after a drop, again on reconnect, none after leave or a reset; at most 4 at once', async () => {
+    const project = withMedia.project;
+    const path = `/emulator/projects/${project.id}/simulated_members`;
+    const post = (body: unknown) => admin(path, { method: 'POST', body, on: withMedia });
+    const res = await withMedia.api('/api/video/conferences', {
+      method: 'POST',
+      body: { name: `media_${randomUUID().slice(0, 8)}`, display_name: 'Media' },
+      project,
+    });
+    assert.equal(res.status, 200, res.text);
+    const joined = await post({ conference_id: res.body.id, count: 2, name: 'Bot', media: true });
+    assert.equal(joined.status, 200, JSON.stringify(joined.body));
+    const [a, b] = (joined.body as SimulatedMembersJoined).joined;
+    assert.deepEqual(
+      [a, b].map((m) => [m!.name, m!.media, m!.tone_hz]),
+      [
+        ['Bot 1', true, 440],
+        ['Bot 2', true, 550],
+      ],
+    );
+    for (const m of [a!, b!]) {
+      await waitFor(`${m.name}'s ffmpeg`, () => syntheticProcesses(m.id).length === 1, 20_000);
+    }
+    // Two running: three more would pass the limit of four.
+    const tooMany = await post({ conference_id: res.body.id, count: 3, media: true });
+    assert.equal(tooMany.status, 422);
+    assert.equal(tooMany.body.errors[0].attribute, 'media');
+    assert.match(tooMany.body.errors[0].message, /at most 4 .* \(2 now\)/);
+    // Without media they join as before.
+    const plainOnes = await post({ conference_id: res.body.id, count: 3 });
+    assert.deepEqual(
+      (plainOnes.body as SimulatedMembersJoined).joined.map((m) => [m.media, m.tone_hz]),
+      [
+        [false, null],
+        [false, null],
+        [false, null],
+      ],
+    );
+
+    const action = (id: string, name: string) =>
+      admin(`${path}/${id}/actions`, { method: 'POST', body: { action: name }, on: withMedia });
+    const first = syntheticProcesses(a!.id)[0];
+    assert.equal((await action(a!.id, 'drop')).status, 200);
+    await waitFor('no ffmpeg while dropped', () => syntheticProcesses(a!.id).length === 0);
+    assert.equal((await action(a!.id, 'reconnect')).status, 200);
+    await waitFor(
+      'a new ffmpeg after reconnecting',
+      () => syntheticProcesses(a!.id).some((pid) => pid !== first),
+      20_000,
+    );
+    assert.equal((await action(a!.id, 'leave')).status, 200);
+    await waitFor('no ffmpeg after leave', () => syntheticProcesses(a!.id).length === 0);
+    const listed = await admin(path, { on: withMedia });
+    assert.deepEqual(
+      (listed.body.data as SimulatedMember[]).filter((m) => m.media).map((m) => m.state),
+      ['left', 'joined'],
+    );
+    // A reset ends the session: the last one's ffmpeg ends with it.
+    const reset = await admin(`/emulator/projects/${project.id}/reset`, {
+      method: 'POST',
+      on: withMedia,
+    });
+    assert.equal(reset.status, 200);
+    await waitFor('no ffmpeg after the reset', () => syntheticProcesses(b!.id).length === 0);
+  });
+
+  it('is refused (422, media) by a server without media', async () => {
+    const res = await admin(`/emulator/projects/${server.project.id}/simulated_members`, {
+      method: 'POST',
+      body: { room_name: 'no_media', count: 1, media: true },
+    });
+    assert.equal(res.status, 422, JSON.stringify(res.body));
+    assert.equal(res.body.errors[0].attribute, 'media');
+    assert.match(res.body.errors[0].message, /no media engine/);
   });
 });

@@ -46,6 +46,7 @@ function router(session: string): SessionRouter {
       talking: (member, talking) => post({ ev: 'talking', session, member, talking }),
       output: (output, event) => post({ ev: 'output', session, output, event }),
       outputPid: (output, pid) => post({ ev: 'output.pid', session, output, pid }),
+      syntheticPid: (member, pid) => post({ ev: 'synthetic.pid', session, member, pid }),
     });
     routers.set(session, r);
     counts.sessions++;
@@ -97,6 +98,9 @@ port.on('message', (command: WorkerCommand) => {
         return;
       case 'output.stop':
         routers.get(command.session)?.stopOutput(command.output);
+        return;
+      case 'synthetic':
+        routers.get(command.session)?.synthetic(command.member, command.spec);
         return;
       case 'stats':
         post({ ev: 'stats', ask: command.ask, counts: { ...counts } });

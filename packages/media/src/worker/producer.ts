@@ -4,7 +4,7 @@
  * no decoding — with what has to change per connection: the header extensions' ids, sequence and
  * timestamp continuity after a pause, and the wait for a keyframe after one.
  */
-import type { Extensions, MediaStreamTrack, RtpHeader, RTCRtpTransceiver, RtpPacket } from 'werift';
+import type { Extensions, RtpHeader, RTCRtpTransceiver, RtpPacket } from 'werift';
 import type { MediaSource } from '@conclave/schema';
 import type { WorkerCounts } from '../media-types.js';
 import { AUDIO_LEVEL_URI, FORWARDED_EXTENSIONS } from './peer-config.js';
@@ -45,6 +45,23 @@ export interface ConsumerSender {
   readonly onGenericNack: { subscribe(execute: () => void): { unSubscribe(): void } };
 }
 
+/** What a producer receives on: a publisher's transceiver, or a synthetic source's. */
+export interface ProducerInput {
+  readonly kind: string;
+  readonly codecs: readonly { mimeType: string }[];
+  readonly headerExtensions: readonly { uri: string; id: number }[];
+  readonly receiver: { sendRtcpPLI(ssrc: number): Promise<unknown> };
+}
+
+/** The track a producer's packets come from. */
+export interface ProducerTrack {
+  readonly onReceiveRtp: {
+    subscribe(listener: (rtp: RtpPacket, extensions?: Extensions) => void): {
+      unSubscribe(): void;
+    };
+  };
+}
+
 export interface ProducerOwner {
   readonly memberId: string;
   readonly counts: WorkerCounts;
@@ -74,8 +91,8 @@ export class Producer {
     readonly id: string,
     readonly owner: ProducerOwner,
     readonly source: MediaSource,
-    readonly transceiver: RTCRtpTransceiver,
-    readonly track: MediaStreamTrack,
+    readonly transceiver: ProducerInput,
+    readonly track: ProducerTrack,
     keyframeIntervalMs: number,
   ) {
     this.kind = transceiver.kind === 'audio' ? 'audio' : 'video';

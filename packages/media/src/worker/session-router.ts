@@ -29,13 +29,21 @@ import type {
   MemberMediaState,
   OutputEvent,
   OutputSpec,
+  SyntheticSpec,
   WorkerConfig,
   WorkerCounts,
 } from '../media-types.js';
 import { closePeer } from '../close-peer.js';
 import { checkCandidate, checkSdp, MediaInputError } from '../sdp-guard.js';
 import { announcedOnly, codecs, peerConfig, withoutReceiveOnlySsrcs } from './peer-config.js';
-import { Consumer, Producer, type ProducerOwner } from './producer.js';
+import {
+  Consumer,
+  Producer,
+  type ProducerInput,
+  type ProducerOwner,
+  type ProducerTrack,
+} from './producer.js';
+import { SyntheticSource } from './synthetic-source.js';
 import { AudioMixer, CallMixSender, type MixSender } from './audio-mixer.js';
 import { MediaOutput } from './media-output.js';
 
@@ -46,6 +54,8 @@ export interface RouterOutput {
   output(outputId: string, event: OutputEvent): void;
   /** An output's ffmpeg started as process `pid`. */
   outputPid(outputId: string, pid: number): void;
+  /** A member's synthetic source's ffmpeg started as process `pid`, or ended (null). */
+  syntheticPid(memberId: string, pid: number | null): void;
 }
 
 /** Most sections in a publish offer (tracks, plus room for a data channel). */
@@ -83,7 +93,9 @@ class MemberMedia implements ProducerOwner {
   /** Something changed while offering: offer again after the answer. */
   dirty = false;
   negotiateScheduled = false;
-  readonly producers = new Map<RTCRtpTransceiver, Producer>();
+  readonly producers = new Map<ProducerInput, Producer>();
+  /** Its camera and microphone made by ffmpeg (`synthetic`), instead of published. */
+  synthetic: SyntheticSource | undefined;
   readonly consumers = new Map<Producer, Consumer>();
   /** Subscribe transceivers no longer used (inactive), kept to carry the next track of their
    *  kind and codec: the m-line count stays at the most tracks ever received at once. */
@@ -176,6 +188,49 @@ export class SessionRouter {
     this.mixer?.close();
     this.mixer = undefined;
     return [...finishing, ...closing];
+  }
+
+  // ---- synthetic sources -----------------------------------------------------------------
+
+  /**
+   * The member's camera and microphone are made by ffmpeg (see `MediaEngine.synthetic`): its
+   * tracks reach everyone as a publisher's do. Ends with its member's media (leave, `media.stop`,
+   * no longer a publisher); a second call replaces the first source.
+   */
+  synthetic(memberId: string, spec: SyntheticSpec): void {
+    const member = this.members.get(memberId);
+    if (!member || !member.state.canPublish) return;
+    this.#enqueue(member, async () => {
+      if (member.publish || member.call) return; // it publishes for real
+      this.#closePublish(member);
+      const source: SyntheticSource = new SyntheticSource(spec, this.config.outputs.ffmpeg, {
+        pid: (pid) => this.output.syntheticPid(memberId, pid),
+        failed: () => {
+          this.counts.errors++;
+          if (member.synthetic !== source) return;
+          this.#closePublish(member);
+        },
+      });
+      member.synthetic = source;
+      try {
+        await source.start();
+      } catch (error) {
+        source.stop();
+        if (member.synthetic === source) member.synthetic = undefined;
+        throw error;
+      }
+      if (member.closed || member.synthetic !== source) {
+        source.stop();
+        return;
+      }
+      this.#addInput(member, source.video, source.video.track, 'camera');
+      this.#addInput(member, source.audio, source.audio.track, 'microphone');
+      for (const other of this.members.values()) {
+        if (other !== member) this.#scheduleNegotiation(other);
+      }
+      this.#refreshCalls();
+      this.#syncMix();
+    });
   }
 
   // ---- outputs ---------------------------------------------------------------------------
@@ -396,7 +451,7 @@ export class SessionRouter {
     pc: RTCPeerConnection,
     sources: Map<string, MediaSource>,
   ): void {
-    const live = new Set<RTCRtpTransceiver>();
+    const live = new Set<ProducerInput>();
     const added: [RTCRtpTransceiver, MediaSource][] = [];
     for (const transceiver of pc.getTransceivers()) {
       const receiving =
@@ -413,7 +468,10 @@ export class SessionRouter {
         sources.get(transceiver.mid) ?? (kind === 'audio' ? 'microphone' : 'camera'),
       ]);
     }
-    const gone = [...member.producers].filter(([transceiver]) => !live.has(transceiver));
+    const synthetic = member.synthetic;
+    const gone = [...member.producers].filter(
+      ([input]) => !live.has(input) && input !== synthetic?.video && input !== synthetic?.audio,
+    );
     for (const [transceiver, source] of added) {
       const producer = this.#addProducer(member, transceiver, source);
       // The same source published on a new transceiver (the camera replaced, say): the old
@@ -449,21 +507,30 @@ export class SessionRouter {
   }
 
   #addProducer(member: MemberMedia, transceiver: RTCRtpTransceiver, source: MediaSource): Producer {
+    return this.#addInput(member, transceiver, transceiver.receiver.track, source);
+  }
+
+  #addInput(
+    member: MemberMedia,
+    input: ProducerInput,
+    track: ProducerTrack,
+    source: MediaSource,
+  ): Producer {
     const producer = new Producer(
       randomUUID(),
       member,
       source,
-      transceiver,
-      transceiver.receiver.track,
+      input,
+      track,
       this.config.keyframeIntervalMs,
     );
     producer.muted = producer.kind === 'audio' ? member.state.audioMuted : member.state.videoMuted;
-    member.producers.set(transceiver, producer);
+    member.producers.set(input, producer);
     this.counts.producers++;
     return producer;
   }
 
-  #removeProducer(member: MemberMedia, transceiver: RTCRtpTransceiver, producer: Producer): void {
+  #removeProducer(member: MemberMedia, transceiver: ProducerInput, producer: Producer): void {
     member.producers.delete(transceiver);
     this.counts.producers--;
     producer.close();
@@ -482,6 +549,8 @@ export class SessionRouter {
     for (const [transceiver, producer] of [...member.producers]) {
       this.#removeProducer(member, transceiver, producer);
     }
+    member.synthetic?.stop();
+    member.synthetic = undefined;
     if (!member.publish) return [];
     const pc = member.publish;
     member.publish = undefined;

@@ -37,7 +37,11 @@ import { errorResponses } from '../http/responses.js';
 import { TransferError } from '../transfer/transfer-format.js';
 import type { Emulator } from './emulator.js';
 import { FixtureConflictError } from './fixture-loader.js';
-import { SimulationTargetMissing, type SimulationTarget } from './simulated-members.js';
+import {
+  SimulationMediaRefused,
+  SimulationTargetMissing,
+  type SimulationTarget,
+} from './simulated-members.js';
 
 const tags = ['Emulator'];
 const security = [{ AdminBearer: [] }];
@@ -347,9 +351,11 @@ export async function emulatorRoutes(
         security,
         summary: 'Simulated members join a conference or a room',
         description:
-          'Members without media, joined at once through the same admission and rules as ' +
-          'people (a full, locked or closed session refuses them too). Give one of ' +
-          '`conference_id` (its Guest token), `room_name` (a room token each) or `token`.',
+          'Members joined at once through the same admission and rules as people (a full, ' +
+          'locked or closed session refuses them too). Give one of `conference_id` (its Guest ' +
+          'token), `room_name` (a room token each) or `token`. With `media: true` each ' +
+          'publishes a moving test pattern with its name and a tone (422 when this process ' +
+          'cannot: no media engine or ffmpeg, or more than 4 such members at once).',
         params: IdParams,
         body: SimulateMembersRequest,
         response: { 200: SimulatedMembersJoined, ...errorResponses(400, 401, 404, 422) },
@@ -378,8 +384,12 @@ export async function emulatorRoutes(
         return await emulator.simulated.join(projectId, target, body.count, {
           name: body.name,
           forSeconds: body.for_seconds,
+          media: body.media,
         });
       } catch (error) {
+        if (error instanceof SimulationMediaRefused) {
+          throw new ValidationFailed([problem('invalid_parameter', 'media', error.message)]);
+        }
         if (!(error instanceof SimulationTargetMissing)) throw error;
         throw new ValidationFailed([problem('invalid_parameter', 'conference_id', error.message)]);
       }

@@ -18,6 +18,17 @@ export type SimulationTarget = { conferenceId: string } | { roomName: string } |
 /** The target does not exist (a conference id of no conference of the project). */
 export class SimulationTargetMissing extends Error {}
 
+/** Synthetic media cannot be given (no media engine, no ffmpeg, or too many already). */
+export class SimulationMediaRefused extends Error {}
+
+/** Simulated members publishing synthetic media at once, per process: each is an ffmpeg
+ *  encoding VP8 and Opus in real time (about a tenth of a core). */
+export const MAX_MEDIA_MEMBERS = 4;
+/** Their tones: 440 Hz, 550 Hz … 1210 Hz, then round again. */
+const TONE_BASE_HZ = 440;
+const TONE_STEP_HZ = 110;
+const TONES = 8;
+
 /**
  * A member without media, joined in process: its "connection" is this object, which the live
  * engine treats like any socket. Everything else — admission, the rules, what the others and
@@ -49,6 +60,8 @@ class Simulation {
   leftReason: string | null = null;
   talking = false;
   leaveAt: Deadline | undefined;
+  /** Its tone, when it publishes synthetic media. */
+  toneHz: number | null = null;
 
   /** Set once admitted. */
   membership!: Membership;
@@ -61,6 +74,22 @@ class Simulation {
 
   get id(): string {
     return this.membership.member.id;
+  }
+
+  /** Publishes synthetic media, while in the session. */
+  get media(): boolean {
+    return this.toneHz !== null && this.state !== 'left';
+  }
+
+  /** Its synthetic camera and microphone start (again, after a reconnect). */
+  startMedia(): void {
+    if (this.toneHz === null) return;
+    const { session, member } = this.membership;
+    this.live.media.synthetic?.(session.id, member.id, {
+      memberId: member.id,
+      name: this.name,
+      toneHz: this.toneHz,
+    });
   }
 
   gone(reason: string): void {
@@ -93,6 +122,8 @@ class Simulation {
       state: this.state,
       audio_muted: this.membership.member.audioMuted,
       talking: this.talking,
+      media: this.toneHz !== null,
+      tone_hz: this.toneHz,
       left_reason: this.leftReason,
     };
   }
@@ -108,6 +139,8 @@ export type ActionOutcome = 'done' | 'not_found' | 'not_connected' | 'gone';
  */
 export class SimulatedMembers {
   readonly #byProject = new Map<string, Map<string, Simulation>>();
+  /** Tones handed out so far (each media member gets the next). */
+  #tones = 0;
 
   constructor(
     private readonly ctx: AppContext,
@@ -119,8 +152,13 @@ export class SimulatedMembers {
     projectId: string,
     target: SimulationTarget,
     count: number,
-    options: { name?: string | undefined; forSeconds?: number | undefined } = {},
+    options: {
+      name?: string | undefined;
+      forSeconds?: number | undefined;
+      media?: boolean | undefined;
+    } = {},
   ): Promise<SimulatedMembersJoined> {
+    if (options.media) this.#checkMedia(count);
     const token = await this.#tokenFor(projectId, target);
     const prefix = options.name ?? 'Simulated';
     const attempts = Array.from({ length: count }, (_, i) =>
@@ -134,6 +172,11 @@ export class SimulatedMembers {
         continue;
       }
       const sim = outcome.sim;
+      // Checked again: members of another call may have been given media meanwhile.
+      if (options.media && this.#mediaMembers() < MAX_MEDIA_MEMBERS) {
+        sim.toneHz = TONE_BASE_HZ + TONE_STEP_HZ * (this.#tones++ % TONES);
+        sim.startMedia();
+      }
       if (options.forSeconds !== undefined) {
         const at = this.clocks.now(projectId) + options.forSeconds * 1000;
         sim.leaveAt = this.clocks.at(
@@ -177,6 +220,8 @@ export class SimulatedMembers {
       }
       sim.peer = peer;
       sim.state = 'joined';
+      // Its media went with its connection, as a person's does; it publishes again.
+      sim.startMedia();
       return 'done';
     }
     if (action === 'leave') {
@@ -207,6 +252,36 @@ export class SimulatedMembers {
     }
     await live.settled();
     return 'done';
+  }
+
+  /** Refuses synthetic media that cannot be given to `count` more members. */
+  #checkMedia(count: number): void {
+    const media = this.ctx.live.media;
+    if (!media.available || !media.synthetic) {
+      throw new SimulationMediaRefused('this server has no media engine (CONCLAVE_MEDIA=off)');
+    }
+    if (media.outputsUnavailable !== null) {
+      throw new SimulationMediaRefused(`synthetic media needs ffmpeg: ${media.outputsUnavailable}`);
+    }
+    const running = this.#mediaMembers();
+    if (running + count > MAX_MEDIA_MEMBERS) {
+      throw new SimulationMediaRefused(
+        `at most ${MAX_MEDIA_MEMBERS} simulated members with media at once in this process ` +
+          `(${running} now)`,
+      );
+    }
+  }
+
+  /** Simulated members publishing synthetic media now, in every project. */
+  #mediaMembers(): number {
+    let count = 0;
+    for (const members of this.#byProject.values()) {
+      for (const sim of members.values()) {
+        const { session } = sim.membership;
+        if (sim.media && session.members.has(sim.id)) count++;
+      }
+    }
+    return count;
   }
 
   /** Forgets the project's simulated members (its sessions were ended by the reset). */
