@@ -48,7 +48,12 @@ const pinnedLater = Object.fromEntries(
     engine,
     Object.assign(
       {},
-      ...['migrations-0007.json', 'migrations-0008.json', 'migrations-0009.json'].map(
+      ...[
+        'migrations-0007.json',
+        'migrations-0008.json',
+        'migrations-0009.json',
+        'migrations-0010.json',
+      ].map(
         (file) =>
           (
             JSON.parse(

@@ -48,6 +48,22 @@ function appended(): void {
   }, 5);
 }
 
+const placedListeners = new Set<AppendListener>();
+
+/**
+ * Tells `listener` (the event stream) when this process's dispatcher has committed positions for
+ * new events: they can be read by position now.
+ */
+export function onEventsPlaced(listener: AppendListener): () => void {
+  placedListeners.add(listener);
+  return () => placedListeners.delete(listener);
+}
+
+/** The dispatcher committed positions for new events. */
+export function eventsPlaced(): void {
+  for (const listener of placedListeners) listener();
+}
+
 /** Rows per multi-row INSERT (8 columns: well inside both engines' parameter limits). */
 const INSERT_CHUNK = 500;
 

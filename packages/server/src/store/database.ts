@@ -20,6 +20,7 @@ export interface Database {
   video_logs: VideoLogsTable;
   media_keys: MediaKeysTable;
   events: EventsTable;
+  event_stream_head: EventStreamHeadTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
@@ -252,6 +253,17 @@ export interface EventsTable {
   detail: string | null;
   created_at: number;
   dispatched: Generated<number>;
+  /**
+   * The event's public id and stream position (migration 0010): given by the dispatcher in commit
+   * order, null until then.
+   */
+  position: number | null;
+}
+
+/** The last event position given (one row, id `events`). */
+export interface EventStreamHeadTable {
+  id: string;
+  position: number;
 }
 
 /** A project's webhook endpoint; `secret` signs deliveries (kept recoverable: docs/webhooks.md). */
@@ -310,7 +322,7 @@ export interface NodesTable {
   id: string;
   /** Where the other nodes reach it (`CONCLAVE_NODE_URL`). */
   url: string;
-  state: 'ready' | 'draining';
+  state: 'ready' | 'draining' | 'unavailable';
   started_at: number;
   /** Unix ms of its last heartbeat: a node silent for three intervals is not up. */
   heartbeat_at: number;

@@ -12,6 +12,7 @@ import { RowsConflictError, type Cursor } from '../store/store.js';
  */
 export const UNTRANSFERRED_TABLES = [
   'events',
+  'event_stream_head',
   'webhook_endpoints',
   'webhook_deliveries',
   'webhook_attempts',

@@ -2,17 +2,20 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
-import { onEventsAppended } from '../events/event-outbox.js';
+import { eventsPlaced, onEventsAppended } from '../events/event-outbox.js';
 import { eventJson } from '../events/events-store.js';
 import type { Store } from '../store/store.js';
 import { guardedLookup, isPrivateAddress, PrivateAddressError, urlHost } from './ssrf-guard.js';
 import { signatureHeader } from './webhook-signature.js';
-import type { AttemptOutcome, ClaimedDelivery } from './webhooks-store.js';
+import type { AttemptOutcome, ClaimedDelivery, DispatchRound } from './webhooks-store.js';
 
 export interface WebhookWorkerOptions {
   /** Deliver to private and loopback addresses (`CONCLAVE_WEBHOOKS_ALLOW_PRIVATE`). */
   allowPrivate: boolean;
-  /** How often the outbox is looked at when there was nothing to do. */
+  /**
+   * How often the outbox (new events of other processes) and the queue (retries that came due,
+   * deliveries other processes made) are looked at when there was nothing to do.
+   */
   pollMs: number;
   /** The first retry's delay; each next one doubles, up to `retryCapMs` (then jittered). */
   retryBaseMs: number;
@@ -61,6 +64,13 @@ export const WEBHOOK_DEFAULTS: WebhookWorkerOptions = {
 /** The body excerpt kept per attempt. */
 const EXCERPT_CHARS = 512;
 const EVENTS_PER_DISPATCH = 500;
+/**
+ * After a local append the dispatcher looks again 20 ms, then 100 ms later (used from the end):
+ * an appending transaction may not have committed yet when the notification came.
+ */
+const RECHECK_MS = [100, 20];
+/** Another node's dispatcher held the turn (PostgreSQL): try again this soon. */
+const CONTENDED_MS = 20;
 
 /**
  * Exponential backoff with equal jitter: the `attempt`-th retry (1-based) waits between half and
@@ -78,18 +88,21 @@ export function retryDelay(
 }
 
 /**
- * Delivers the outbox's events to the webhook endpoints (docs/webhooks.md): it fans new events
- * out into deliveries, claims due ones (several workers, on several nodes, share the queue), posts
- * them signed, records every attempt and retries failures with backoff. Events of one session
- * reach an endpoint in order: the next is not sent before the one before it is delivered or given
- * up.
+ * Delivers the outbox's events to the webhook endpoints (docs/webhooks.md). Two loops: the
+ * dispatcher places new events in the stream (their positions, in commit order) and fans them out
+ * into deliveries; the sender claims due deliveries (several workers, on several nodes, share the
+ * queue), posts them signed, records every attempt and retries failures with backoff. Events of
+ * one session reach an endpoint in order: the next is not sent before the one before it is
+ * delivered or given up.
  */
 export class WebhookWorker {
-  #running: Promise<void> | undefined;
+  #dispatching: Promise<void> | undefined;
+  #sending: Promise<void> | undefined;
   #stopping = false;
-  #wake: (() => void) | undefined;
-  /** A kick that came while a round ran: run another at once. */
-  #kicked = false;
+  readonly #dispatch = new Wakeable();
+  readonly #send = new Wakeable();
+  /** Quick second looks left after a local append (RECHECK_MS). */
+  #rechecks = 0;
   #unlisten: (() => void) | undefined;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #leaseMs: number;
@@ -107,14 +120,18 @@ export class WebhookWorker {
 
   start(): void {
     this.#stopping = false;
-    this.#unlisten ??= onEventsAppended(() => this.kick());
-    this.#running ??= this.#loop();
+    this.#unlisten ??= onEventsAppended(() => {
+      this.#rechecks = RECHECK_MS.length;
+      this.#dispatch.kick();
+    });
+    this.#dispatching ??= this.#dispatchLoop();
+    this.#sending ??= this.#sendLoop();
   }
 
-  /** Look at the outbox now rather than at the next poll. */
+  /** Look at the outbox and the queue now rather than at the next poll. */
   kick(): void {
-    this.#kicked = true;
-    this.#wake?.();
+    this.#dispatch.kick();
+    this.#send.kick();
   }
 
   /** Stops claiming; attempts in flight finish and are recorded. */
@@ -123,19 +140,29 @@ export class WebhookWorker {
     this.#unlisten?.();
     this.#unlisten = undefined;
     this.kick();
-    await this.#running;
-    this.#running = undefined;
+    await Promise.all([this.#dispatching, this.#sending]);
+    this.#dispatching = undefined;
+    this.#sending = undefined;
   }
 
-  /** One round: fan out new events, claim due deliveries and send them. Returns the work done. */
-  async runOnce(): Promise<number> {
-    const now = this.now();
-    const dispatched = await this.store.dispatchEvents(now, EVENTS_PER_DISPATCH);
-    // No endpoint enabled anywhere: nothing can be pending for delivery (one read, no write).
-    if (dispatched === null || this.#stopping) return dispatched ?? 0;
-    const claimed = await this.store.claimDeliveries(now, this.#leaseMs, this.options.batch);
+  /**
+   * The dispatcher's round: places new events (the stream sends them from now on) and makes
+   * their deliveries. Null when another node's dispatcher held the turn.
+   */
+  async dispatchOnce(): Promise<DispatchRound | null> {
+    const round = await this.store.dispatchEvents(this.now(), EVENTS_PER_DISPATCH);
+    if (round && round.events > 0) {
+      eventsPlaced();
+      if (round.deliveries > 0) this.#send.kick();
+    }
+    return round;
+  }
+
+  /** The sender's round: claims due deliveries and sends them. Returns how many. */
+  async sendOnce(): Promise<number> {
+    const claimed = await this.store.claimDeliveries(this.now(), this.#leaseMs, this.options.batch);
     await Promise.all(claimed.map((c) => this.#track(this.#chain(c))));
-    return dispatched + claimed.length;
+    return claimed.length;
   }
 
   /**
@@ -154,14 +181,14 @@ export class WebhookWorker {
       deleted < this.options.sweepBatch ? this.now() + this.options.sweepEveryMs : 0;
   }
 
-  async #loop(): Promise<void> {
+  async #dispatchLoop(): Promise<void> {
     while (!this.#stopping) {
-      let worked = 0;
-      this.#kicked = false;
+      this.#dispatch.kicked = false;
+      let round: DispatchRound | null | undefined;
       try {
-        worked = await this.runOnce();
+        round = await this.dispatchOnce();
       } catch (error) {
-        this.log.warn({ err: error }, 'webhooks: delivery round failed');
+        this.log.warn({ err: error }, 'webhooks: dispatch round failed');
       }
       try {
         await this.#sweepIfDue();
@@ -169,16 +196,24 @@ export class WebhookWorker {
         this.#nextSweep = this.now() + this.options.sweepEveryMs;
         this.log.warn({ err: error }, 'webhooks: retention sweep failed');
       }
-      if (worked === 0 && !this.#kicked && !this.#stopping) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.options.pollMs);
-          this.#wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.#wake = undefined;
+      if (round?.events === EVENTS_PER_DISPATCH) continue;
+      let wait = this.options.pollMs;
+      if (round === null) wait = Math.min(wait, CONTENDED_MS);
+      else if (this.#rechecks > 0) wait = Math.min(wait, RECHECK_MS[--this.#rechecks]!);
+      await this.#dispatch.sleep(wait, () => this.#stopping);
+    }
+  }
+
+  async #sendLoop(): Promise<void> {
+    while (!this.#stopping) {
+      this.#send.kicked = false;
+      let sent = 0;
+      try {
+        sent = await this.sendOnce();
+      } catch (error) {
+        this.log.warn({ err: error }, 'webhooks: delivery round failed');
       }
+      if (sent === 0) await this.#send.sleep(this.options.pollMs, () => this.#stopping);
     }
     await Promise.all(this.#inFlight);
   }
@@ -249,6 +284,29 @@ export class WebhookWorker {
         ? `deliveries failed for ${Math.round((at - failingSince) / 60_000)} minutes`
         : null;
     return { ...base, ok: false, retryAt, disableEndpoint };
+  }
+}
+
+/** A loop's pause that a kick ends early (a kick during the round skips the next pause). */
+class Wakeable {
+  kicked = false;
+  #wake: (() => void) | undefined;
+
+  kick(): void {
+    this.kicked = true;
+    this.#wake?.();
+  }
+
+  async sleep(ms: number, stopping: () => boolean): Promise<void> {
+    if (this.kicked || stopping()) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.#wake = undefined;
   }
 }
 

@@ -1,7 +1,7 @@
 import type { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '@conclave/schema';
 import { sql, type Selectable } from 'kysely';
 import { appendEvent } from '../events/event-outbox.js';
-import type { EventRow } from '../events/events-store.js';
+import type { PlacedEvent } from '../events/events-store.js';
 import { newOrderedId } from '../lib/ids.js';
 import { formatMillis } from '../lib/time.js';
 import type {
@@ -35,7 +35,7 @@ export interface EndpointChange {
 /** A delivery a worker has claimed, with what it sends and where. */
 export interface ClaimedDelivery {
   delivery: DeliveryRow;
-  event: EventRow;
+  event: PlacedEvent;
   endpoint: EndpointRow;
 }
 
@@ -75,12 +75,15 @@ export interface WebhooksStore {
     at: number,
   ): Promise<EndpointRow | undefined>;
   /**
-   * Fan-out: events not dispatched yet become one pending delivery per enabled endpoint of their
-   * project whose types match (and that existed when the event happened). Returns how many
-   * events were dispatched (0: nothing to do, or another node is doing it), or null when no
-   * endpoint is enabled anywhere (then there is nothing to deliver either).
+   * The dispatcher's round, one transaction: the oldest events not dispatched yet (up to
+   * `limit`, in `seq` order) get the next stream positions (their public ids, in the order they
+   * are seen here, which is commit order: one dispatcher at a time) and become one pending
+   * delivery per enabled endpoint of their project whose types match (and that existed when
+   * the event happened); every one of them is flagged dispatched, whether an endpoint wanted it
+   * or not. Returns the events placed and the deliveries made, or null when another node's
+   * dispatcher holds the turn (PostgreSQL).
    */
-  dispatchEvents(now: number, limit: number): Promise<number | null>;
+  dispatchEvents(now: number, limit: number): Promise<DispatchRound | null>;
   /**
    * Claims up to `limit` due deliveries until `now + leaseMs`: each the earliest pending one of
    * its endpoint and ordering key, of an enabled endpoint, claimed by nobody else (SKIP LOCKED on
@@ -125,6 +128,11 @@ export interface WebhooksStore {
   ): Promise<number | undefined>;
 }
 
+export interface DispatchRound {
+  events: number;
+  deliveries: number;
+}
+
 /** The lock that lets one node at a time fan events out (PostgreSQL), keeping their order. */
 const DISPATCH_LOCK = 0x0c0c_1a7e;
 /** Most deliveries one replay makes. */
@@ -145,11 +153,13 @@ export function rowToWebhookEndpoint(row: EndpointRow): WebhookEndpoint {
   };
 }
 
-function rowToDelivery(row: DeliveryRow & { event_type: string }): WebhookDelivery {
+function rowToDelivery(
+  row: DeliveryRow & { event_type: string; event_position: number | null },
+): WebhookDelivery {
   return {
     id: row.id,
     endpoint_id: row.endpoint_id,
-    event_id: String(row.event_seq),
+    event_id: String(row.event_position),
     event_type: row.event_type,
     status: row.status as WebhookDelivery['status'],
     attempts: row.attempts,
@@ -160,11 +170,11 @@ function rowToDelivery(row: DeliveryRow & { event_type: string }): WebhookDelive
   };
 }
 
-function rowToAttempt(row: AttemptRow): WebhookAttempt {
+function rowToAttempt(row: AttemptRow & { event_position: number | null }): WebhookAttempt {
   return {
     id: String(row.seq),
     delivery_id: row.delivery_id,
-    event_id: String(row.event_seq),
+    event_id: String(row.event_position),
     status_code: row.status_code,
     error: row.error,
     response_excerpt: row.response_excerpt,
@@ -178,7 +188,11 @@ export function endpointWants(endpoint: EndpointRow, type: string): boolean {
   return types.includes('*') || types.includes(type);
 }
 
-function newDelivery(endpoint: EndpointRow, event: EventRow, now: number): DeliveryRow {
+function newDelivery(
+  endpoint: EndpointRow,
+  event: Pick<PlacedEvent, 'seq' | 'ordering_key'>,
+  now: number,
+): DeliveryRow {
   return {
     id: newOrderedId(),
     project_id: endpoint.project_id,
@@ -209,11 +223,12 @@ export function webhooksStore(ctx: StoreContext): WebhooksStore {
 
   /** The claimed delivery's event and endpoint. */
   const load = async (trx: Trx, delivery: DeliveryRow): Promise<ClaimedDelivery | undefined> => {
-    const event = await trx
+    const event = (await trx
       .selectFrom('events')
       .selectAll()
       .where('seq', '=', delivery.event_seq)
-      .executeTakeFirst();
+      .where('position', 'is not', null)
+      .executeTakeFirst()) as PlacedEvent | undefined;
     const endpoint = await findEndpoint(trx, delivery.project_id, delivery.endpoint_id);
     return event && endpoint && { delivery, event, endpoint };
   };
@@ -311,33 +326,16 @@ export function webhooksStore(ctx: StoreContext): WebhooksStore {
       );
     },
 
-    async dispatchEvents(now, limit) {
-      // No endpoint anywhere: nothing to fan out, and no write (the create path stays alone).
-      const any = await ctx.run(() =>
-        ctx.db
-          .selectFrom('webhook_endpoints')
-          .select('created_at')
-          .where('enabled', '=', 1)
-          .orderBy('created_at')
-          .limit(1)
-          .executeTakeFirst(),
-      );
-      if (!any) return null;
-      return ctx.transaction(async (trx) => {
+    dispatchEvents(now, limit) {
+      // A write: on SQLite it commits with the writes of the same turn (group commit).
+      return ctx.write(async (trx): Promise<DispatchRound | null> => {
         if (postgres) {
-          // One dispatcher at a time: deliveries are made in event order.
+          // One dispatcher at a time: positions follow commit order, deliveries event order.
           const { rows } = await sql<{
             locked: boolean;
           }>`select pg_try_advisory_xact_lock(${DISPATCH_LOCK}) as locked`.execute(trx);
-          if (!rows[0]?.locked) return 0;
+          if (!rows[0]?.locked) return null;
         }
-        // Events older than every endpoint concern none (endpoints get what happens after them).
-        const skipped = await trx
-          .updateTable('events')
-          .set({ dispatched: 1 })
-          .where('dispatched', '=', 0)
-          .where('created_at', '<', any.created_at)
-          .executeTakeFirst();
         const events = await trx
           .selectFrom('events')
           .selectAll()
@@ -345,7 +343,20 @@ export function webhooksStore(ctx: StoreContext): WebhooksStore {
           .orderBy('seq')
           .limit(limit)
           .execute();
-        if (events.length === 0) return Number(skipped.numUpdatedRows);
+        if (events.length === 0) return { events: 0, deliveries: 0 };
+        // Every event committed before this transaction's read is visible to it and none after
+        // it can be given a lower position: the next dispatcher waits for this one's commit.
+        const unplaced = events.filter((e) => e.position === null);
+        if (unplaced.length > 0) {
+          const head = await trx
+            .updateTable('event_stream_head')
+            .set((eb) => ({ position: eb('position', '+', unplaced.length) }))
+            .where('id', '=', 'events')
+            .returning('position')
+            .executeTakeFirstOrThrow();
+          let next = Number(head.position) - unplaced.length;
+          for (const event of unplaced) event.position = ++next;
+        }
         const projects = [...new Set(events.map((e) => e.project_id))];
         const endpoints = await trx
           .selectFrom('webhook_endpoints')
@@ -371,16 +382,25 @@ export function webhooksStore(ctx: StoreContext): WebhooksStore {
             .values(deliveries.slice(i, i + 500))
             .execute();
         }
+        const placing =
+          unplaced.length === 0
+            ? {}
+            : {
+                position: sql<number>`case "seq" ${sql.join(
+                  unplaced.map((e) => sql`when ${e.seq} then cast(${e.position} as bigint)`),
+                  sql` `,
+                )} else "position" end`,
+              };
         await trx
           .updateTable('events')
-          .set({ dispatched: 1 })
+          .set({ dispatched: 1, ...placing })
           .where(
             'seq',
             'in',
             events.map((e) => e.seq),
           )
           .execute();
-        return events.length;
+        return { events: events.length, deliveries: deliveries.length };
       });
     },
 
@@ -542,7 +562,7 @@ export function webhooksStore(ctx: StoreContext): WebhooksStore {
           .selectFrom('webhook_deliveries as d')
           .innerJoin('events as e', 'e.seq', 'd.event_seq')
           .selectAll('d')
-          .select('e.type as event_type')
+          .select(['e.type as event_type', 'e.position as event_position'])
           .where('d.project_id', '=', projectId)
           .where('d.endpoint_id', '=', endpointId)
           .orderBy('d.id', 'desc')
@@ -556,13 +576,15 @@ export function webhooksStore(ctx: StoreContext): WebhooksStore {
     async listWebhookAttempts(projectId, endpointId, limit, before) {
       const rows = await ctx.run(() => {
         let query = ctx.db
-          .selectFrom('webhook_attempts')
-          .selectAll()
-          .where('project_id', '=', projectId)
-          .where('endpoint_id', '=', endpointId)
-          .orderBy('seq', 'desc')
+          .selectFrom('webhook_attempts as a')
+          .leftJoin('events as e', 'e.seq', 'a.event_seq')
+          .selectAll('a')
+          .select('e.position as event_position')
+          .where('a.project_id', '=', projectId)
+          .where('a.endpoint_id', '=', endpointId)
+          .orderBy('a.seq', 'desc')
           .limit(limit);
-        if (before !== undefined) query = query.where('seq', '<', before);
+        if (before !== undefined) query = query.where('a.seq', '<', before);
         return query.execute();
       });
       return rows.map(rowToAttempt);
@@ -582,7 +604,7 @@ export function webhooksStore(ctx: StoreContext): WebhooksStore {
         if (!found || !endpoint) return undefined;
         const row = newDelivery(endpoint, found, now);
         await trx.insertInto('webhook_deliveries').values(row).execute();
-        return rowToDelivery({ ...row, event_type: found.type });
+        return rowToDelivery({ ...row, event_type: found.type, event_position: found.position });
       });
     },
 
@@ -595,6 +617,8 @@ export function webhooksStore(ctx: StoreContext): WebhooksStore {
           .selectAll()
           .where('project_id', '=', projectId)
           .where('created_at', '>=', since)
+          // Not placed yet: the dispatcher is about to make its deliveries.
+          .where('position', 'is not', null)
           .orderBy('seq')
           .limit(MAX_REPLAY)
           .execute();

@@ -8,7 +8,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { apiTokenStillValid } from '../../auth/basic-auth.js';
 import type { AppContext } from '../../context.js';
-import { onEventsAppended } from '../../events/event-outbox.js';
+import { onEventsPlaced } from '../../events/event-outbox.js';
 import { eventJson } from '../../events/events-store.js';
 import { HttpError, problem, ValidationFailed } from '../../http/errors.js';
 import { errorResponses } from '../../http/responses.js';
@@ -21,19 +21,12 @@ export interface EventStreamLimits {
   heartbeatMs: number;
   /** Open streams per project on this process; more answer 429. */
   maxStreams: number;
-  /**
-   * PostgreSQL: events newer than this are held back a moment. A sequence value is taken at
-   * insert, not commit, so an event may become visible after one with a higher id; the wait lets
-   * such a straggler's transaction commit first (docs/webhooks.md).
-   */
-  settleMs: number;
 }
 
 export const EVENT_STREAM_DEFAULTS: EventStreamLimits = {
   pollMs: 250,
   heartbeatMs: 15_000,
   maxStreams: 10,
-  settleMs: 1000,
 };
 
 const EventStreamQuery = Type.Object(
@@ -102,24 +95,20 @@ export async function eventStreamRoutes(
       open.set(projectId, streams);
       stream.write(': connected\n\n');
 
-      const settle = store.engine === 'postgres' ? limits.settleMs : 0;
       let reading = false;
       const poll = async () => {
         if (reading || stream.closed || res.writableLength > PAUSE_BYTES) return;
         reading = true;
         try {
           for (;;) {
-            const rows = await store.listEvents(projectId, cursor, BATCH);
-            // Held back from the first event not yet settled on, so order is kept. The project's
-            // clock stamped them (a test clock in emulator mode); this may run from any request.
-            const cutoff = ctx.live.now(projectId) - settle;
-            const upTo = settle > 0 ? rows.findIndex((row) => row.created_at > cutoff) : -1;
-            const sendable = upTo < 0 ? rows : rows.slice(0, upTo);
-            for (const row of sendable) {
-              stream.write(`id: ${row.seq}\nevent: ${row.type}\ndata: ${eventJson(row)}\n\n`);
-              cursor = row.seq;
+            // By position: given in commit order with no gaps, so nothing committed later can
+            // land behind the cursor (docs/webhooks.md).
+            const rows = await store.readEvents(projectId, cursor, BATCH);
+            for (const row of rows) {
+              stream.write(`id: ${row.position}\nevent: ${row.type}\ndata: ${eventJson(row)}\n\n`);
+              cursor = row.position;
             }
-            if (rows.length < BATCH || sendable.length < rows.length || stream.closed) break;
+            if (rows.length < BATCH || stream.closed) break;
             if (res.writableLength > PAUSE_BYTES) break;
           }
         } catch (error) {
@@ -131,8 +120,8 @@ export async function eventStreamRoutes(
       };
       const timer = setInterval(() => void poll(), limits.pollMs);
       res.on('drain', () => void poll());
-      // Events appended by this process are sent at once (others' at the next poll).
-      const unlisten = onEventsAppended(() => void poll());
+      // Events placed by this process's dispatcher are sent at once (others' at the next poll).
+      const unlisten = onEventsPlaced(() => void poll());
       void poll();
       stream.onEnd(() => {
         clearInterval(timer);

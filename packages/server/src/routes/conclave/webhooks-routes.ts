@@ -369,7 +369,7 @@ export async function webhooksRoutes(
     },
     async (request, reply) => {
       const { after = '0', limit = 100 } = request.query;
-      const rows = await store.listEvents(request.projectId, Number(after), limit);
+      const rows = await store.readEvents(request.projectId, Number(after), limit);
       // The stored objects are spliced in as they are (eventJson), not parsed and re-serialized.
       return reply
         .type('application/json; charset=utf-8')

@@ -8,6 +8,7 @@ import { conferenceWireColumn } from './0006-conference-wire.js';
 import { events } from './0007-events.js';
 import { nodes } from './0008-nodes.js';
 import { eventsRetention } from './0009-events-retention.js';
+import { eventPositions } from './0010-event-positions.js';
 import type { Engine } from './engine.js';
 import { schemaKit } from './schema-kit.js';
 
@@ -30,5 +31,6 @@ export function migrations(engine: Engine): Record<string, Migration> {
     '0007_events': events(schema),
     '0008_nodes': nodes(schema),
     '0009_events_retention': eventsRetention(),
+    '0010_event_positions': eventPositions(schema),
   };
 }
