@@ -195,6 +195,27 @@ describe('conclave emulator', () => {
     assert.match(timed.stdout, /^2 joined, 0 refused$/m);
     assert.match(timed.stdout, /^Simulated 1 left \(left\)$/m);
     assert.match(timed.stdout, /^Every simulated member has left$/m);
+
+    const media = await conclave(
+      'simulate',
+      'join',
+      brief,
+      '--members',
+      '1',
+      '--media',
+      '--for',
+      '1s',
+    );
+    assert.equal(media.code, 0, media.stderr);
+    assert.match(
+      media.stdout,
+      /^Simulated 1 joined session \S+ as member \S+ \(test pattern and a \d+ Hz tone\)$/m,
+    );
+    assert.match(media.stdout, /^Every simulated member has left$/m);
+    const tooMany = await conclave('simulate', 'join', brief, '--members', '5', '--media');
+    assert.equal(tooMany.code, 1);
+    assert.match(tooMany.stderr, /422/);
+    assert.match(tooMany.stderr, /at most 4 simulated members with media/);
     await conclave('emulator', 'reset', server.projectId);
   });
 

@@ -9,6 +9,7 @@ interface JoinFlags {
   for?: number;
   name?: string;
   room?: boolean;
+  media?: boolean;
 }
 
 const POLL_MS = 500;
@@ -68,8 +69,9 @@ export function joinCommand(group: Command): Command {
   const command = group
     .command('join')
     .description(
-      'simulated members (no media) join a conference — or a room, with --room — through the ' +
-        'same admission and rules as people, and the command prints what happens to them',
+      'simulated members join a conference — or a room, with --room — through the same ' +
+        'admission and rules as people, and the command prints what happens to them; with ' +
+        '--media each shows a test pattern with its name and plays a tone (at most 4)',
     )
     .argument('<conference>', 'the conference id (the room name with --room)')
     .requiredOption('--members <n>', 'how many', positiveInteger(500))
@@ -80,6 +82,7 @@ export function joinCommand(group: Command): Command {
     )
     .option('--name <prefix>', 'their names: "<prefix> 1", "<prefix> 2" …', 'Simulated')
     .option('--room', 'join the room of this name instead of a conference')
+    .option('--media', 'each publishes a moving test pattern with its name and a tone')
     .action(async (target: string, flags: JoinFlags, cmd: Command) => {
       const admin = adminClientFor(cmd);
       const project = projectOf(cmd);
@@ -90,9 +93,11 @@ export function joinCommand(group: Command): Command {
         count: flags.members,
         name: flags.name ?? 'Simulated',
         ...(forSeconds === undefined ? {} : { for_seconds: forSeconds }),
+        ...(flags.media ? { media: true } : {}),
       });
       for (const m of joined) {
-        await write(`${m.name} joined session ${m.room_session_id} as member ${m.id}\n`);
+        const media = m.tone_hz === null ? '' : ` (test pattern and a ${m.tone_hz} Hz tone)`;
+        await write(`${m.name} joined session ${m.room_session_id} as member ${m.id}${media}\n`);
       }
       for (const r of refused) await write(`${r.name} was refused: ${r.reason} (${r.message})\n`);
       await write(`${joined.length} joined, ${refused.length} refused\n`);
@@ -103,5 +108,6 @@ export function joinCommand(group: Command): Command {
   return withExamples(command, [
     'conclave simulate join 2f0c… --members 5 --for 60s',
     'conclave simulate join lobby --room --members 3',
+    'conclave simulate join 2f0c… --members 2 --media --for 5m',
   ]);
 }

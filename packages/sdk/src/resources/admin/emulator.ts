@@ -258,10 +258,12 @@ export class Emulator {
   }
 
   /**
-   * Starts `count` simulated members — without media — in a conference (`conference_id`), a
-   * room (`room_name`) or with a `token`. They join at once through the same admission and rules
-   * as people: a full session refuses them too (`refused`, with the reason a person would get).
-   * With `for_seconds` they leave after that long, on the project's clock.
+   * Starts `count` simulated members in a conference (`conference_id`), a room (`room_name`)
+   * or with a `token`. They join at once through the same admission and rules as people: a full
+   * session refuses them too (`refused`, with the reason a person would get). With
+   * `for_seconds` they leave after that long, on the project's clock. With `media: true` each
+   * publishes a moving test pattern with its name and a tone (`tone_hz`), at most 4 at once per
+   * server process (else `ValidationError`, as on a server without media).
    *
    * @example
    * ```ts
