@@ -263,7 +263,7 @@ export class Emulator {
    * session refuses them too (`refused`, with the reason a person would get). With
    * `for_seconds` they leave after that long, on the project's clock. With `media: true` each
    * publishes a moving test pattern with its name and a tone (`tone_hz`), at most 4 at once per
-   * server process (else `ValidationError`, as on a server without media).
+   * server process (else `UnprocessableEntityError`, as on a server without media).
    *
    * @example
    * ```ts
