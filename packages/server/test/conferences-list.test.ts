@@ -394,6 +394,21 @@ describe('GET /api/video/conferences — parameter errors', () => {
     const schemaOrder = Object.keys(Conference.properties).filter((k) => k !== 'active_session');
     assert.deepEqual(Object.keys(listed.body.data[0]), schemaOrder);
   });
+
+  it('sends non-ASCII text escaped (\\uXXXX), the same JSON as GET', async () => {
+    const project = await server.newProject();
+    const text = 'Zoë — ☃ 😀';
+    const created = await createIn(project, { display_name: text, meta: { note: text } });
+    const listed = await server.api('/api/video/conferences', { project });
+    assert.ok(
+      [...listed.text].every((c) => c.charCodeAt(0) < 0x80),
+      'the list body is all ASCII',
+    );
+    assert.ok(listed.text.includes('Zo\\u00eb \\u2014 \\u2603 \\ud83d\\ude00'), listed.text);
+    const got = await server.api(`/api/video/conferences/${created.id}`, { project });
+    assert.equal(got.body.display_name, text);
+    assert.deepEqual(listed.body.data[0], got.body);
+  });
 });
 
 describe('include_active_session', () => {

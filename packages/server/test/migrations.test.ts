@@ -6,6 +6,7 @@ import { Migrator, sql, type Kysely } from 'kysely';
 import {
   conferenceFieldsToRow,
   conferenceWire,
+  rowToConference,
 } from '../src/routes/video/conferences/conference-rows.js';
 import type { KyselyStore } from '../src/store/kysely-store.js';
 import { migrations, type Engine } from '../src/store/migrations/index.js';
@@ -114,14 +115,64 @@ describe('0006_conference_wire', () => {
   });
 });
 
+describe('0011_conference_wire_ascii', () => {
+  it('writes the stored wire JSON with non-ASCII text again, escaped, and leaves the rest', async () => {
+    const database = await createTestDatabase();
+    const store =
+      database.engine === 'postgres'
+        ? createPostgresStore({ connectionString: database.url, max: 2 })
+        : createSqliteStore({ filename: database.url });
+    try {
+      const schema =
+        store.engine === 'postgres' ? parsePostgresUrl(database.url).schema : undefined;
+      if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(store.db);
+      const migrator = new Migrator({
+        db: store.db,
+        provider: { getMigrations: async () => migrations(store.engine) },
+        ...(schema ? { migrationTableSchema: schema } : {}),
+      });
+      assert.equal((await migrator.migrateTo('0010_event_positions')).error, undefined);
+      const { row } = await seedOne(store);
+      const db = store.db as unknown as Kysely<{
+        conferences: { id: string; wire: string | null; description: string | null };
+      }>;
+      // As the code before 0011 wrote it: JSON.stringify's UTF-8 text.
+      const before = JSON.stringify(rowToConference(row));
+      assert.match(before, /«0006»/);
+      await db.updateTable('conferences').set({ wire: before }).where('id', '=', row.id).execute();
+      const { row: plain } = await seedOne(store, 'plain ascii');
+      const plainWire = JSON.stringify(rowToConference(plain));
+      await db
+        .updateTable('conferences')
+        .set({ wire: plainWire })
+        .where('id', '=', plain.id)
+        .execute();
+      await store.migrate();
+      const wires = await db.selectFrom('conferences').select(['id', 'wire']).execute();
+      const after = wires.find((w) => w.id === row.id)!.wire!;
+      assert.equal(after, conferenceWire(row));
+      assert.match(after, /Before \\u00ab0006\\u00bb/);
+      assert.ok(
+        [...after].every((c) => c.charCodeAt(0) < 0x80),
+        after,
+      );
+      assert.deepEqual(JSON.parse(after), JSON.parse(before));
+      assert.equal(wires.find((w) => w.id === plain.id)!.wire, plainWire);
+    } finally {
+      await store.close();
+      await database.drop();
+    }
+  });
+});
+
 /** A conference as the code before 0006 wrote it: no `wire`. */
-async function seedOne(store: KyselyStore) {
+async function seedOne(store: KyselyStore, displayName = 'Before «0006»') {
   const row = {
     id: randomUUID(),
     project_id: randomUUID(),
-    name: 'stored-before',
+    name: `stored-${randomUUID()}`,
     ...conferenceFieldsToRow({
-      display_name: 'Before «0006»',
+      display_name: displayName,
       description: 'kept',
       join_from: 1_900_000_000,
       join_until: null,

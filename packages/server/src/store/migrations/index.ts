@@ -9,6 +9,7 @@ import { events } from './0007-events.js';
 import { nodes } from './0008-nodes.js';
 import { eventsRetention } from './0009-events-retention.js';
 import { eventPositions } from './0010-event-positions.js';
+import { conferenceWireAscii } from './0011-conference-wire-ascii.js';
 import type { Engine } from './engine.js';
 import { schemaKit } from './schema-kit.js';
 
@@ -32,5 +33,6 @@ export function migrations(engine: Engine): Record<string, Migration> {
     '0008_nodes': nodes(schema),
     '0009_events_retention': eventsRetention(),
     '0010_event_positions': eventPositions(schema),
+    '0011_conference_wire_ascii': conferenceWireAscii(),
   };
 }
