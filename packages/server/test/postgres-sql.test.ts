@@ -30,14 +30,14 @@ describe('SQL pinned per engine', () => {
       name: 'first page of conferences: one index range scan, one extra row',
       run: (s) => s.listConferences('p', {}, { limit: 50 }),
       sql: [
-        'select "id", "created_at", "wire" from "conferences" where "project_id" = ? order by "created_at" desc, "id" desc limit ?',
+        'select "id", "created_at", "wire" from "conferences" where "project_id" = ? order by "created_at" desc, "id" desc limit ? + 0',
       ],
     },
     {
       name: 'a page after a cursor: the (created_at, id) row comparison the index serves',
       run: (s) => s.listConferences('p', {}, { limit: 50, after: cursor }),
       sql: [
-        'select "id", "created_at", "wire" from "conferences" where "project_id" = ? and (created_at, id) < (?, ?) order by "created_at" desc, "id" desc limit ?',
+        'select "id", "created_at", "wire" from "conferences" where "project_id" = ? and (created_at, id) < (?, ?) order by "created_at" desc, "id" desc limit ? + 0',
       ],
     },
     {
@@ -49,10 +49,10 @@ describe('SQL pinned per engine', () => {
         s.listConferences('p', { startsAfter: 1, endsBefore: 2 }, { limit: 50, after: cursor }),
       sql: {
         sqlite: [
-          'select "id", "created_at", "wire" from "conferences" where "project_id" = ? and "join_from" >= ? and "join_until" <= ? and (created_at, id) < (?, ?) order by "created_at" desc, "id" desc limit ?',
+          'select "id", "created_at", "wire" from "conferences" where "project_id" = ? and "join_from" >= ? and "join_until" <= ? and (created_at, id) < (?, ?) order by "created_at" desc, "id" desc limit ? + 0',
         ],
         postgres: [
-          'select "id", "created_at", "wire" from "conferences" where "id" in (select "id" from "conferences" where "project_id" = ? and "join_from" >= ? and "join_until" <= ? and (created_at, id) < (?, ?) order by "created_at" desc, "id" desc limit ?) order by "created_at" desc, "id" desc',
+          'select "id", "created_at", "wire" from "conferences" where "id" in (select "id" from "conferences" where "project_id" = ? and "join_from" >= ? and "join_until" <= ? and (created_at, id) < (?, ?) order by "created_at" desc, "id" desc limit ? + 0) order by "created_at" desc, "id" desc',
         ],
       },
     },
@@ -60,7 +60,7 @@ describe('SQL pinned per engine', () => {
       name: 'a page before a cursor, then the probe for older rows',
       run: (s) => s.listConferences('p', {}, { limit: 50, before: cursor }),
       sql: [
-        'select "id", "created_at", "wire" from "conferences" where "project_id" = ? and (created_at, id) > (?, ?) order by "created_at" asc, "id" asc limit ?',
+        'select "id", "created_at", "wire" from "conferences" where "project_id" = ? and (created_at, id) > (?, ?) order by "created_at" asc, "id" asc limit ? + 0',
         'select "id" from "conferences" where "project_id" = ? and (created_at, id) <= (?, ?) order by "created_at" desc, "id" desc limit ?',
       ],
     },
