@@ -6,6 +6,10 @@ import { Nullable, StringEnum } from './helpers.js';
 export const FAULT_STATUSES = [429, 500, 503] as const;
 export type FaultStatus = (typeof FAULT_STATUSES)[number];
 
+/** What a fault applies to: API requests, or the realtime frames sent to live members. */
+export const FAULT_TARGETS = ['requests', 'frames'] as const;
+export type FaultTarget = (typeof FAULT_TARGETS)[number];
+
 /** Methods a fault may match; `*` matches every one. */
 export const FAULT_METHODS = ['*', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
@@ -26,6 +30,14 @@ export const CreateFaultRequest = Type.Object(
   {
     project_id: Type.Optional(
       Nullable(Type.String({ format: 'uuid', description: 'Only this project; null: every one' })),
+    ),
+    target: Type.Optional(
+      StringEnum(FAULT_TARGETS, {
+        default: 'requests',
+        description:
+          '`requests`: API requests; `frames`: realtime frames sent to members, whose path is ' +
+          '`/room_sessions/{session_id}/members/{member_id}` (only `latency_ms`)',
+      }),
     ),
     method: Type.Optional(StringEnum(FAULT_METHODS, { default: '*' })),
     path: FaultPathPattern,
@@ -62,6 +74,15 @@ export const CreateFaultRequest = Type.Object(
         description: 'Share of matching requests faulted (default 1)',
       }),
     ),
+    duration_ms: Type.Optional(
+      Nullable(
+        Type.Integer({
+          minimum: 1,
+          maximum: 86_400_000,
+          description: 'Apply for this long from now, then stop; null: until spent or cleared',
+        }),
+      ),
+    ),
   },
   { title: 'CreateFaultRequest', additionalProperties: false },
 );
@@ -71,6 +92,7 @@ export const Fault = Type.Object(
   {
     id: Uuid,
     project_id: Nullable(Uuid),
+    target: StringEnum(FAULT_TARGETS),
     method: StringEnum(FAULT_METHODS),
     path: Type.String(),
     status: Nullable(Type.Integer()),
@@ -80,7 +102,8 @@ export const Fault = Type.Object(
     count: Nullable(Type.Integer()),
     probability: Type.Number(),
     remaining: Nullable(Type.Integer({ description: 'Applications left; null: unlimited' })),
-    applied: Type.Integer({ description: 'Requests this fault was applied to' }),
+    applied: Type.Integer({ description: 'Requests (or frames) this fault was applied to' }),
+    expires_at: Nullable(DateTimeOutput),
     created_at: DateTimeOutput,
   },
   { title: 'Fault', additionalProperties: false },

@@ -634,3 +634,104 @@ describe('POST /admin/v1/emulator/projects/{id}/room_sessions/{session_id}/membe
     bob.socket.close();
   });
 });
+
+describe('frames faults: realtime frames delayed to live members', () => {
+  it('holds back the next N frames to one member, in order; then to a whole session until removed', async () => {
+    const project = await server.newProject();
+    const conf = await conference(`frames-${Date.now()}`, project);
+    const tokens = await server.api(`/api/video/conferences/${conf.id}/conference_tokens`, {
+      project,
+    });
+    const token = tokens.body.data[0].token as string;
+    const ann = await TestMember.join(server.url, token, { name: 'Ann' });
+    const bob = await TestMember.join(server.url, token, { name: 'Bob' });
+    const sessionId = ann.joined!.session.id;
+    await ann.next((m) => m.type === 'member.joined' && m.member.id === bob.id);
+    const chats = (member: TestMember, count: number, timeoutMs = 20_000) =>
+      Promise.all(Array.from({ length: count }, () => member.next('chat', timeoutMs))) as Promise<
+        { text: string }[]
+      >;
+
+    // Refused: what a frame cannot get (a status, a drop, a method), or no delay at all.
+    for (const body of [
+      { target: 'frames', path: '/**', status: 503 },
+      { target: 'frames', path: '/**', latency_ms: 10, drop: true },
+      { target: 'frames', path: '/**', latency_ms: 10, method: 'GET' },
+      { target: 'frames', path: '/**' },
+    ]) {
+      const res = await admin('/emulator/faults', { method: 'POST', body });
+      assert.equal(res.status, 422, JSON.stringify(body));
+    }
+
+    const LATENCY = 2000;
+    const fault = await addFault({
+      target: 'frames',
+      project_id: project.id,
+      path: `/room_sessions/${sessionId}/members/${bob.id}`,
+      latency_ms: LATENCY,
+      count: 3,
+    });
+    assert.equal((fault as unknown as { target: string }).target, 'frames');
+    const sent = performance.now();
+    for (const text of ['one', 'two', 'three', 'four']) {
+      assert.equal((await ann.request({ type: 'chat', text })).type, 'ack');
+    }
+    // Ann has all four at once; Bob none yet (his first three wait, the fourth waits behind).
+    const annGot = await chats(ann, 4);
+    assert.deepEqual(
+      annGot.map((c) => c.text),
+      ['one', 'two', 'three', 'four'],
+    );
+    assert.equal(bob.received.filter((m) => m.type === 'chat').length, 0);
+    const bobGot = await chats(bob, 4);
+    const waited = performance.now() - sent;
+    assert.deepEqual(
+      bobGot.map((c) => c.text),
+      ['one', 'two', 'three', 'four'],
+      'in order',
+    );
+    assert.ok(waited >= LATENCY, `held back at least ${LATENCY} ms (${Math.round(waited)} ms)`);
+    const spent = await admin(`/emulator/faults/${fault.id}`);
+    assert.deepEqual([spent.body.applied, spent.body.remaining], [3, 0], 'exactly three frames');
+
+    // The whole session, for a minute or until removed: both wait; the API does not.
+    const session = await addFault({
+      target: 'frames',
+      path: `/room_sessions/${sessionId}/members/*`,
+      latency_ms: LATENCY,
+      duration_ms: 60_000,
+    });
+    const listed = await admin('/emulator/faults');
+    const shown = (listed.body.data as { id: string; target: string; expires_at: string }[]).find(
+      (f) => f.id === session.id,
+    );
+    assert.equal(shown?.target, 'frames');
+    assert.ok(shown?.expires_at, 'expires_at is shown');
+    const api = await server.api(`/api/video/conferences/${conf.id}`, { project });
+    assert.equal(api.status, 200);
+    assert.equal(api.headers.get('x-conclave-fault'), null, 'requests are not faulted');
+    const before = performance.now();
+    assert.equal((await ann.request({ type: 'chat', text: 'five' })).type, 'ack');
+    const [toAnn, toBob] = await Promise.all([ann.next('chat', 20_000), bob.next('chat', 20_000)]);
+    assert.deepEqual([toAnn.type, toBob.type], ['chat', 'chat']);
+    assert.ok(performance.now() - before >= LATENCY, 'both were held back');
+    assert.equal((await admin(`/emulator/faults/${session.id}`)).body.applied, 2);
+
+    // Removed: frames go at once again (nothing more is counted).
+    assert.equal((await admin(`/emulator/faults/${session.id}`, { method: 'DELETE' })).status, 204);
+    assert.equal((await ann.request({ type: 'chat', text: 'six' })).type, 'ack');
+    await Promise.all([ann.next('chat'), bob.next('chat')]);
+    ann.socket.close();
+    bob.socket.close();
+    await clearFaults();
+  });
+
+  it('a duration_ms ends a requests fault too', async () => {
+    const fault = await addFault({ path: '/api/video/conferences', status: 503, duration_ms: 1 });
+    await new Promise((r) => setTimeout(r, 20));
+    const res = await server.api('/api/video/conferences');
+    assert.equal(res.status, 200, 'expired: not applied');
+    assert.equal((await admin(`/emulator/faults/${fault.id}`)).body.applied, 0);
+    await clearFaults();
+  });
+});

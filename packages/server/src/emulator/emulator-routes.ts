@@ -73,13 +73,35 @@ export async function emulatorRoutes(
         description:
           'The next `count` requests (or a `probability` share of them, or both) matching ' +
           '`method` and `path` are answered `status` with the API’s own error body, delayed ' +
-          '`latency_ms`, or dropped (`drop`). Only requests of `project_id` when given.',
+          '`latency_ms`, or dropped (`drop`). Only requests of `project_id` when given. With ' +
+          '`target: "frames"` it delays (`latency_ms`) the realtime frames sent to the live ' +
+          'members matching `path` (`/room_sessions/{session_id}/members/{member_id}`).',
         body: CreateFaultRequest,
         response: { 201: Fault, ...errorResponses(400, 401, 422) },
       },
     },
     async (request, reply) => {
       const body = request.body;
+      if (body.target === 'frames') {
+        // Frames are delayed, nothing else: no status, no drop (drop a member's socket with
+        // …/members/{id}/drop), no method.
+        for (const field of ['status', 'retry_after', 'drop'] as const) {
+          if (body[field] === undefined) continue;
+          throw new ValidationFailed([
+            problem('invalid_parameter', field, 'a frames fault only delays (latency_ms)'),
+          ]);
+        }
+        if (body.method !== undefined && body.method !== '*') {
+          throw new ValidationFailed([
+            problem('invalid_parameter', 'method', 'frames have no method'),
+          ]);
+        }
+        if (!body.latency_ms) {
+          throw new ValidationFailed([
+            problem('missing_required_parameter', 'latency_ms', 'a frames fault delays frames'),
+          ]);
+        }
+      }
       if (body.status === undefined && !body.drop && !body.latency_ms) {
         throw new ValidationFailed([
           problem('missing_required_parameter', 'status', 'give status, latency_ms or drop'),

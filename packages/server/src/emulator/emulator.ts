@@ -37,6 +37,10 @@ export class Emulator {
   ) {
     this.faults = new FaultRules(ctx.now);
     this.simulated = new SimulatedMembers(ctx, clocks);
+    // Scripted `frames` faults delay what live members are sent.
+    ctx.live.useFrameDelay((projectId, sessionId, memberId) =>
+      this.faults.frameDelay(projectId, sessionId, memberId),
+    );
   }
 
   /**

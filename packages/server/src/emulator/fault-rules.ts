@@ -1,4 +1,4 @@
-import type { CreateFaultRequest, Fault, FaultStatus } from '@conclave/schema';
+import type { CreateFaultRequest, Fault, FaultStatus, FaultTarget } from '@conclave/schema';
 import { newId } from '../lib/ids.js';
 import { formatMillis } from '../lib/time.js';
 
@@ -14,6 +14,7 @@ export interface FaultAction {
 interface Rule {
   id: string;
   projectId: string | null;
+  target: FaultTarget;
   method: Fault['method'];
   path: string;
   matcher: RegExp;
@@ -25,6 +26,8 @@ interface Rule {
   probability: number;
   applied: number;
   createdAt: number;
+  /** No longer applied from then on (wall clock); null: never. */
+  expiresAt: number | null;
 }
 
 /**
@@ -62,9 +65,11 @@ export class FaultRules {
 
   add(request: CreateFaultRequest): Fault {
     const status = request.status ?? null;
+    const createdAt = this.now();
     const rule: Rule = {
       id: newId(),
       projectId: request.project_id?.toLowerCase() ?? null,
+      target: request.target ?? 'requests',
       method: request.method ?? '*',
       path: request.path,
       matcher: globToRegExp(request.path),
@@ -75,7 +80,8 @@ export class FaultRules {
       count: request.count ?? null,
       probability: request.probability ?? 1,
       applied: 0,
-      createdAt: this.now(),
+      createdAt,
+      expiresAt: request.duration_ms ? createdAt + request.duration_ms : null,
     };
     this.#rules.push(rule);
     return toWire(rule);
@@ -117,8 +123,11 @@ export class FaultRules {
    * whose probability roll fails lets the next one try. A spent rule stays listed (remaining 0).
    */
   take(method: string, path: string, projectId: string | undefined): FaultAction | undefined {
+    const now = this.now();
     for (const rule of this.#rules) {
+      if (rule.target !== 'requests') continue;
       if (rule.count !== null && rule.applied >= rule.count) continue;
+      if (rule.expiresAt !== null && now >= rule.expiresAt) continue;
       if (rule.projectId !== null && rule.projectId !== projectId) continue;
       if (rule.method !== '*' && rule.method !== method) continue;
       if (!rule.matcher.test(path)) continue;
@@ -135,6 +144,28 @@ export class FaultRules {
     return undefined;
   }
 
+  /**
+   * How long to delay a realtime frame sent to a member (0: not at all), counted as applied: the
+   * first `frames` rule of the member's project whose path matches
+   * `/room_sessions/{session_id}/members/{member_id}`.
+   */
+  frameDelay(projectId: string, sessionId: string, memberId: string): number {
+    if (this.#rules.length === 0) return 0;
+    const path = `/room_sessions/${sessionId}/members/${memberId}`;
+    const now = this.now();
+    for (const rule of this.#rules) {
+      if (rule.target !== 'frames') continue;
+      if (rule.count !== null && rule.applied >= rule.count) continue;
+      if (rule.expiresAt !== null && now >= rule.expiresAt) continue;
+      if (rule.projectId !== null && rule.projectId !== projectId) continue;
+      if (!rule.matcher.test(path)) continue;
+      if (rule.probability < 1 && this.random() >= rule.probability) continue;
+      rule.applied++;
+      return rule.latencyMs;
+    }
+    return 0;
+  }
+
   get size(): number {
     return this.#rules.length;
   }
@@ -144,6 +175,7 @@ function toWire(rule: Rule): Fault {
   return {
     id: rule.id,
     project_id: rule.projectId,
+    target: rule.target,
     method: rule.method,
     path: rule.path,
     status: rule.status,
@@ -154,6 +186,7 @@ function toWire(rule: Rule): Fault {
     probability: rule.probability,
     remaining: rule.count === null ? null : rule.count - rule.applied,
     applied: rule.applied,
+    expires_at: rule.expiresAt === null ? null : formatMillis(rule.expiresAt),
     created_at: formatMillis(rule.createdAt),
   };
 }

@@ -50,6 +50,7 @@ import type { FeatureCandidate } from './featured-member.js';
 import { LiveFeed } from './live-feed.js';
 import { wallClock, type Deadline, type ProjectClock } from '../lib/project-clock.js';
 import { WriteQueue } from './write-queue.js';
+import { DelayedSends } from './delayed-sends.js';
 
 /** One connection, as the engine sees it (a WebSocket in production). */
 export interface Peer {
@@ -164,6 +165,9 @@ export class LiveEngine {
   readonly #byId = new Map<string, SessionState>();
   /** Carries the members' audio and video; by default none (set with `useMedia`). */
   #media: MediaEngine = new NoMediaEngine();
+  /** Emulator mode's `frames` faults: how long to hold a frame for a member (`useFrameDelay`). */
+  #frameDelay: ((projectId: string, sessionId: string, memberId: string) => number) | undefined;
+  readonly #delayed = new DelayedSends();
   /** Recordings and streams of the sessions hosted here (set with `useOutputs`). */
   #outputs: OutputSupervisor | undefined;
   /** Sessions being opened (a database check for another host runs): later joins wait on it. */
@@ -217,6 +221,26 @@ export class LiveEngine {
   // ---- lifecycle ---------------------------------------------------------------------------
 
   /** The media engine (made with the engine's own `mediaEvents`). */
+  /**
+   * Emulator mode: `delay` says how long (ms, 0: not) to hold back each frame sent to a member of
+   * a session — events, replies sent through the engine, media frames — as a slow network would;
+   * later frames to that member wait for it (order is kept).
+   */
+  useFrameDelay(delay: (projectId: string, sessionId: string, memberId: string) => number): void {
+    this.#frameDelay = delay;
+  }
+
+  /** Sends a frame to a member's connection (held back by a `frames` fault). */
+  #sendTo(session: SessionState, member: MemberState, text: string): void {
+    const peer = member.peer;
+    if (!peer) return;
+    if (!this.#frameDelay) {
+      peer.send(text);
+      return;
+    }
+    this.#delayed.send(peer, text, this.#frameDelay(session.projectId, session.id, member.id));
+  }
+
   useMedia(media: MediaEngine): void {
     this.#media = media;
   }
@@ -247,8 +271,9 @@ export class LiveEngine {
   /** What the media engine reports, for its constructor. */
   readonly mediaEvents = {
     send: (sessionId: string, memberId: string, text: string): void => {
-      const member = this.#byId.get(sessionId)?.members.get(memberId);
-      if (member?.admitted) member.peer?.send(text);
+      const session = this.#byId.get(sessionId);
+      const member = session?.members.get(memberId);
+      if (session && member?.admitted) this.#sendTo(session, member, text);
     },
     talking: (sessionId: string, memberId: string, talking: boolean): void => {
       const session = this.#byId.get(sessionId);
@@ -987,7 +1012,7 @@ export class LiveEngine {
           return new ActionError('not_publisher', 'an audience member signals publishers only');
         }
         const text = JSON.stringify({ type: 'signal', from: member.id, data: message.data });
-        target.peer.send(text);
+        this.#sendTo(session, target, text);
         return undefined;
       }
       case 'chat': {
@@ -1408,7 +1433,9 @@ export class LiveEngine {
     for (const m of session.members.values()) {
       if (m !== member && m.admitted) others.push(wireMember(m));
     }
-    member.peer?.send(
+    this.#sendTo(
+      session,
+      member,
       JSON.stringify({
         type: 'joined',
         protocol: 1,
@@ -1431,7 +1458,7 @@ export class LiveEngine {
   #broadcast(session: SessionState, message: ServerMessage, except?: string): void {
     const text = JSON.stringify(message);
     for (const m of session.members.values()) {
-      if (m.id !== except && m.peer && m.admitted) m.peer.send(text);
+      if (m.id !== except && m.peer && m.admitted) this.#sendTo(session, m, text);
     }
     switch (message.type) {
       case 'member.joined':

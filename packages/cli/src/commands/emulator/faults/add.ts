@@ -7,6 +7,7 @@ import {
   withExamples,
 } from '../../../command-support.js';
 import { outputMode, printRecord, type OutputFlags } from '../../../output/list-output.js';
+import { parseDuration } from '../clock.js';
 
 interface AddFlags extends OutputFlags {
   path: string;
@@ -18,6 +19,8 @@ interface AddFlags extends OutputFlags {
   count?: number;
   probability?: number;
   projectId?: string;
+  frames?: boolean;
+  for?: number;
 }
 
 function status(text: string): CreateFaultRequest['status'] {
@@ -47,8 +50,16 @@ function probability(text: string): number {
 export function addCommand(group: Command): Command {
   const command = group
     .command('add')
-    .description('script a fault (give --status, --latency or --drop)')
-    .requiredOption('--path <glob>', 'request path pattern: * within a segment, ** across')
+    .description(
+      'script a fault (give --status, --latency or --drop); with --frames, delay the realtime ' +
+        'frames sent to live members (--latency)',
+    )
+    .requiredOption(
+      '--path <glob>',
+      'request path pattern: * within a segment, ** across (with --frames: ' +
+        '/room_sessions/SESSION_ID/members/MEMBER_ID)',
+    )
+    .option('--frames', 'delay realtime frames to the members --path matches, not requests')
     .option('--method <method>', `${FAULT_METHODS.join(', ')} (default *)`, method)
     .option('--status <status>', `answer this status (${FAULT_STATUSES.join(', ')})`, status)
     .option('--retry-after <seconds>', 'Retry-After of a 429 or 503 (default 1)', wholeNumber)
@@ -60,11 +71,14 @@ export function addCommand(group: Command): Command {
       positiveInteger(1_000_000),
     )
     .option('--probability <p>', 'share of matching requests faulted (default 1)', probability)
+    .option('--for <duration>', 'apply for this long, then stop: 30s, 5m', parseDuration)
     .option('--project-id <id>', "only this project's requests (default: every project)")
     .option('--json', 'print the fault as JSON')
     .action(async (flags: AddFlags, cmd: Command) => {
       const fault = await adminClientFor(cmd).emulator.addFault({
         path: flags.path,
+        ...(flags.frames ? { target: 'frames' as const } : {}),
+        ...(flags.for !== undefined ? { duration_ms: Math.max(1, flags.for) } : {}),
         ...(flags.method ? { method: flags.method } : {}),
         ...(flags.status !== undefined ? { status: flags.status } : {}),
         ...(flags.retryAfter !== undefined ? { retry_after: flags.retryAfter } : {}),
@@ -80,5 +94,6 @@ export function addCommand(group: Command): Command {
     'conclave emulator faults add --path /api/video/conferences --method POST --status 429 --retry-after 2 --count 1',
     'conclave emulator faults add --path "/api/video/**" --status 503 --probability 0.5 --project-id 2f0c…',
     'conclave emulator faults add --path "/api/video/rooms/*" --latency 2000',
+    'conclave emulator faults add --frames --path "/room_sessions/9b1d…/members/*" --latency 800 --for 30s',
   ]);
 }

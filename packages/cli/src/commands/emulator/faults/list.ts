@@ -24,7 +24,7 @@ function action(f: Fault): string {
 const columns: Column<Fault>[] = [
   { header: 'ID', value: (f) => f.id },
   { header: 'PROJECT', value: (f) => f.project_id ?? '*' },
-  { header: 'METHOD', value: (f) => f.method },
+  { header: 'METHOD', value: (f) => (f.target === 'frames' ? 'FRAMES' : f.method) },
   { header: 'PATH', value: (f) => f.path },
   { header: 'ACTION', value: action },
   { header: 'P', value: (f) => String(f.probability) },
