@@ -125,9 +125,14 @@ export const ClusterNode = Type.Object(
   {
     id: Type.String({ description: "The node's id (`CONCLAVE_NODE_ID`; `room_sessions.node_id`)" }),
     url: Type.String({ description: 'Where the other nodes reach it (`CONCLAVE_NODE_URL`)' }),
-    state: Type.Union([Type.Literal('ready'), Type.Literal('draining')], {
-      description: 'draining: stopping (SIGTERM); it opens no new session',
-    }),
+    state: Type.Union(
+      [Type.Literal('ready'), Type.Literal('draining'), Type.Literal('unavailable')],
+      {
+        description:
+          'draining: stopping (SIGTERM); it opens no new session. unavailable: cut off from the ' +
+          'message bus; it admits nobody new until the bus is back',
+      },
+    ),
     up: Type.Boolean({ description: 'Heard from within its last three heartbeats' }),
     started_at: Type.String({ format: 'date-time' }),
     heartbeat_at: Type.String({ format: 'date-time', description: 'Its last heartbeat' }),

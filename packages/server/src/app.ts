@@ -245,6 +245,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       {
         place: (token, again) => cluster.placeJoin(token, again),
         forward: (client, target, first) => cluster.forward(client, target, first, REALTIME_PATH),
+        unavailable: () => cluster.unavailable(),
       },
     );
     // SignalWire's browser SDK, over the same sessions (and the same WebSocket server).
@@ -263,6 +264,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       {
         place: (token) => cluster.placeJoin(token),
         forward: (client, target, first) => cluster.forward(client, target, first, RELAY_PATH),
+        unavailable: () => cluster.unavailable(),
       },
     );
   });

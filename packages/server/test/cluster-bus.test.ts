@@ -113,10 +113,12 @@ for (const bus of ['postgres', 'nats'] as const) {
       const none = await c.api(`${path}/stop`, { method: 'POST' });
       assert.equal(none.status, 409);
       assert.equal(none.body.code, 'not_recording');
-      // Both rows left `recording` (ffmpeg finishes the files on A).
+      // Both rows leave `recording` (ffmpeg finishes the files on A, then the rows are written).
       for (const id of [first.body.id, second.body.id] as string[]) {
-        const row = await c.api(`/api/video/room_recordings/${id}`);
-        assert.notEqual(row.body.status, 'recording', id);
+        await eventually(async () => {
+          const row = await c.api(`/api/video/room_recordings/${id}`);
+          assert.notEqual(row.body.status, 'recording', id);
+        });
       }
       member.socket.close();
       await member.closed;
@@ -139,9 +141,10 @@ for (const bus of ['postgres', 'nats'] as const) {
       });
       assert.equal(cut, 3, 'one LISTEN connection per node');
       const { guest } = await conference(a);
-      const member = await TestMember.join(a.url, guest);
+      // Without its bus a node admits nobody new (1013): A does again once it listens again.
+      const member = await eventually(() => TestMember.join(a.url, guest), 20_000);
       const sessionId = member.joined!.session.id;
-      // Once A has listened again, an action through C reaches it.
+      // An action through C reaches it.
       await eventually(async () => {
         const ended = await c.api(`/conclave/v1/room_sessions/${sessionId}/end`, {
           method: 'POST',

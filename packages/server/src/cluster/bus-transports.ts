@@ -11,6 +11,8 @@ import { parsePostgresUrl } from '../store/postgres/postgres-url.js';
  */
 export interface BusTransport {
   readonly name: 'postgres' | 'nats';
+  /** Whether messages flow now (connected and listening). */
+  readonly connected: boolean;
   start(onMessage: (text: string) => void): Promise<void>;
   publish(text: string): Promise<void>;
   close(): Promise<void>;
@@ -41,6 +43,10 @@ export class PgNotifyTransport implements BusTransport {
   #closed = false;
   #retryMs = 100;
   #retryTimer: NodeJS.Timeout | undefined;
+
+  get connected(): boolean {
+    return this.#client !== undefined;
+  }
 
   constructor(
     databaseUrl: string,
@@ -125,6 +131,12 @@ export class NatsTransport implements BusTransport {
   #nc: NatsConnection | undefined;
   #connecting: Promise<NatsConnection> | undefined;
   #closed = false;
+  /** Connected to a NATS server (false between a disconnect and the reconnect). */
+  #up = false;
+
+  get connected(): boolean {
+    return this.#up && this.#nc !== undefined && !this.#nc.isClosed();
+  }
 
   constructor(
     private readonly natsUrl: string,
@@ -158,6 +170,7 @@ export class NatsTransport implements BusTransport {
 
   #subscribe(nc: NatsConnection, onMessage: (text: string) => void): void {
     this.#nc = nc;
+    this.#up = true;
     const decoder = new TextDecoder();
     nc.subscribe(this.#subject, {
       callback: (error, message) => {
@@ -171,6 +184,7 @@ export class NatsTransport implements BusTransport {
     void (async () => {
       for await (const status of nc.status()) {
         if (status.type === 'disconnect' || status.type === 'reconnect') {
+          this.#up = status.type === 'reconnect';
           this.log.warn({ status: status.type }, 'cluster bus: NATS connection');
         }
       }

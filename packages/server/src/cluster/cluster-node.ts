@@ -45,6 +45,8 @@ export class ClusterNode {
   #beating: Promise<void> = Promise.resolve();
   #bus: ClusterBus | undefined;
   #forwarded = 0;
+  /** Whether the last heartbeat reached the database. */
+  #databaseUp = true;
   /** The registry as last read (every heartbeat): where joins are sent. */
   #known: NodeStatus[] = [];
 
@@ -63,6 +65,17 @@ export class ClusterNode {
 
   get state(): NodeState {
     return this.#state;
+  }
+
+  /**
+   * What this node has lost, if anything — its database (the last heartbeat failed) or its bus
+   * (not connected) — and then it admits nobody new and `/readyz` says so; both come back by
+   * themselves (the heartbeat goes on, the bus reconnects).
+   */
+  unavailable(): 'database' | 'bus' | undefined {
+    if (!this.#databaseUp) return 'database';
+    if (this.#bus && !this.#bus.transport.connected) return 'bus';
+    return undefined;
   }
 
   /**
@@ -174,9 +187,12 @@ export class ClusterNode {
     this.#beating = this.#beating.then(async () => {
       try {
         await this.store.saveNode(await this.#record());
+        if (!this.#databaseUp) this.log.warn('node registry: the database is back');
+        this.#databaseUp = true;
         await this.#refreshKnown();
       } catch (error) {
-        this.log.warn({ err: error }, 'node registry: heartbeat not written');
+        if (this.#databaseUp) this.log.warn({ err: error }, 'node registry: heartbeat not written');
+        this.#databaseUp = false;
       }
     });
     return this.#beating;
@@ -262,7 +278,7 @@ export class ClusterNode {
     }
     const others = this.#known.filter((n) => n.up && n.id !== this.options.nodeId);
     const candidates = others.filter((n) => n.state === 'ready');
-    if (this.#state === 'ready') {
+    if (this.#state === 'ready' && !this.unavailable()) {
       const { members } = this.live.load();
       candidates.push({ ...(this.#known.find((n) => n.id === this.id) ?? this.#self()), members });
     }
@@ -338,7 +354,8 @@ export class ClusterNode {
     return {
       id: this.options.nodeId,
       url: this.options.url,
-      state: this.#state,
+      // Without its bus it opens no session: the others place none here meanwhile.
+      state: this.#state === 'ready' && this.unavailable() === 'bus' ? 'unavailable' : this.#state,
       startedAt: this.#startedAt,
       heartbeatAt: now,
       sessions,

@@ -16,7 +16,8 @@ export async function nodesRoutes(app: FastifyInstance, cluster: ClusterNode): P
         summary: 'Nodes serving this database, and their load',
         description:
           'Every Conclave process registered in the database: where the others reach it, ' +
-          'whether it takes new sessions (ready) or is stopping (draining), whether it is up ' +
+          'whether it takes new sessions (ready), is stopping (draining) or has lost the message ' +
+          'bus (unavailable), whether it is up ' +
           '(heard from within three heartbeats) and its load.',
         response: { 200: ListNodesResponse, ...errorResponses(401) },
       },

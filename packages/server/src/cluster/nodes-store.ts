@@ -1,6 +1,7 @@
 import type { StoreContext } from '../store/kysely/store-context.js';
 
-export type NodeState = 'ready' | 'draining';
+/** `unavailable`: cut off from the message bus (it admits nobody new until it is back). */
+export type NodeState = 'ready' | 'draining' | 'unavailable';
 
 /** One node as the registry holds it. */
 export interface NodeRecord {

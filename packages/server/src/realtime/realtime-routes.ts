@@ -113,8 +113,16 @@ class Connection extends LiveSocket implements Peer {
  *  asked after this node was refused the session (the registry is read afresh). */
 export interface JoinRouter {
   place(token: string, again?: boolean): Promise<string | undefined>;
+  /** What this node has lost, if anything: then it admits nobody new. */
+  unavailable(): 'database' | 'bus' | undefined;
   forward(client: WebSocket, target: string, first: string): ForwardedLink;
 }
+
+/** The words sent before a join refused by a node cut off (close 1013 `unavailable`). */
+const UNAVAILABLE = {
+  database: 'this node cannot reach its database; join again (another node may take you)',
+  bus: 'this node cannot reach the other nodes (its message bus); join again',
+};
 
 export async function realtimeRoutes(
   app: FastifyInstance,
@@ -187,6 +195,26 @@ export async function realtimeRoutes(
       }
       c.joining = true;
       clearTimeout(c.joinTimer);
+      // Cut off from its database or its bus, this node admits nobody new (closed 1013, join
+      // again: the load balancer's /readyz check sends the client elsewhere); a member within its
+      // grace period still takes its place back.
+      const cutOff = router?.unavailable();
+      if (cutOff) {
+        const resumed =
+          message.resume_token === undefined
+            ? undefined
+            : engine.resume(c, message.token, message.resume_token, () => c.open);
+        c.joining = false;
+        if (!resumed) {
+          c.reply(message.id, { code: 'unavailable', message: UNAVAILABLE[cutOff] });
+          c.close(1013, 'unavailable');
+          return;
+        }
+        c.membership = resumed;
+        if (!c.open) engine.dropped(resumed, c);
+        else if (message.id !== undefined) c.reply(message.id);
+        return;
+      }
       if (router && !c.forwarded) {
         const target = await router.place(message.token);
         if (target && c.open) {

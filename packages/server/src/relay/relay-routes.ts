@@ -342,6 +342,22 @@ export async function relayRoutes(
       const authentication = params.authentication;
       const token = isObject(authentication) ? authentication.jwt_token : undefined;
       const protocol = params.protocol;
+      // Cut off from its database or its bus, this node admits nobody new (a client it holds
+      // still reconnects to its place).
+      if (
+        router?.unavailable() &&
+        !c.client &&
+        !(typeof protocol === 'string' && hub.byProtocol(protocol))
+      ) {
+        c.connecting = false;
+        c.fail(id, {
+          ...RPC_ERRORS.internal,
+          message: 'This node cannot reach its database or the other nodes: connect again',
+          data: { reason: 'unavailable' },
+        });
+        c.close(1013, 'unavailable');
+        return;
+      }
       if (
         router &&
         !c.forwarded &&

@@ -30,12 +30,17 @@ export async function healthRoutes(app: FastifyInstance, ctx: AppContext): Promi
         summary: 'Database is reachable and the node takes new sessions',
         description:
           'Answers 503 `{"status":"draining"}` once the node is stopping (SIGTERM): a load ' +
-          'balancer sends it nothing new while its live sessions finish.',
+          'balancer sends it nothing new while its live sessions finish; 503 ' +
+          '`{"status":"bus_unavailable"}` while it cannot reach the other nodes (its message bus), ' +
+          'and 503 when it cannot reach its database: it then admits nobody new.',
         response: { 200: Status, ...errorResponses(), 503: Type.Union([Status, ErrorBody]) },
       },
     },
     async (request, reply) => {
       if (ctx.cluster.state === 'draining') return reply.code(503).send({ status: 'draining' });
+      if (ctx.cluster.unavailable() === 'bus') {
+        return reply.code(503).send({ status: 'bus_unavailable' });
+      }
       try {
         await ctx.store.ping();
       } catch (error) {
