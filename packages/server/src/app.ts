@@ -30,6 +30,7 @@ import { mediaRoutes } from './routes/media/media-routes.js';
 import { LocalMediaStorage, type MediaStorage } from './media/media-storage.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { Metrics, metricsRoutes } from './metrics/metrics.js';
+import { registerPoolMetrics } from './metrics/pool-metrics.js';
 import { ClusterNode, type ClusterNodeOptions } from './cluster/cluster-node.js';
 import { nodesRoutes } from './cluster/nodes-routes.js';
 import type { Store } from './store/store.js';
@@ -199,6 +200,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     media: () => live.media,
     forwarded: () => cluster.forwarded,
   });
+  registerPoolMetrics(metrics.registry, options.store);
   metricsRoutes(app, metrics, options.metricsToken);
   const emulator = clocks ? new Emulator(ctx, clocks) : undefined;
   if (emulator) {

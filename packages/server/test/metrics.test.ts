@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TestMember } from './helpers/realtime-client.js';
 import { spawnServer } from './helpers/server-process.js';
+import { testEngine } from './helpers/test-database.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
 /** The value of one series in Prometheus' text format (labels as written, in order). */
@@ -67,6 +68,23 @@ describe('GET /metrics', () => {
 
     member.socket.close();
     await member.closed;
+  });
+});
+
+describe('the database pool', () => {
+  it('is read at each scrape on PostgreSQL; SQLite has none', async () => {
+    await server.api('/api/video/conferences');
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const state = (s: string) => sample(text, `conclave_db_pool_connections{state="${s}"}`);
+    if (testEngine() !== 'postgres') {
+      assert.ok(!text.includes('conclave_db_pool_connections'));
+      return;
+    }
+    const [open, idle, waiting, max] = ['open', 'idle', 'waiting', 'max'].map(state);
+    assert.ok(open !== undefined && open >= 1, `open ${open}`);
+    assert.ok(idle !== undefined && idle <= open, `idle ${idle}`);
+    assert.equal(waiting, 0);
+    assert.ok(max !== undefined && max >= open, `max ${max}`);
   });
 });
 

@@ -5,6 +5,7 @@ import type { ArrayQuery } from '../kysely/direct-page.js';
 import { createKyselyStore, type KyselyStore } from '../kysely-store.js';
 import { parsePostgresUrl } from './postgres-url.js';
 import { timeQuery } from '../query-timing.js';
+import { registerPool } from '../pool-stats.js';
 
 export interface PostgresOptions {
   /** `postgres://…`; a `schema` query parameter (or `options=-c search_path=…`) picks the schema. */
@@ -136,9 +137,10 @@ export function createPostgresStore(options: PostgresOptions): KyselyStore {
           : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   };
+  const max = options.max ?? 10;
   const pool = new pg.Pool({
     ...connection,
-    max: options.max ?? 10,
+    max,
     idleTimeoutMillis: 30_000,
     statement_timeout: statementTimeout,
     query_timeout: statementTimeout + 1_000,
@@ -154,7 +156,7 @@ export function createPostgresStore(options: PostgresOptions): KyselyStore {
     dialect: new PostgresDialect({ pool: discardingTimedOutClients(pool) }),
     log: timeQuery,
   });
-  return createKyselyStore(db, {
+  const store = createKyselyStore(db, {
     engine: 'postgres',
     isUniqueViolation: (error) => (error as { code?: unknown } | null)?.code === '23505',
     isConnectionError: isPostgresUnavailable,
@@ -176,4 +178,10 @@ export function createPostgresStore(options: PostgresOptions): KyselyStore {
       return rows[0]?.s ?? 'public';
     },
   });
+  return registerPool(store, () => ({
+    open: pool.totalCount,
+    idle: pool.idleCount,
+    waiting: pool.waitingCount,
+    max,
+  }));
 }
