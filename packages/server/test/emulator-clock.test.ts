@@ -442,3 +442,86 @@ describe('TestClocks', () => {
     pending.cancel();
   });
 });
+
+describe('the test clock: recordings', () => {
+  let withMedia: TestServer;
+  before(async () => {
+    withMedia = await startTestServer({
+      emulator: true,
+      media: { workers: 1 },
+      realtime: { graceMs: GRACE_MS, heartbeatMs: 1000, joinTimeoutMs: 2000, leaseMs: 5000 },
+    });
+  });
+  after(async () => {
+    await withMedia?.close();
+  });
+
+  it("a recording's row is stamped on the project's clock: started when started, finished when stopped", async () => {
+    const project = withMedia.project;
+    const on = async (path: string, init: { method?: string; body?: unknown } = {}) => {
+      const res = await fetch(`${withMedia.url}/admin/v1${path}`, {
+        method: init.method ?? 'GET',
+        headers: {
+          authorization: `Bearer ${ADMIN_TOKEN}`,
+          ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+      });
+      assert.equal(res.status, 200, await res.clone().text());
+      return (await res.json()) as Record<string, unknown>;
+    };
+    await on(`/emulator/projects/${project.id}/clock`, {
+      method: 'PUT',
+      body: { time: '2030-01-07T09:00:00Z', frozen: true },
+    });
+    const created = await withMedia.api('/api/video/conferences', {
+      method: 'POST',
+      body: { name: `rec_clock_${Date.now()}`, display_name: 'Recorded' },
+      project,
+    });
+    assert.equal(created.status, 200, created.text);
+    const tokens = await withMedia.api(
+      `/api/video/conferences/${created.body.id}/conference_tokens`,
+      { project },
+    );
+    const moderator = (tokens.body.data as { name: string; token: string }[]).find(
+      (t) => t.name === 'Moderator',
+    )!.token;
+    const mod = await TestMember.join(withMedia.url, moderator, { name: 'Mod' });
+    const started = await mod.request({ type: 'recording.start' });
+    assert.equal(started.type, 'ack', JSON.stringify(started));
+    const id = (started as { recording_id?: string }).recording_id!;
+    const recording = async () => {
+      const res = await withMedia.api(`/api/video/room_recordings/${id}`, { project });
+      assert.equal(res.status, 200, res.text);
+      return res.body as { status: string; started_at: string; finished_at: string | null };
+    };
+    assert.equal(Date.parse((await recording()).started_at), Date.parse('2030-01-07T09:00:00Z'));
+
+    // A simulated member's test pattern and tone are recorded for a few seconds (judged by the
+    // packets sent to ffmpeg), a minute passes on the clock, and it is stopped.
+    await on(`/emulator/projects/${project.id}/simulated_members`, {
+      method: 'POST',
+      body: { conference_id: created.body.id, count: 1, media: true },
+    });
+    const packets = async () =>
+      ((await on('/media')) as { total: { outputPackets: number } }).total.outputPackets;
+    await eventually(async () => assert.ok((await packets()) >= 400, 'packets to ffmpeg'), 40_000);
+    await on(`/emulator/projects/${project.id}/clock/advance`, {
+      method: 'POST',
+      body: { seconds: 60 },
+    });
+    const stopped = await mod.request({ type: 'recording.stop', recording_id: id });
+    assert.equal(stopped.type, 'ack', JSON.stringify(stopped));
+    const done = await eventually(async () => {
+      const row = await recording();
+      assert.equal(row.status, 'completed');
+      return row;
+    }, 30_000);
+    assert.equal(Date.parse(done.finished_at!), Date.parse('2030-01-07T09:01:00Z'));
+    // Its start: the stop minus the file's duration (a few seconds of real media).
+    const fileSeconds = (Date.parse(done.finished_at!) - Date.parse(done.started_at)) / 1000;
+    assert.ok(fileSeconds >= 1 && fileSeconds < 60, JSON.stringify(done));
+    mod.socket.close();
+  });
+});

@@ -37,6 +37,8 @@ export class Emulator {
   ) {
     this.faults = new FaultRules(ctx.now);
     this.simulated = new SimulatedMembers(ctx, clocks);
+    // Recordings' and streams' rows are stamped on the project's clock, as every record is.
+    ctx.outputs.useClock((projectId) => clocks.now(projectId));
     // Scripted `frames` faults delay what live members are sent.
     ctx.live.useFrameDelay((projectId, sessionId, memberId) =>
       this.faults.frameDelay(projectId, sessionId, memberId),

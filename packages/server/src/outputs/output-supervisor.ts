@@ -122,6 +122,8 @@ export class OutputSupervisor {
   #waiters: (() => void)[] = [];
   #pinned: (sessionId: string) => string | undefined = () => undefined;
   #recordingsChanged: (sessionId: string) => void = () => undefined;
+  /** A project's now: the times written on its recordings and streams (`useClock`). */
+  #clock: (projectId: string) => number = () => this.now();
 
   constructor(
     private readonly store: Store,
@@ -131,6 +133,15 @@ export class OutputSupervisor {
     private readonly log: FastifyBaseLogger,
     private readonly options: OutputSupervisorOptions,
   ) {}
+
+  /**
+   * Emulator mode: the times written on a project's recording and stream rows follow its test
+   * clock. (Files, ffmpeg and the leases by which stranded recordings are found keep the wall
+   * clock.)
+   */
+  useClock(clock: (projectId: string) => number): void {
+    this.#clock = clock;
+  }
 
   /** Outputs the media engine runs now, by kind (metrics). */
   running(): { recordings: number; streams: number } {
@@ -218,7 +229,7 @@ export class OutputSupervisor {
     if (!state || state.ended) return;
     state.ended = true;
     this.#sessions.delete(sessionId);
-    const at = this.now();
+    const at = this.#clock(state.info.projectId);
     for (const recording of state.recordings.values()) this.#markStopping(recording, at);
     for (const plan of state.streams.values()) {
       plan.removed = true;
@@ -329,7 +340,7 @@ export class OutputSupervisor {
       throw new OutputRefused('unavailable', `recording is unavailable: ${unavailable}`);
     }
     const id = newOrderedId();
-    const startedAt = this.now();
+    const startedAt = this.#clock(projectId);
     await mkdir(this.options.workDir, { recursive: true });
     const written = await this.store
       .startRecording({ id, projectId, roomSessionId: sessionId, startedAt, by })
@@ -378,7 +389,7 @@ export class OutputSupervisor {
     const targets = [...state.recordings.values()].filter(
       (r) => r.stoppedAt === undefined && (recordingId === undefined || r.id === recordingId),
     );
-    const at = this.now();
+    const at = this.#clock(projectId);
     for (const recording of targets) {
       this.#markStopping(recording, at);
       this.media().stopOutput(sessionId, recording.id);
@@ -403,7 +414,7 @@ export class OutputSupervisor {
     if (output?.kind !== 'recording') return;
     output.deleted = true;
     if (output.stoppedAt === undefined) {
-      output.stoppedAt = this.now();
+      output.stoppedAt = this.#clock(output.session.info.projectId);
       this.media().stopOutput(output.session.info.id, output.id);
       this.#recordingsChanged(output.session.info.id);
     }
@@ -432,7 +443,7 @@ export class OutputSupervisor {
     event: Exclude<OutputEvent, { state: 'running' }>,
   ): Promise<void> {
     const { projectId, id: sessionId } = recording.session.info;
-    const finishedAt = recording.stoppedAt ?? this.now();
+    const finishedAt = recording.stoppedAt ?? this.#clock(projectId);
     const failed = event.state === 'failed' ? event.reason : undefined;
     if (failed !== undefined) {
       this.log.warn(
@@ -569,7 +580,7 @@ export class OutputSupervisor {
       failures: 0,
       removed: false,
       adhoc,
-      startedAt: this.now(),
+      startedAt: this.#clock(state.info.projectId),
     };
     state.streams.set(streamId, plan);
     this.#pushStream(state, plan);
@@ -617,7 +628,7 @@ export class OutputSupervisor {
             output.streamId,
             { width: event.width, height: event.height, fps: Math.round(event.fps) },
             undefined,
-            this.now(),
+            this.#clock(projectId),
           )
           .catch((error: unknown) => {
             this.log.warn({ err: error, stream: output.streamId }, 'stream state not written');
@@ -636,7 +647,7 @@ export class OutputSupervisor {
             output.streamId,
             null,
             event.state === 'failed' ? event.reason : undefined,
-            this.now(),
+            this.#clock(projectId),
           )
           .catch((error: unknown) => {
             this.log.warn({ err: error, stream: output.streamId }, 'stream state not written');

@@ -1083,17 +1083,19 @@ export class LiveEngine {
 
   /**
    * `recording.start`: a moderator (scope `room.recording`) starts recording the session.
-   * Resolves with the recording's id once its row is written, or with why not.
+   * Resolves with the recording's id and start (the time written on its row) once the row is
+   * written, or with why not.
    */
-  async startRecording(membership: Membership): Promise<{ id: string } | ActionError> {
+  async startRecording(
+    membership: Membership,
+  ): Promise<{ id: string; startedAt: number } | ActionError> {
     const refused = this.#recordingRefusal(membership);
     if (refused) return refused;
     const { session, member } = membership;
     const outputs = this.#outputs;
     if (!outputs) return new ActionError('recording_unavailable', 'this server records nothing');
     try {
-      const { id } = await outputs.startRecording(session.projectId, session.id, member.id);
-      return { id };
+      return await outputs.startRecording(session.projectId, session.id, member.id);
     } catch (error) {
       if (!(error instanceof OutputRefused)) throw error;
       if (error.reason === 'unavailable') {

@@ -155,7 +155,7 @@ const startRecording: Handler = async (ctx) => {
   if (started instanceof ActionError) return outcome(started);
   return {
     ...OK,
-    recording: { id: started.id, state: 'recording', started_at: iso(Date.now()) },
+    recording: { id: started.id, state: 'recording', started_at: iso(started.startedAt) },
   };
 };
 
