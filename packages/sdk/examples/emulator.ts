@@ -97,6 +97,36 @@ describe('my SignalWire integration', () => {
     await ada.leave();
   });
 
+  it('meets simulated members, and hears them late on a slow network', async () => {
+    const standup = (await client.video.conferences.list()).data[0]!;
+    // Two members without a browser, each showing a test pattern with its name and playing a
+    // tone (media: true), admitted by the same rules as people.
+    const { joined } = await admin.emulator.simulateMembers(project, {
+      conference_id: standup.id,
+      count: 2,
+      name: 'Bot',
+      media: true,
+    });
+    const { data: tokens } = await client.video.conferences.listConferenceTokens(standup.id);
+    const ada = await joinRealtime({ url: admin.baseUrl, token: tokens[0]!.token, name: 'Ada' });
+    const names = [...ada.members.values()].map((m) => m.name);
+    assert.deepEqual(names.sort(), ['Ada', 'Bot 1', 'Bot 2']);
+    // Ada's network turns slow: the next 3 frames she is sent arrive 500 ms late.
+    await admin.emulator.addFault({
+      project_id: project,
+      target: 'frames',
+      path: `/room_sessions/${ada.session.id}/members/${ada.memberId}`,
+      latency_ms: 500,
+      count: 3,
+    });
+    const heard = new Promise((resolve) => ada.once('member.talking', resolve));
+    const spoke = Date.now();
+    await admin.emulator.simulatedMemberAction(project, joined[0]!.id, 'talk');
+    await heard;
+    assert.ok(Date.now() - spoke >= 500);
+    await ada.leave();
+  });
+
   it('admits no one before the conference opens, then everyone, without waiting', async () => {
     // The project's clock stands still at 8:59; the standup opens at 9:00.
     await admin.emulator.setClock(project, { time: '2030-01-07T08:59:00Z', frozen: true });
