@@ -22,7 +22,7 @@ export class SimulationTargetMissing extends Error {}
 export class SimulationMediaRefused extends Error {}
 
 /** Simulated members publishing synthetic media at once, per process: each is an ffmpeg
- *  encoding VP8 and Opus in real time (about a tenth of a core). */
+ *  encoding VP8 and Opus in real time (about a fifth of a core). */
 export const MAX_MEDIA_MEMBERS = 4;
 /** Their tones: 440 Hz, 550 Hz … 1210 Hz, then round again. */
 const TONE_BASE_HZ = 440;
