@@ -22,7 +22,7 @@ import { requireUuid } from '../../../http/path-id.js';
 import { newConferenceTokenValue, newId, randomName } from '../../../lib/ids.js';
 import { parseDateTimeFilter } from '../../../lib/time.js';
 import { buildLinks, readPageParams } from '../../../pagination/pagination.js';
-import { NameTakenError, type Store } from '../../../store/store.js';
+import { NameTakenError, type Page, type Store } from '../../../store/store.js';
 import { fieldsFromCreate, fieldsFromUpdate } from './conference-input.js';
 
 const tags = ['Conferences'];
@@ -79,27 +79,29 @@ export async function conferencesRoutes(app: FastifyInstance, ctx: AppContext): 
         startsAfter: q.starts_after === undefined ? undefined : parseDateTimeFilter(q.starts_after),
         endsBefore: q.ends_before === undefined ? undefined : parseDateTimeFilter(q.ends_before),
       };
-      const page = q.include_active_session
-        ? await store.listConferences(request.projectId, filters, params.request)
-        : await store.listConferenceWires(request.projectId, filters, params.request);
-      const links = buildLinks(
-        `${ctx.config.publicUrl}/api/video/conferences`,
-        {
-          ends_before: q.ends_before,
-          include_active_session:
-            q.include_active_session === undefined ? undefined : String(q.include_active_session),
-          starts_after: q.starts_after,
-        },
-        params,
-        page,
-      );
+      const linksOf = (page: Page<unknown>) =>
+        buildLinks(
+          `${ctx.config.publicUrl}/api/video/conferences`,
+          {
+            ends_before: q.ends_before,
+            include_active_session:
+              q.include_active_session === undefined ? undefined : String(q.include_active_session),
+            starts_after: q.starts_after,
+          },
+          params,
+          page,
+        );
       if (!q.include_active_session) {
         // The conferences' stored wire JSON, sent as it is: nothing to rebuild or re-serialize.
-        return reply.type('application/json; charset=utf-8').send(wireListBody(links, page.items));
+        const page = await store.listConferenceWires(request.projectId, filters, params.request);
+        return reply
+          .type('application/json; charset=utf-8')
+          .send(wireListBody(linksOf(page), page.items));
       }
+      const page = await store.listConferences(request.projectId, filters, params.request);
       return {
-        links,
-        data: await withActiveSessions(store, request.projectId, page.items as ConferenceT[]),
+        links: linksOf(page),
+        data: await withActiveSessions(store, request.projectId, page.items),
       };
     },
   );
