@@ -246,7 +246,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       },
       {
         place: (token, again) => cluster.placeJoin(token, again),
-        forward: (client, target, first) => cluster.forward(client, target, first, REALTIME_PATH),
+        forward: (client, target, first, via) =>
+          cluster.forward(client, target, first, REALTIME_PATH, via),
         unavailable: () => cluster.unavailable(),
       },
     );

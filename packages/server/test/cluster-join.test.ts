@@ -106,6 +106,40 @@ for (const bus of ['postgres', 'nats'] as const) {
       await hosts(c, 0);
     });
 
+    it('puts first members reaching three nodes at the same moment in one session', async () => {
+      // Each conference's first three members join through the three nodes at once: the nodes
+      // race to open its session; the losers' joins (their own or carried on to them) go on to
+      // the winner.
+      const tokens = await Promise.all([1, 2, 3, 4, 5, 6].map(() => guestToken(a)));
+      const joins = tokens.flatMap((token, i) =>
+        [a, b, c].map((node, n) =>
+          TestMember.join(node.url, token, { name: `m${i}-${n}` }).then(
+            (m) => ({ i, m }),
+            (error: Error) => ({ i, error }),
+          ),
+        ),
+      );
+      const outcomes = await Promise.all(joins);
+      const members = outcomes.flatMap((o) => ('m' in o ? [o] : []));
+      try {
+        const refused = outcomes.flatMap((o) => ('error' in o ? [o.error.message] : []));
+        assert.deepEqual(refused, []);
+        for (let i = 0; i < tokens.length; i++) {
+          const sessions = new Set(
+            members.filter((o) => o.i === i).map((o) => o.m.joined!.session.id),
+          );
+          assert.equal(sessions.size, 1, `conference ${i}: ${[...sessions].join(', ')}`);
+        }
+      } finally {
+        // Whatever happened, the next cases start with no session live.
+        for (const { m } of members) {
+          m.send({ type: 'leave', id: 'bye' });
+          await m.closed;
+        }
+      }
+      await hosts(a, 0);
+    });
+
     it('places a session live nowhere on the least-loaded node', async () => {
       const busy = await TestMember.join(a.url, await guestToken(a), { name: 'Busy' });
       // A hosts one member; B and C none: the next new session goes to one of them.

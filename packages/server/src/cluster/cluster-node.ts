@@ -293,10 +293,18 @@ export class ClusterNode {
     return best && best.id !== this.id ? best.url : undefined;
   }
 
-  /** Carries a client's realtime connection on to `target` (a registered node's URL). */
-  forward(client: WebSocket, target: string, first: string, path: string): ForwardedLink {
+  /** Carries a client's realtime connection on to `target` (a registered node's URL); `via`:
+   *  the nodes that carried it here (a join refused `hosted_elsewhere` on a forwarded connection). */
+  forward(
+    client: WebSocket,
+    target: string,
+    first: string,
+    path: string,
+    via?: string,
+  ): ForwardedLink {
     this.#forwarded++;
-    return new ForwardedLink(client, target, path, first, this.id, this.log);
+    const chain = via ? `${via},${this.id}` : this.id;
+    return new ForwardedLink(client, target, path, first, chain, this.log);
   }
 
   /** Realtime connections carried on to other nodes since start (metrics). */

@@ -1,8 +1,18 @@
 import type { FastifyBaseLogger } from 'fastify';
 import WebSocket from 'ws';
 
-/** Set on a connection one node opens to another: the join is served there, never sent on. */
+/**
+ * Set on a connection one node opens to another: the ids of the nodes that carried it, in order.
+ * Such a join is served there, never sent on — except once more by a node that just lost the race
+ * to open its session (then the winner serves it: at most two hops).
+ */
 export const FORWARDED_HEADER = 'x-conclave-forwarded-by';
+
+/** How many nodes carried a connection on, by its `FORWARDED_HEADER` (0: from a client). */
+export function forwardedHops(header: string | string[] | undefined): number {
+  const value = Array.isArray(header) ? header.join(',') : header;
+  return value === undefined ? 0 : value.split(',').length;
+}
 
 /** Close codes a WebSocket may not send (they describe a connection lost, not a reason). */
 const RESERVED = new Set([1004, 1005, 1006, 1015]);
@@ -22,14 +32,15 @@ export class ForwardedLink {
     target: string,
     path: string,
     first: string,
-    nodeId: string,
+    /** This node's id, after the nodes that carried the connection here (if any). */
+    via: string,
     private readonly log: FastifyBaseLogger,
   ) {
     const url = target.replace(/^http/, 'ws') + path;
     // The subprotocol the client asked for, as it asked.
     const protocol = client.protocol;
     this.#upstream = new WebSocket(url, protocol ? [protocol] : [], {
-      headers: { [FORWARDED_HEADER]: nodeId },
+      headers: { [FORWARDED_HEADER]: via },
       handshakeTimeout: 5_000,
       maxPayload: 16 * 1024 * 1024,
     });

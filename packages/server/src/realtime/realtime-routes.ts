@@ -24,7 +24,11 @@ import { errorResponses } from '../http/responses.js';
 import { Refused, refusedMessage } from './admission.js';
 import { ActionError, type LiveEngine, type Membership, type Peer } from './live-engine.js';
 import { LiveSocket, MAX_DEPTH, tooDeep } from './live-socket.js';
-import { FORWARDED_HEADER, type ForwardedLink } from '../cluster/realtime-forward.js';
+import {
+  FORWARDED_HEADER,
+  forwardedHops,
+  type ForwardedLink,
+} from '../cluster/realtime-forward.js';
 import type { WebSocket } from 'ws';
 
 export interface RealtimeLimits {
@@ -97,8 +101,10 @@ class Connection extends LiveSocket implements Peer {
   alive = true;
   /** Carried on to the node hosting its session (several nodes): frames pass through. */
   link: ForwardedLink | undefined;
-  /** Opened by another node for its client: served here, never sent on. */
+  /** Opened by another node for its client: served here, never sent on (but see `via`). */
   forwarded = false;
+  /** The nodes that carried it here (`FORWARDED_HEADER`), when forwarded. */
+  via: string | undefined;
   membership: Membership | undefined;
   joining = false;
   joinTimer: NodeJS.Timeout | undefined;
@@ -115,7 +121,7 @@ export interface JoinRouter {
   place(token: string, again?: boolean): Promise<string | undefined>;
   /** What this node has lost, if anything: then it admits nobody new. */
   unavailable(): 'database' | 'bus' | undefined;
-  forward(client: WebSocket, target: string, first: string): ForwardedLink;
+  forward(client: WebSocket, target: string, first: string, via?: string): ForwardedLink;
 }
 
 /** The words sent before a join refused by a node cut off (close 1013 `unavailable`). */
@@ -229,13 +235,14 @@ export async function realtimeRoutes(
           error instanceof Refused &&
           error.reason === 'hosted_elsewhere' &&
           router &&
-          !c.forwarded &&
+          forwardedHops(c.via) < 2 &&
           c.open
         ) {
-          // Another node opened the session at the same moment and won: join there instead.
+          // Another node opened the session at the same moment and won: join there instead (a
+          // join another node carried here goes on too, once: the winner serves it).
           const target = await router.place(message.token, true).catch(() => undefined);
           if (target && c.open) {
-            c.link = router.forward(c.socket, target, JSON.stringify(message));
+            c.link = router.forward(c.socket, target, JSON.stringify(message), c.via);
             return;
           }
         }
@@ -345,7 +352,9 @@ export async function realtimeRoutes(
     },
     wsHandler: (socket, request) => {
       const c = new Connection(socket, limits.framesPerSecond);
-      c.forwarded = request.headers[FORWARDED_HEADER] !== undefined;
+      const via = request.headers[FORWARDED_HEADER];
+      c.forwarded = forwardedHops(via) > 0;
+      c.via = Array.isArray(via) ? via.join(',') : via;
       connections.add(c);
       c.joinTimer = setTimeout(() => {
         if (!c.membership && !c.joining) c.close(CLOSE_CODES.join_timeout, 'join_timeout');
