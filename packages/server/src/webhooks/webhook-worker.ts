@@ -158,6 +158,19 @@ export class WebhookWorker {
     return round;
   }
 
+  /**
+   * Places the events committed so far (a reader that wants its own writes listed): rounds until
+   * one finds nothing more, waiting while another node's dispatcher has the turn (which places
+   * them too); gives up after 10 tries.
+   */
+  async dispatchNow(): Promise<void> {
+    for (let i = 0; i < 10; i++) {
+      const round = await this.dispatchOnce();
+      if (round && round.events < EVENTS_PER_DISPATCH) return;
+      if (!round) await new Promise((resolve) => setTimeout(resolve, CONTENDED_MS));
+    }
+  }
+
   /** The sender's round: claims due deliveries and sends them. Returns how many. */
   async sendOnce(): Promise<number> {
     const claimed = await this.store.claimDeliveries(this.now(), this.#leaseMs, this.options.batch);

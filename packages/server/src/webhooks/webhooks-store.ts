@@ -221,16 +221,28 @@ export function webhooksStore(ctx: StoreContext): WebhooksStore {
       .where('id', '=', id)
       .executeTakeFirst();
 
-  /** The claimed delivery's event and endpoint. */
-  const load = async (trx: Trx, delivery: DeliveryRow): Promise<ClaimedDelivery | undefined> => {
-    const event = (await trx
+  /** The claimed deliveries' events and endpoints (two reads for the lot). */
+  const load = async (trx: Trx, deliveries: DeliveryRow[]): Promise<ClaimedDelivery[]> => {
+    const events = (await trx
       .selectFrom('events')
       .selectAll()
-      .where('seq', '=', delivery.event_seq)
+      .where('seq', 'in', [...new Set(deliveries.map((d) => d.event_seq))])
       .where('position', 'is not', null)
-      .executeTakeFirst()) as PlacedEvent | undefined;
-    const endpoint = await findEndpoint(trx, delivery.project_id, delivery.endpoint_id);
-    return event && endpoint && { delivery, event, endpoint };
+      .execute()) as PlacedEvent[];
+    const endpoints = await trx
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('id', 'in', [...new Set(deliveries.map((d) => d.endpoint_id))])
+      .execute();
+    const eventBySeq = new Map(events.map((e) => [e.seq, e]));
+    const endpointById = new Map(endpoints.map((e) => [e.id, e]));
+    const claimed: ClaimedDelivery[] = [];
+    for (const delivery of deliveries) {
+      const event = eventBySeq.get(delivery.event_seq);
+      const endpoint = endpointById.get(delivery.endpoint_id);
+      if (event && endpoint) claimed.push({ delivery, event, endpoint });
+    }
+    return claimed;
   };
 
   return {
@@ -405,7 +417,8 @@ export function webhooksStore(ctx: StoreContext): WebhooksStore {
     },
 
     claimDeliveries(now, leaseMs, limit) {
-      return ctx.transaction(async (trx) => {
+      // Writes: on SQLite they commit with the writes of the same turn (group commit).
+      return ctx.write(async (trx) => {
         let query = trx
           .selectFrom('webhook_deliveries as d')
           .selectAll('d')
@@ -456,17 +469,15 @@ export function webhooksStore(ctx: StoreContext): WebhooksStore {
             chosen.map((row) => row.id),
           )
           .execute();
-        const claimed: ClaimedDelivery[] = [];
-        for (const row of chosen) {
-          const loaded = await load(trx, { ...row, locked_until: lockedUntil });
-          if (loaded) claimed.push(loaded);
-        }
-        return claimed;
+        return load(
+          trx,
+          chosen.map((row) => ({ ...row, locked_until: lockedUntil })),
+        );
       });
     },
 
     recordAttempt({ delivery, endpoint }, outcome, leaseMs) {
-      return ctx.transaction(async (trx) => {
+      return ctx.write(async (trx) => {
         await trx
           .insertInto('webhook_attempts')
           .values({
@@ -552,7 +563,8 @@ export function webhooksStore(ctx: StoreContext): WebhooksStore {
           .set({ locked_until: lockedUntil })
           .where('id', '=', next.id)
           .execute();
-        return load(trx, { ...next, locked_until: lockedUntil });
+        const [claimed] = await load(trx, [{ ...next, locked_until: lockedUntil }]);
+        return claimed;
       }
     },
 

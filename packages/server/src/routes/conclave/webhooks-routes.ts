@@ -369,6 +369,11 @@ export async function webhooksRoutes(
     },
     async (request, reply) => {
       const { after = '0', limit = 100 } = request.query;
+      // Events committed before this request are listed: they are given their ids now if the
+      // dispatcher has not come to them yet (read your own writes).
+      await worker.dispatchNow().catch((error: unknown) => {
+        request.log.warn({ err: error }, 'events: dispatch before the list failed');
+      });
       const rows = await store.readEvents(request.projectId, Number(after), limit);
       // The stored objects are spliced in as they are (eventJson), not parsed and re-serialized.
       return reply
