@@ -179,11 +179,25 @@ describe('Chromium pages joining through different nodes see and hear each other
     await context.addInitScript(INIT);
     const page = await context.newPage();
     page.setDefaultTimeout(30_000);
+    page.on('console', (m) => {
+      if (m.type() === 'error') console.log(`[${name}] ${m.text()}`);
+    });
     await page.goto(
       `${node.url}/join#token=${encodeURIComponent(token)}&name=${encodeURIComponent(name)}`,
     );
     await page.getByRole('button', { name: 'Join', exact: true }).click();
-    await page.getByRole('group', { name: 'Meeting controls' }).waitFor();
+    try {
+      await page.getByRole('group', { name: 'Meeting controls' }).waitFor({ timeout: 60_000 });
+    } catch (error) {
+      // What the page shows instead (a refusal, an error) says why.
+      const shown = await page
+        .locator('body')
+        .innerText()
+        .catch(() => '');
+      throw new Error(`${name} did not join through ${node.url}: ${shown.slice(0, 500)}`, {
+        cause: error,
+      });
+    }
     return page;
   }
 

@@ -255,8 +255,8 @@ export class ClusterNode {
     if (!this.#bus) return undefined;
     // Asked again after this node was refused the session: the registry is read afresh.
     if (again) await this.#refreshKnown();
-    // Alone as last heard (one node on PostgreSQL): no admission read.
-    if (!this.#known.some((n) => n.up && n.id !== this.options.nodeId)) return undefined;
+    // Alone in the registry as last read (one node on PostgreSQL): no admission read.
+    if (!this.#known.some((n) => n.id !== this.options.nodeId)) return undefined;
     let where;
     try {
       const ticket = await admit(this.store, token);
@@ -268,11 +268,12 @@ export class ClusterNode {
     const now = this.now();
     if (where && where.nodeId !== null && (where.leaseUntil === null || where.leaseUntil >= now)) {
       if (where.nodeId === this.options.nodeId) return undefined;
-      const host = (): NodeStatus | undefined =>
-        this.#known.find((n) => n.up && n.id === where.nodeId);
-      // Its host, while it is up; otherwise here (refused until its lease lapses, then opened).
-      // The registry as last read may predate the host's start or miss a beat it was late for:
-      // a session live with a current lease on a node not seen up is looked up again first.
+      // Its host, while its lease is current: the lease is the host's own claim, renewed as
+      // long as it runs (a busy host may miss a registry heartbeat or two and still serve). One
+      // that is gone fails the forward (the client is closed 1012 and joins again), until the
+      // lease lapses and the session opens anew. The registry as last read may predate the
+      // host's start: a host not in it is looked up again first.
+      const host = (): NodeStatus | undefined => this.#known.find((n) => n.id === where.nodeId);
       if (!host()) await this.#refreshKnown();
       return host()?.url;
     }
