@@ -209,7 +209,8 @@ export class WebhookWorker {
         this.#nextSweep = this.now() + this.options.sweepEveryMs;
         this.log.warn({ err: error }, 'webhooks: retention sweep failed');
       }
-      if (round?.events === EVENTS_PER_DISPATCH) continue;
+      // More may have committed meanwhile (PostgreSQL commits need not follow the kick).
+      if (round && round.events > 0) continue;
       let wait = this.options.pollMs;
       if (round === null) wait = Math.min(wait, CONTENDED_MS);
       else if (this.#rechecks > 0) wait = Math.min(wait, RECHECK_MS[--this.#rechecks]!);
