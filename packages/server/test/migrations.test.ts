@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { randomUUID } from 'node:crypto';
-import { Migrator, sql, type Kysely } from 'kysely';
+import { Migrator, sql, type Generated, type Kysely } from 'kysely';
 import {
   conferenceFieldsToRow,
   conferenceWire,
   rowToConference,
 } from '../src/routes/video/conferences/conference-rows.js';
+import { appendEvents } from '../src/events/event-outbox.js';
 import type { KyselyStore } from '../src/store/kysely-store.js';
 import { migrations, type Engine } from '../src/store/migrations/index.js';
 import { createPostgresStore } from '../src/store/postgres/postgres-store.js';
@@ -158,6 +159,88 @@ describe('0011_conference_wire_ascii', () => {
       );
       assert.deepEqual(JSON.parse(after), JSON.parse(before));
       assert.equal(wires.find((w) => w.id === plain.id)!.wire, plainWire);
+    } finally {
+      await store.close();
+      await database.drop();
+    }
+  });
+});
+
+describe('0010_event_positions', () => {
+  it('keeps the ids of the events already stored; new ones continue above the highest', async () => {
+    const database = await createTestDatabase();
+    const store =
+      database.engine === 'postgres'
+        ? createPostgresStore({ connectionString: database.url, max: 2 })
+        : createSqliteStore({ filename: database.url });
+    try {
+      const schema =
+        store.engine === 'postgres' ? parsePostgresUrl(database.url).schema : undefined;
+      if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(store.db);
+      const migrator = new Migrator({
+        db: store.db,
+        provider: { getMigrations: async () => migrations(store.engine) },
+        ...(schema ? { migrationTableSchema: schema } : {}),
+      });
+      assert.equal((await migrator.migrateTo('0009_events_retention')).error, undefined);
+      const projectId = randomUUID();
+      const event = (name: string, dispatched: number) => ({
+        project_id: projectId,
+        type: 'room.created',
+        object_id: randomUUID(),
+        ordering_key: randomUUID(),
+        data: JSON.stringify({ name }),
+        detail: null,
+        created_at: Date.now(),
+        dispatched,
+      });
+      const db = store.db as unknown as Kysely<{
+        events: ReturnType<typeof event> & { seq: Generated<number> };
+      }>;
+      // Ids as the code before 0010 gave them (one skipped, as a rolled-back insert leaves).
+      await db.insertInto('events').values(event('a', 1)).execute();
+      await db.insertInto('events').values(event('skipped', 1)).execute();
+      await db.deleteFrom('events').where('data', '=', '{"name":"skipped"}').execute();
+      await db.insertInto('events').values(event('b', 0)).execute();
+      const before = await db.selectFrom('events').select('seq').orderBy('seq').execute();
+      await store.migrate();
+      // Another test's dispatcher on the same PostgreSQL database may hold the turn a moment.
+      const dispatch = async () => {
+        for (;;) {
+          const round = await store.dispatchEvents(Date.now(), 100);
+          if (round) return round;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      };
+      const round = await dispatch();
+      assert.deepEqual(round, { events: 1, deliveries: 0 }, 'b is dispatched, keeping its id');
+      await store.db.transaction().execute((trx) =>
+        appendEvents(trx, [
+          {
+            projectId,
+            type: 'room.created',
+            objectId: randomUUID(),
+            orderingKey: randomUUID(),
+            object: { name: 'c' },
+            at: Date.now(),
+          },
+        ]),
+      );
+      await dispatch();
+      const read = await store.readEvents(projectId, 0, 10);
+      assert.deepEqual(
+        read.map((e) => [JSON.parse(e.data).name, e.position]),
+        [
+          ['a', before[0]!.seq],
+          ['b', before[1]!.seq],
+          ['c', before[1]!.seq + 1],
+        ],
+      );
+      assert.deepEqual(
+        (await store.readEvents(projectId, before[0]!.seq, 10)).map((e) => e.position),
+        [before[1]!.seq, before[1]!.seq + 1],
+        'a cursor saved before the upgrade resumes where it did',
+      );
     } finally {
       await store.close();
       await database.drop();
