@@ -62,7 +62,8 @@ for (const bus of ['postgres', 'nats'] as const) {
       cluster = await startCluster(database.url, 3, {
         CONCLAVE_BUS: bus,
         CONCLAVE_NODE_HEARTBEAT_MS: '100',
-        CONCLAVE_SESSION_LEASE_MS: '1000',
+        // Long enough that a new session's first write, slow on a loaded machine, lands within it.
+        CONCLAVE_SESSION_LEASE_MS: '3000',
         CONCLAVE_RECONNECT_GRACE_MS: '500',
         CONCLAVE_DRAIN_MS: '60000',
       });
