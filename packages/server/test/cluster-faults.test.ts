@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
 import { startCluster, type Cluster, type Member } from './helpers/conclave-cluster.js';
 import { eventually } from './helpers/eventually.js';
 import { TestMember } from './helpers/realtime-client.js';
@@ -123,6 +124,41 @@ async function refusedUnavailable(url: string, token: string): Promise<void> {
   assert.equal(error.reason, 'unavailable');
 }
 
+/** A SignalWire SDK `signalwire.connect` on a node's relay: its answer, and how it closed. */
+async function relayConnect(
+  url: string,
+  token: string,
+): Promise<{
+  error?: { data?: { reason?: string } };
+  closed: { code: number; reason: string };
+}> {
+  const socket = new WebSocket(url.replace(/^http/, 'ws') + '/api/video/relay');
+  const frames: { id?: string; error?: { data?: { reason?: string } } }[] = [];
+  socket.on('message', (data) => frames.push(JSON.parse(String(data))));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  socket.send(
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id: 'connect-1',
+      method: 'signalwire.connect',
+      params: {
+        version: { major: 3, minor: 0, revision: 0 },
+        event_acks: true,
+        agent: '@signalwire/js/browser/3.30.0',
+        authentication: { jwt_token: token },
+      },
+    }),
+  );
+  const how = await closed;
+  return { error: frames.find((f) => f.id === 'connect-1')?.error, closed: how };
+}
+
 async function readyz(node: Member): Promise<{ status: number; body: string }> {
   const res = await fetch(`${node.url}/readyz`);
   return { status: res.status, body: await res.text() };
@@ -191,6 +227,12 @@ describe('a node cut off from its bus or its database', skip, () => {
         const ada = await TestMember.join(a.url, token, { name: 'Ada' });
         const bob = await TestMember.join(b.url, token, { name: 'Bob' });
         assert.equal(bob.joined!.session.id, ada.joined!.session.id);
+        const room = await a.api('/api/video/room_tokens', {
+          method: 'POST',
+          body: { room_name: `faults_${Date.now()}`, user_name: 'Sam' },
+        });
+        assert.equal(room.status, 200);
+        const roomToken = room.body.token as string;
 
         await nats.kill();
         await eventually(async () => {
@@ -200,6 +242,10 @@ describe('a node cut off from its bus or its database', skip, () => {
         }, 20_000);
         // Through either node (B would carry the join on to A): refused.
         await refusedUnavailable(a.url, token);
+        // A SignalWire SDK connect too: a JSON-RPC error saying why, then the same close.
+        const relay = await relayConnect(a.url, roomToken);
+        assert.equal(relay.error?.data?.reason, 'unavailable', JSON.stringify(relay));
+        assert.deepEqual(relay.closed, { code: 1013, reason: 'unavailable' });
         await eventually(() => refusedUnavailable(b.url, token), 20_000);
         // The registry says so: nothing is placed on a node without its bus.
         await eventually(async () => {
