@@ -71,6 +71,33 @@ describe('GET /metrics', () => {
   });
 });
 
+describe('media metrics', () => {
+  it('are read from the workers at the scrape that shows them, not the one before', async () => {
+    const withMedia = await startTestServer({ media: { workers: 1 } });
+    try {
+      // Workers start with the first session that needs one.
+      const created = await withMedia.api('/api/video/conferences', {
+        method: 'POST',
+        body: { name: `metrics_media_${Date.now()}`, display_name: 'Media metrics' },
+      });
+      const tokens = await withMedia.api(
+        `/api/video/conferences/${created.body.id}/conference_tokens`,
+      );
+      const guest = (tokens.body.data as { name: string; token: string }[]).find(
+        (t) => t.name === 'Guest',
+      )!.token;
+      const member = await TestMember.join(withMedia.url, guest, { name: 'Ada' });
+      const text = await (await fetch(`${withMedia.url}/metrics`)).text();
+      assert.equal(sample(text, 'conclave_media_workers'), 1, 'the first scrape sees the worker');
+      assert.equal(sample(text, 'conclave_media_transports'), 0);
+      member.socket.close();
+      await member.closed;
+    } finally {
+      await withMedia.close();
+    }
+  });
+});
+
 describe('the database pool', () => {
   it('is read at each scrape on PostgreSQL; SQLite has none', async () => {
     await server.api('/api/video/conferences');

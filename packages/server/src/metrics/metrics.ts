@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { MediaEngine } from '@conclave/media';
+import type { MediaEngine, MediaStats } from '@conclave/media';
 import { secretsEqual } from '../auth/secrets.js';
 import { HttpError } from '../http/errors.js';
 import type { OutputSupervisor } from '../outputs/output-supervisor.js';
@@ -116,47 +116,63 @@ export class Metrics {
         this.set({ kind: 'stream' }, running.streams);
       },
     });
-    const workers = new Gauge({
+    // One stats round-trip to the workers per scrape: every media metric's collect() is called in
+    // the same turn of a scrape and awaits the same answer.
+    let pending: Promise<MediaStats> | undefined;
+    const mediaStats = () =>
+      (pending ??= sources
+        .media()
+        .stats()
+        .finally(() => {
+          pending = undefined;
+        }));
+    new Gauge({
       name: 'conclave_media_workers',
       help: 'Media worker threads (0 without media)',
       registers,
+      async collect() {
+        this.set((await mediaStats()).workers.length);
+      },
     });
-    const transports = new Gauge({
+    new Gauge({
       name: 'conclave_media_transports',
       help: 'Peer connections open in the media workers',
       registers,
+      async collect() {
+        this.set((await mediaStats()).total.transports);
+      },
     });
-    const seen = { packetsIn: 0, packetsOut: 0, bytesOut: 0 };
-    const packets = new Counter({
+    /** A counter of a total the workers keep, exposed by its growth since the last scrape. */
+    const growth = (read: (stats: MediaStats) => number) => {
+      let seen = 0;
+      return (stats: MediaStats, add: (by: number) => void) => {
+        const now = read(stats);
+        // Lower than last time: a worker restarted and counts again from zero.
+        const by = now >= seen ? now - seen : now;
+        if (by > 0) add(by);
+        seen = now;
+      };
+    };
+    const packetsIn = growth((stats) => stats.total.packetsIn);
+    const packetsOut = growth((stats) => stats.total.packetsOut);
+    new Counter({
       name: 'conclave_media_packets_total',
       help: 'RTP packets received from publishers (in) and forwarded to subscribers (out)',
       labelNames: ['direction'],
       registers,
+      async collect() {
+        const stats = await mediaStats();
+        packetsIn(stats, (by) => this.inc({ direction: 'in' }, by));
+        packetsOut(stats, (by) => this.inc({ direction: 'out' }, by));
+      },
     });
-    const bytes = new Counter({
+    const bytesOut = growth((stats) => stats.total.bytesOut);
+    new Counter({
       name: 'conclave_media_bytes_out_total',
       help: 'Bytes of media forwarded to subscribers (rate() of it is the outgoing bitrate)',
       registers,
-    });
-    // One stats round-trip to the workers per scrape, shared by the media metrics.
-    new Gauge({
-      name: 'conclave_media_stats_scrape',
-      help: 'Always 1; reading it refreshes the media metrics from the workers',
-      registers,
       async collect() {
-        this.set(1);
-        const stats = await sources.media().stats();
-        workers.set(stats.workers.length);
-        transports.set(stats.total.transports);
-        const grow = (key: keyof typeof seen, now: number, add: (by: number) => void) => {
-          // Lower than last time: a worker restarted and counts again from zero.
-          const by = now >= seen[key] ? now - seen[key] : now;
-          if (by > 0) add(by);
-          seen[key] = now;
-        };
-        grow('packetsIn', stats.total.packetsIn, (by) => packets.inc({ direction: 'in' }, by));
-        grow('packetsOut', stats.total.packetsOut, (by) => packets.inc({ direction: 'out' }, by));
-        grow('bytesOut', stats.total.bytesOut, (by) => bytes.inc(by));
+        bytesOut(await mediaStats(), (by) => this.inc(by));
       },
     });
   }
