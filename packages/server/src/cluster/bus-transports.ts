@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import pg from 'pg';
 import { parsePostgresUrl } from '../store/postgres/postgres-url.js';
 
@@ -149,6 +149,8 @@ export class NatsTransport implements BusTransport {
   /** Connects; when NATS is not there yet, keeps trying in the background (publishes fail
    *  meanwhile, so requests answer 503) — the node serves what it hosts all along. */
   async start(onMessage: (text: string) => void): Promise<void> {
+    // Loaded only by nodes that use NATS.
+    const { connect } = await import('nats');
     const connecting = connect({
       servers: this.natsUrl,
       name: 'conclave',

@@ -71,7 +71,8 @@ export async function spawnServer(
   const tls = Boolean(env.CONCLAVE_TLS_CERT && env.CONCLAVE_TLS_KEY);
   const host = options.wrap && env.HOST ? env.HOST : '127.0.0.1';
   const url = `${tls ? 'https' : 'http'}://${host}:${port}`;
-  const deadline = Date.now() + 20_000;
+  // Generous: three nodes starting at once on a loaded 2-core machine took over 20 s.
+  const deadline = Date.now() + 60_000;
   let exitedEarly = false;
   void exited.then(() => (exitedEarly = true));
   for (;;) {
