@@ -178,6 +178,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     ...WEBHOOK_DEFAULTS,
     ...options.webhooks,
   });
+  if (clocks) webhooks.useClock(clocks);
   if (options.mediaEngine) {
     const log = app.log.child({ module: 'media' });
     ctx.live.useMedia(

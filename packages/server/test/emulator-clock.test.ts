@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLOSE_CODES, type RefusedMessage } from '@conclave/schema';
@@ -404,6 +406,63 @@ describe('emulator clock: records and other projects', () => {
     assert.equal((await clock(other)).offset_ms, undefined);
   });
 });
+
+describe('emulator clock: webhook secrets', () => {
+  it("a rotated secret keeps signing until the project's clock passes its deadline", async () => {
+    const bodies: string[] = [];
+    const headers: string[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => (body += chunk));
+      req.on('end', () => {
+        bodies.push(body);
+        headers.push(String(req.headers['conclave-signature']));
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((done) => receiver.listen(0, '127.0.0.1', done));
+    try {
+      const project = await server.newProject();
+      await freezeAt(project, '2030-03-01T08:00:00Z');
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      const created = await server.api('/conclave/v1/webhooks', {
+        method: 'POST',
+        body: { url, event_types: ['room.created'] },
+        project,
+      });
+      assert.equal(created.status, 201, created.text);
+      const rotated = await server.api(`/conclave/v1/webhooks/${created.body.id}/rotate_secret`, {
+        method: 'POST',
+        body: { keep_previous_for_seconds: 60 },
+        project,
+      });
+      assert.equal(rotated.status, 200, rotated.text);
+      const room = (name: string) =>
+        server.api('/api/video/rooms', { method: 'POST', body: { name }, project });
+      await room(`kept_${Date.now()}`);
+      await eventually(async () => assert.equal(headers.length, 1));
+      assert.equal(headers[0]!.split(',').length, 3, `both secrets sign: ${headers[0]}`);
+      assert.ok(signedBy(headers[0]!, bodies[0]!, created.body.secret as string));
+
+      await advance(project, { seconds: 61 });
+      await room(`dropped_${Date.now()}`);
+      await eventually(async () => assert.equal(headers.length, 2));
+      assert.equal(headers[1]!.split(',').length, 2, `only the new secret: ${headers[1]}`);
+      assert.ok(signedBy(headers[1]!, bodies[1]!, rotated.body.secret as string));
+    } finally {
+      await new Promise<void>((done) => receiver.close(() => done()));
+    }
+  });
+});
+
+/** Whether a `Conclave-Signature` header has a `v1` of `body` under `secret`. */
+function signedBy(header: string, body: string, secret: string): boolean {
+  const parts = header.split(',').map((p) => p.split('=') as [string, string]);
+  const t = parts.find(([k]) => k === 't')?.[1];
+  const expected = createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
+  return parts.some(([k, v]) => k === 'v1' && v === expected);
+}
 
 describe('TestClocks', () => {
   it('fires the deadlines an advance passes in order, each with the clock at its time', () => {

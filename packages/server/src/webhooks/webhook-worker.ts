@@ -118,6 +118,12 @@ export class WebhookWorker {
     this.#leaseMs = options.leaseMs ?? options.timeoutMs + 5000;
   }
 
+  /** A project's own time (emulator mode's test clocks): when a rotated secret stops signing. */
+  #projectNow: (projectId: string) => number = () => this.now();
+  useClock(clock: { now(projectId: string): number }): void {
+    this.#projectNow = (projectId) => clock.now(projectId);
+  }
+
   start(): void {
     this.#stopping = false;
     this.#unlisten ??= onEventsAppended(() => {
@@ -264,7 +270,9 @@ export class WebhookWorker {
     const started = this.now();
     const body = eventJson(event);
     const secrets = [endpoint.secret];
-    if (endpoint.previous_secret && (endpoint.previous_secret_until ?? 0) > started) {
+    // The rotation wrote its deadline on the project's clock; it is read on the same clock.
+    const projectNow = this.#projectNow(endpoint.project_id);
+    if (endpoint.previous_secret && (endpoint.previous_secret_until ?? 0) > projectNow) {
       secrets.push(endpoint.previous_secret);
     }
     const headers = {
