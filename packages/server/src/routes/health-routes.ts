@@ -38,14 +38,15 @@ export async function healthRoutes(app: FastifyInstance, ctx: AppContext): Promi
     },
     async (request, reply) => {
       if (ctx.cluster.state === 'draining') return reply.code(503).send({ status: 'draining' });
-      if (ctx.cluster.unavailable() === 'bus') {
-        return reply.code(503).send({ status: 'bus_unavailable' });
-      }
+      // The database first: on PostgreSQL the bus rides on it, and its loss is the cause to name.
       try {
         await ctx.store.ping();
       } catch (error) {
         request.log.warn({ err: error }, 'readiness check failed');
         throw new HttpError(503);
+      }
+      if (ctx.cluster.unavailable() === 'bus') {
+        return reply.code(503).send({ status: 'bus_unavailable' });
       }
       return { status: 'ok' };
     },
