@@ -47,8 +47,14 @@ export function buildLinks(
   page: Page<unknown>,
 ): PaginationLinks {
   const url = (extra: Record<string, string | number | undefined>) => {
+    // `{ ...filters, ...extra }` without building it: a key of `extra` (even undefined) wins.
     const entries: [string, string][] = [];
-    for (const [k, v] of Object.entries({ ...filters, ...extra })) {
+    for (const k in filters) {
+      const v = filters[k];
+      if (v !== undefined && !(k in extra)) entries.push([k, v]);
+    }
+    for (const k in extra) {
+      const v = extra[k];
       if (v !== undefined) entries.push([k, String(v)]);
     }
     entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -79,12 +85,16 @@ export function buildLinks(
   return links;
 }
 
+const FORM_PLAIN = /^[A-Za-z0-9*._-]*$/;
+
 /**
  * A query-string key or value as `URLSearchParams` writes it (application/x-www-form-urlencoded:
  * only ASCII letters, digits and `*-._` as they are, a space as `+`, the rest as UTF-8 `%XX`),
  * without building a `URLSearchParams` per link (measured: ~4 % of a list request's CPU).
  */
 function formEncode(text: string): string {
+  // Most are already plain (numbers, page tokens): nothing to encode.
+  if (FORM_PLAIN.test(text)) return text;
   return encodeURIComponent(text).replace(/[!'()~]|%20/g, (c) =>
     c === '%20' ? '+' : `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
