@@ -142,11 +142,20 @@ for (const bus of ['postgres', 'nats'] as const) {
     });
 
     it('places a session live nowhere on the least-loaded node', async () => {
+      // Placement reads loads from the registry: start from all three up, ready and empty there.
+      await eventually(async () => {
+        const listed = await nodes(a);
+        assert.deepEqual(
+          listed.map((n) => [n.up, n.state, n.members]),
+          listed.map(() => [true, 'ready', 0]),
+          JSON.stringify(listed),
+        );
+      });
       const busy = await TestMember.join(a.url, await guestToken(a), { name: 'Busy' });
       // A hosts one member; B and C none: the next new session goes to one of them.
       const placed = await TestMember.join(a.url, await guestToken(a), { name: 'Placed' });
       const where = await hosts(a, 2);
-      assert.equal(where.get(a.url), 1);
+      assert.equal(where.get(a.url), 1, JSON.stringify(await nodes(a)));
       assert.ok(where.has(b.url) || where.has(c.url), JSON.stringify([...where]));
       assert.notEqual(placed.joined!.session.id, busy.joined!.session.id);
       for (const m of [busy, placed]) {

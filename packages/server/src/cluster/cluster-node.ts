@@ -277,6 +277,9 @@ export class ClusterNode {
       if (!host()) await this.#refreshKnown();
       return host()?.url;
     }
+    // A new session: placed by the loads the registry holds now, not as last read (up to a
+    // heartbeat ago), unless that was just done.
+    if (!again) await this.#refreshKnown();
     const others = this.#known.filter((n) => n.up && n.id !== this.options.nodeId);
     const candidates = others.filter((n) => n.state === 'ready');
     if (this.#state === 'ready' && !this.unavailable()) {
