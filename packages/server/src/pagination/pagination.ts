@@ -46,19 +46,22 @@ export function buildLinks(
   params: PageParams,
   page: Page<unknown>,
 ): PaginationLinks {
+  // Each filter is encoded once for all the links: [key, `key=value`].
+  const filterPairs: [string, string][] = [];
+  for (const k in filters) {
+    const v = filters[k];
+    if (v !== undefined) filterPairs.push([k, `${formEncode(k)}=${formEncode(v)}`]);
+  }
   const url = (extra: Record<string, string | number | undefined>) => {
     // `{ ...filters, ...extra }` without building it: a key of `extra` (even undefined) wins.
     const entries: [string, string][] = [];
-    for (const k in filters) {
-      const v = filters[k];
-      if (v !== undefined && !(k in extra)) entries.push([k, v]);
-    }
+    for (const pair of filterPairs) if (!(pair[0] in extra)) entries.push(pair);
     for (const k in extra) {
       const v = extra[k];
-      if (v !== undefined) entries.push([k, String(v)]);
+      if (v !== undefined) entries.push([k, `${formEncode(k)}=${formEncode(String(v))}`]);
     }
     entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `${base}?${entries.map(([k, v]) => `${formEncode(k)}=${formEncode(v)}`).join('&')}`;
+    return `${base}?${entries.map(([, pair]) => pair).join('&')}`;
   };
   const links: PaginationLinks = {
     self: url({
