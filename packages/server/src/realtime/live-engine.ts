@@ -220,7 +220,6 @@ export class LiveEngine {
 
   // ---- lifecycle ---------------------------------------------------------------------------
 
-  /** The media engine (made with the engine's own `mediaEvents`). */
   /**
    * Emulator mode: `delay` says how long (ms, 0: not) to hold back each frame sent to a member of
    * a session — events, replies sent through the engine, media frames — as a slow network would;
@@ -241,6 +240,7 @@ export class LiveEngine {
     this.#delayed.send(peer, text, this.#frameDelay(session.projectId, session.id, member.id));
   }
 
+  /** The media engine (made with the engine's own `mediaEvents`). */
   useMedia(media: MediaEngine): void {
     this.#media = media;
   }
