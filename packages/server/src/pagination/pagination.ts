@@ -46,58 +46,74 @@ export function buildLinks(
   params: PageParams,
   page: Page<unknown>,
 ): PaginationLinks {
-  // Each filter is encoded once for all the links: [key, `key=value`].
-  const filterPairs: [string, string][] = [];
+  // The filters as `key=value`, each encoded once for all the links, in key order.
+  const filterPairs: [key: string, pair: string][] = [];
   for (const k in filters) {
     const v = filters[k];
     if (v !== undefined) filterPairs.push([k, `${formEncode(k)}=${formEncode(v)}`]);
   }
-  const url = (extra: Record<string, string | number | undefined>) => {
-    // `{ ...filters, ...extra }` without building it: a key of `extra` (even undefined) wins.
-    const entries: [string, string][] = [];
-    for (const pair of filterPairs) if (!(pair[0] in extra)) entries.push(pair);
-    for (const k in extra) {
-      const v = extra[k];
-      if (v !== undefined) entries.push([k, `${formEncode(k)}=${formEncode(String(v))}`]);
-    }
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `${base}?${entries.map(([, pair]) => pair).join('&')}`;
+  filterPairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // The paging keys, in key order; one that is also a filter's replaces it (even undefined).
+  const url = (pageNumber: number | undefined, pageToken: string | undefined): string => {
+    let query = '';
+    let f = 0;
+    const add = (key: string, pair: string | undefined) => {
+      while (f < filterPairs.length && filterPairs[f]![0] < key) {
+        query += (query === '' ? '' : '&') + filterPairs[f++]![1];
+      }
+      if (f < filterPairs.length && filterPairs[f]![0] === key) f++;
+      if (pair !== undefined) query += (query === '' ? '' : '&') + pair;
+    };
+    add('page_number', pageNumber === undefined ? undefined : `page_number=${pageNumber}`);
+    add('page_size', `page_size=${params.pageSize}`);
+    add('page_token', pageToken === undefined ? undefined : `page_token=${formEncode(pageToken)}`);
+    while (f < filterPairs.length) query += (query === '' ? '' : '&') + filterPairs[f++]![1];
+    return `${base}?${query}`;
   };
   const links: PaginationLinks = {
-    self: url({
-      page_number: params.pageNumber,
-      page_size: params.pageSize,
-      page_token: params.pageToken,
-    }),
-    first: url({ page_size: params.pageSize }),
+    self: url(params.pageNumber, params.pageToken),
+    first: url(undefined, undefined),
   };
   if (page.hasNext && page.lastKey) {
-    links.next = url({
-      page_number: params.pageNumber + 1,
-      page_size: params.pageSize,
-      page_token: encodePageToken('after', page.lastKey),
-    });
+    links.next = url(params.pageNumber + 1, encodePageToken('after', page.lastKey));
   }
   if (params.pageNumber > 0 && page.firstKey) {
-    links.prev = url({
-      page_number: params.pageNumber - 1,
-      page_size: params.pageSize,
-      page_token: encodePageToken('before', page.firstKey),
-    });
+    links.prev = url(params.pageNumber - 1, encodePageToken('before', page.firstKey));
   }
   return links;
 }
 
-const FORM_PLAIN = /^[A-Za-z0-9*._-]*$/;
+/** `%XX` of each ASCII character that a form-encoded query writes escaped; '' for the plain ones. */
+const FORM_ESCAPES: readonly string[] = Array.from({ length: 128 }, (_, c) =>
+  /[A-Za-z0-9*._-]/.test(String.fromCharCode(c))
+    ? ''
+    : c === 32
+      ? '+'
+      : `%${c.toString(16).toUpperCase().padStart(2, '0')}`,
+);
 
 /**
  * A query-string key or value as `URLSearchParams` writes it (application/x-www-form-urlencoded:
  * only ASCII letters, digits and `*-._` as they are, a space as `+`, the rest as UTF-8 `%XX`),
- * without building a `URLSearchParams` per link (measured: ~4 % of a list request's CPU).
+ * without building a `URLSearchParams` per link (measured: ~4 % of a list request's CPU). ASCII
+ * text, which is what filters and page tokens are, is escaped in one pass; anything else goes
+ * through `encodeURIComponent`.
  */
-function formEncode(text: string): string {
-  // Most are already plain (numbers, page tokens): nothing to encode.
-  if (FORM_PLAIN.test(text)) return text;
+export function formEncode(text: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128) return formEncodeUnicode(text);
+    const escape = FORM_ESCAPES[c]!;
+    if (escape === '') continue;
+    out += text.slice(from, i) + escape;
+    from = i + 1;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+function formEncodeUnicode(text: string): string {
   return encodeURIComponent(text).replace(/[!'()~]|%20/g, (c) =>
     c === '%20' ? '+' : `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
