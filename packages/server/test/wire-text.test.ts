@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Cursor } from '../src/store/store.js';
 import { buildLinks, formEncode, type PageParams } from '../src/pagination/pagination.js';
-import { encodePageToken } from '../src/pagination/page-token.js';
+import { decodePageToken, encodePageToken } from '../src/pagination/page-token.js';
 import { isDateTime, parseDateTime, parseDateTimeFilter } from '../src/lib/time.js';
 
 /** A deterministic PRNG (mulberry32), so a failure names a case that can be replayed. */
@@ -209,5 +210,71 @@ describe('page links', () => {
         );
       }
     }
+  });
+});
+
+describe('page tokens', () => {
+  /** The tokens as a Buffer per call and BigInt write them: slow, obviously right. */
+  function referenceEncode(direction: 'after' | 'before', cursor: Cursor): string {
+    const bytes = Buffer.alloc(25);
+    bytes.writeUInt8(cursor.inclusive ? 1 : 0, 0);
+    bytes.writeBigInt64BE(BigInt(cursor.createdAt), 1);
+    Buffer.from(cursor.id.replace(/-/g, ''), 'hex').copy(bytes, 9);
+    return (direction === 'after' ? 'PA' : 'PB') + bytes.toString('base64url');
+  }
+  function referenceDecode(token: string) {
+    const m = /^P([AB])([A-Za-z0-9_-]{34})$/.exec(token);
+    if (!m) return undefined;
+    const bytes = Buffer.from(m[2]!, 'base64url');
+    if (bytes.length !== 25 || bytes.toString('base64url') !== m[2]) return undefined;
+    const flags = bytes.readUInt8(0);
+    if (flags > 1) return undefined;
+    const createdAt = Number(bytes.readBigInt64BE(1));
+    if (createdAt < 0 || createdAt > 253402300799999) return undefined;
+    const hex = bytes.subarray(9).toString('hex');
+    const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    const cursor: Cursor = { createdAt, id };
+    if (flags === 1) cursor.inclusive = true;
+    return { direction: m[1] === 'A' ? 'after' : 'before', cursor };
+  }
+
+  it('write and read back as the Buffer-and-BigInt reading does, and refuse what it refuses', () => {
+    const rnd = prng(11);
+    const hex = () => Math.floor(rnd() * 16).toString(16);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=.';
+    for (let i = 0; i < 20_000; i++) {
+      const uuid = Array.from({ length: 32 }, hex).join('');
+      const id = `${uuid.slice(0, 8)}-${uuid.slice(8, 12)}-${uuid.slice(12, 16)}-${uuid.slice(16, 20)}-${uuid.slice(20)}`;
+      const createdAt = [0, 1, 2 ** 32 - 1, 2 ** 32, 253402300799999, -1][i % 6] ?? 0;
+      const cursor: Cursor = {
+        createdAt: i % 2 ? Math.floor(rnd() * 253402300799999) : createdAt,
+        id: i % 97 === 0 ? 'not-a-uuid' : id,
+      };
+      if (rnd() < 0.3) cursor.inclusive = true;
+      const direction = rnd() < 0.5 ? 'after' : 'before';
+      const token = encodePageToken(direction, cursor);
+      assert.equal(token, referenceEncode(direction, cursor));
+      assert.deepEqual(decodePageToken(token), referenceDecode(token), token);
+      // One character changed: most no longer decode, and none decodes differently.
+      const at = Math.floor(rnd() * token.length);
+      const mutated =
+        token.slice(0, at) + alphabet[Math.floor(rnd() * alphabet.length)] + token.slice(at + 1);
+      assert.deepEqual(decodePageToken(mutated), referenceDecode(mutated), mutated);
+    }
+    for (const bad of [
+      '',
+      'PA',
+      'PC' + 'A'.repeat(34),
+      'PA' + 'A'.repeat(33),
+      'PA' + 'A'.repeat(35),
+    ]) {
+      assert.equal(decodePageToken(bad), undefined, bad);
+    }
+    // A token whose last character carries non-zero spare bits is not the encoding of its bytes.
+    const token = encodePageToken('after', {
+      createdAt: 5,
+      id: '00000000-0000-4000-8000-000000000000',
+    });
+    assert.equal(decodePageToken(token.slice(0, -1) + 'B'), undefined);
   });
 });
