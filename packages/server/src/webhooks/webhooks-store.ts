@@ -348,9 +348,10 @@ export function webhooksStore(ctx: StoreContext): WebhooksStore {
           }>`select pg_try_advisory_xact_lock(${DISPATCH_LOCK}) as locked`.execute(trx);
           if (!rows[0]?.locked) return null;
         }
+        // What placing and matching need: not the events' objects, most of each row.
         const events = await trx
           .selectFrom('events')
-          .selectAll()
+          .select(['seq', 'position', 'project_id', 'type', 'ordering_key', 'created_at'])
           .where('dispatched', '=', 0)
           .orderBy('seq')
           .limit(limit)
