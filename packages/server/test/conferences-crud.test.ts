@@ -62,7 +62,7 @@ describe('POST /api/video/conferences', () => {
     const res = await create({ display_name: 'All hands' });
     assert.equal(res.status, 200);
     const c = res.body;
-    assert.match(c.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.match(c.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     assert.match(c.name, /^[A-Za-z0-9]{20}$/);
     assert.deepEqual(
       { ...c, id: undefined, name: undefined, created_at: undefined, updated_at: undefined },

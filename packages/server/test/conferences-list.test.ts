@@ -105,6 +105,8 @@ describe('GET /api/video/conferences — pagination', () => {
         next = res.body.links.next;
       }
       assert.deepEqual(pages, [...ids].sort().reverse());
+      // Ids are ordered (UUIDv7, E229): within one millisecond, newest first is creation order.
+      assert.deepEqual(pages, [...ids].reverse());
     } finally {
       await frozen.close();
     }

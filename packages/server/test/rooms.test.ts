@@ -72,7 +72,7 @@ describe('POST /api/video/rooms', () => {
     const res = await create({ name: 'all_hands-1' });
     assert.equal(res.status, 200);
     const r = res.body;
-    assert.match(r.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.match(r.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     assert.deepEqual(Object.keys(r), SPEC_ORDER);
     assert.deepEqual(
       { ...r, id: undefined, created_at: undefined, updated_at: undefined },

@@ -19,7 +19,7 @@ import type { AppContext } from '../../../context.js';
 import { HttpError, problem, ValidationFailed } from '../../../http/errors.js';
 import { errorResponses } from '../../../http/responses.js';
 import { requireUuid } from '../../../http/path-id.js';
-import { newConferenceTokenValue, newId, randomName } from '../../../lib/ids.js';
+import { newConferenceTokenValue, newOrderedId, randomName } from '../../../lib/ids.js';
 import { parseDateTimeFilter } from '../../../lib/time.js';
 import { buildLinks, readPageParams } from '../../../pagination/pagination.js';
 import { NameTakenError, type Page, type Store } from '../../../store/store.js';
@@ -126,11 +126,11 @@ export async function conferencesRoutes(app: FastifyInstance, ctx: AppContext): 
         try {
           const record = await store.createConference(request.projectId, {
             ...fields,
-            id: newId(),
+            id: newOrderedId(),
             name: explicitName ?? randomName(),
             createdAt: now,
             tokens: CONFERENCE_TOKEN_TEMPLATES.map((t) => ({
-              id: newId(),
+              id: newOrderedId(),
               name: t.name,
               token: newConferenceTokenValue(),
               scopes: t.scopes,

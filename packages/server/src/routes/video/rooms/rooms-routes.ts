@@ -19,7 +19,7 @@ import type { AppContext } from '../../../context.js';
 import { HttpError, problem, ValidationFailed } from '../../../http/errors.js';
 import { requireUuid } from '../../../http/path-id.js';
 import { errorResponses } from '../../../http/responses.js';
-import { isUuid, newId } from '../../../lib/ids.js';
+import { isUuid, newOrderedId } from '../../../lib/ids.js';
 import { parseDateTimeFilter } from '../../../lib/time.js';
 import { buildLinks, readPageParams } from '../../../pagination/pagination.js';
 import { NameTakenError, type Store } from '../../../store/store.js';
@@ -103,7 +103,7 @@ export async function roomsRoutes(app: FastifyInstance, ctx: AppContext): Promis
       try {
         const record = await store.createRoom(request.projectId, {
           ...fields,
-          id: newId(),
+          id: newOrderedId(),
           name: request.body.name,
           fps: ROOM_FPS,
           createdAt: ctx.now(),
